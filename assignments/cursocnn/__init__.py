@@ -1,0 +1,1 @@
+"""Kit del curso: datos, entrenamiento rápido, gráficos y autoevaluación (sin soluciones)."""

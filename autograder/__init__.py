@@ -1,0 +1,1 @@
+"""Hardened autograder for the CNN course (see docs/architecture.md)."""
