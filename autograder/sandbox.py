@@ -1,14 +1,43 @@
-"""Trusted side of the probe protocol: start a worker for one submission and call probes.
-(Minimal, unisolated version: the sandbox issue adds bwrap, an unprivileged user and limits.)"""
+"""Trusted side of the probe protocol: start an isolated worker for one submission and call probes.
+
+Isolation (see docs/security.md): when running as root with bubblewrap available, the worker runs
+in private mount/pid/ipc/net/uts namespaces, sees only the Python installation, the packages it
+needs (read-only), its own package (autograder/worker, mounted alone as `agworker`) and the kit
+`cursocnn`, with a private tmpfs as cwd and /tmp; it drops to an unprivileged uid before any
+student code runs, under rlimits. Otherwise it falls back to a plain subprocess with rlimits,
+and says so loudly (warning + log + a load note).
+
+Student stdout/stderr go to a capped sink; the protocol uses two dedicated pipes; replies are
+size-capped and decoded with torch.load(weights_only=True).
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import threading
+import time
+import warnings
 
 from .worker import wire
 
-MAX_REPLY = 256 << 20
+log = logging.getLogger(__name__)
+
+MAX_REPLY = 64 << 20
+WORKER_PACKAGE = "agworker"          # name of autograder/worker inside the sandbox
+SANDBOX_ROOT = "/opt/autograder"     # where the worker package and the kit are mounted
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_WORKER_DIR = os.path.join(_HERE, "worker")
+_REPO_ROOT = os.path.dirname(_HERE)
 
 
 class StudentError(Exception):
@@ -20,20 +49,261 @@ class StudentError(Exception):
 
 
 class StudentCrash(Exception):
-    """The worker died, timed out, or broke the protocol while running student code."""
+    """The worker died, timed out, or broke the protocol while running student code.
+
+    reason: "timeout", "output" (too much printed), "died" (exit, signal, memory/cpu limit),
+    "protocol" (unreadable or oversized reply), "load" (the code could not even be loaded)."""
 
     def __init__(self, reason, detail=""):
         super().__init__(f"{reason}: {detail}")
         self.reason, self.detail = reason, detail
 
 
+class SandboxError(RuntimeError):
+    """The sandbox itself could not start (a grader problem, not the student's)."""
+
+
+# ------------------------------------------------------------------ configuration
+
+DEFAULT_LIMITS = {
+    "mem_mb": 3072,        # RLIMIT_DATA; importing torch alone needs ~750 MB of it
+    "cpu_s": 900,          # RLIMIT_CPU over the worker's life (per-call limits are wall-clock)
+    "nproc": 64,           # RLIMIT_NPROC for the sandbox uid (threads count)
+    "fsize_mb": 64,        # RLIMIT_FSIZE
+    "nofile": 256,         # RLIMIT_NOFILE
+    "tmp_mb": 256,         # size of the scratch tmpfs (bwrap only)
+    "output_bytes": 2 << 20,  # student stdout+stderr beyond this kills the worker
+}
+KEEP_OUTPUT = 16 << 10  # bytes of student output kept for display
+
+_BOOT = r"""
+import json, os, resource, sys
+cfg = json.loads(sys.argv[1])
+sys.path[:0] = cfg["front"]
+sys.path.extend(cfg["back"])
+for name, soft, hard in cfg["rlimits"]:
+    try:
+        resource.setrlimit(getattr(resource, name), (soft, hard))
+    except (ValueError, OSError):
+        pass
+if cfg["uid"] is not None and os.getuid() == 0:
+    os.setgroups([])
+    os.setresgid(cfg["uid"], cfg["uid"], cfg["uid"])
+    os.setresuid(cfg["uid"], cfg["uid"], cfg["uid"])
+    if os.getuid() == 0 or os.geteuid() == 0:
+        os._exit(97)
+import importlib
+importlib.import_module(cfg["package"] + ".main").main(sys.argv[2:4])
+"""
+
+_uid_counter = itertools.count()
+_bwrap_ok = None
+_warned = False
+
+
+def _env_mode():
+    return os.environ.get("AUTOGRADER_SANDBOX", "auto").strip().lower() or "auto"
+
+
+def bwrap_available() -> bool:
+    """True when running as root and bwrap can create the namespaces we need (tested once)."""
+    global _bwrap_ok
+    if _bwrap_ok is None:
+        exe = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
+        if exe is None or os.geteuid() != 0:
+            _bwrap_ok = False
+        else:
+            try:
+                r = subprocess.run([exe, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent",
+                                    "--ro-bind", "/", "/", "--proc", "/proc", "true"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=20)
+                _bwrap_ok = r.returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                _bwrap_ok = False
+    return _bwrap_ok
+
+
+def _kit_dir():
+    spec = importlib.util.find_spec("cursocnn")
+    if spec is not None and spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)[0]
+    cand = os.path.join(_REPO_ROOT, "assignments", "cursocnn")
+    return cand if os.path.isdir(cand) else None
+
+
+def _python_paths():
+    """(stdlib dirs, package dirs) the worker needs, as real paths."""
+    std = []
+    for key in ("stdlib", "platstdlib"):
+        p = sysconfig.get_paths().get(key)
+        if p and os.path.isdir(p):
+            std.append(os.path.realpath(p))
+    dyn = os.path.join(std[0], "lib-dynload") if std else None
+    if dyn and os.path.isdir(dyn):
+        std.append(dyn)
+    pkgs = []
+    for mod in ("torch", "numpy"):
+        spec = importlib.util.find_spec(mod)
+        if spec and spec.origin:
+            d = os.path.realpath(os.path.dirname(os.path.dirname(spec.origin)))
+            if d not in pkgs:
+                pkgs.append(d)
+    for key in ("purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p and os.path.isdir(p) and os.path.realpath(p) not in pkgs:
+            pkgs.append(os.path.realpath(p))
+    return list(dict.fromkeys(std)), pkgs
+
+
+def _under(path, roots):
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _rlimits(limits):
+    mb = 1 << 20
+    return [
+        ["RLIMIT_DATA", limits["mem_mb"] * mb, limits["mem_mb"] * mb],
+        ["RLIMIT_AS", (limits["mem_mb"] + 8192) * mb, (limits["mem_mb"] + 8192) * mb],
+        ["RLIMIT_CPU", limits["cpu_s"], limits["cpu_s"] + 5],
+        ["RLIMIT_NPROC", limits["nproc"], limits["nproc"]],
+        ["RLIMIT_FSIZE", limits["fsize_mb"] * mb, limits["fsize_mb"] * mb],
+        ["RLIMIT_NOFILE", limits["nofile"], limits["nofile"]],
+        ["RLIMIT_CORE", 0, 0],
+    ]
+
+
+_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1", "TORCH_NUM_THREADS": "1",
+    "CUDA_VISIBLE_DEVICES": "", "MPLBACKEND": "Agg",
+    "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
+}
+
+
+def bwrap_command(rfd, wfd, limits, uid):
+    """The bwrap argv that starts a worker (exposed for tests and docs)."""
+    std, pkgs = _python_paths()
+    prefix = os.path.realpath(sys.base_prefix)
+    exe = os.path.realpath(sys.executable)
+    cmd = [shutil.which("bwrap") or "/usr/bin/bwrap",
+           "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session", "--hostname", "sandbox",
+           "--ro-bind", "/usr", "/usr"]
+    for top in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(top):
+            cmd += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            cmd += ["--ro-bind", top, top]
+    for f in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"):
+        if os.path.exists(f):
+            cmd += ["--ro-bind", f, f]
+    mounted, made = ["/usr"], set()
+    for d in [prefix, os.path.dirname(os.path.dirname(exe))] + std + pkgs:
+        if not _under(d, mounted):
+            # bwrap would create the missing parents with the host's modes (/root is 0700):
+            # create them world-traversable so the unprivileged uid can reach the mount.
+            parts = d.strip("/").split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                parent = "/" + "/".join(parts[:i])
+                if parent not in made and not _under(parent, mounted):
+                    cmd += ["--perms", "0755", "--dir", parent]
+                    made.add(parent)
+            cmd += ["--ro-bind", d, d]
+            mounted.append(d)
+    # A non-editable install puts the grader (with the hidden suites) and the reference solutions
+    # in site-packages: hide them.
+    for d in pkgs:
+        for secret in ("autograder", "reference"):
+            p = os.path.join(d, secret)
+            if os.path.isdir(p):
+                cmd += ["--tmpfs", p, "--remount-ro", p]
+    cmd += ["--perms", "0755", "--dir", os.path.dirname(SANDBOX_ROOT), "--perms", "0755", "--dir", SANDBOX_ROOT,
+            "--ro-bind", _WORKER_DIR, f"{SANDBOX_ROOT}/{WORKER_PACKAGE}"]
+    kit = _kit_dir()
+    if kit:
+        cmd += ["--ro-bind", kit, f"{SANDBOX_ROOT}/cursocnn"]
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(limits["tmp_mb"] << 20), "--tmpfs", "/tmp",
+            "--chdir", "/tmp", "--clearenv"]
+    for k, v in {**_ENV, "HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp"}.items():
+        cmd += ["--setenv", k, v]
+    cfg = {"front": [SANDBOX_ROOT], "back": std + pkgs, "rlimits": _rlimits(limits), "uid": uid,
+           "package": WORKER_PACKAGE}
+    cmd += ["--", exe, "-S", "-E", "-s", "-B", "-c", _BOOT, json.dumps(cfg), str(rfd), str(wfd)]
+    return cmd
+
+
+def plain_command(rfd, wfd, limits):
+    std, pkgs = _python_paths()
+    front = [_REPO_ROOT]
+    kit = _kit_dir()
+    if kit:
+        front.append(os.path.dirname(kit))
+    cfg = {"front": front, "back": std + pkgs, "rlimits": _rlimits(limits), "uid": None,
+           "package": "autograder.worker"}
+    return [os.path.realpath(sys.executable), "-S", "-E", "-s", "-B", "-c", _BOOT, json.dumps(cfg),
+            str(rfd), str(wfd)]
+
+
+def _pick_uid():
+    # A distinct unprivileged uid per worker: RLIMIT_NPROC counts per uid, so concurrent
+    # workers (threads or processes grading in parallel) do not share one budget.
+    return 61000 + (os.getpid() * 131 + next(_uid_counter)) % 4000
+
+
+# ------------------------------------------------------------------ the session
+
 class Session:
-    def __init__(self, cells, assignment, *, load_timeout=60.0):
+    """One submission's worker. `Session(cells, assignment)`; see docs/architecture.md.
+
+    isolation: "auto" (bwrap when root and available, else a loud fallback), "bwrap" (required:
+    SandboxError otherwise) or "none" (plain subprocess with rlimits). The AUTOGRADER_SANDBOX
+    environment variable supplies the default.
+    """
+
+    def __init__(self, cells, assignment, *, load_timeout=60.0, isolation=None, limits=None, uid=None):
         if isinstance(cells, str):
             cells = [["submission", cells]]
         self.cells, self.assignment, self.load_timeout = [list(c) for c in cells], assignment, load_timeout
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.isolation = self._resolve(isolation or _env_mode())
+        self.uid = uid
         self.proc = None
+        self.wfd = self.rfd = None
         self.defined, self.load_notes = set(), []
+        self.output = b""            # first KEEP_OUTPUT bytes of student stdout/stderr (all workers)
+        self.startup_seconds = []    # worker start-up times (process start to ready)
+        self.restarts = 0
+        self._only_definitions = False
+        self._broken = None
+        self._loaded = False
+        self._scratch = None
+        self._drain = None
+        self._output_exceeded = False
+
+    # -- lifecycle
+
+    @staticmethod
+    def _resolve(mode):
+        global _warned
+        if mode not in ("auto", "bwrap", "none"):
+            raise ValueError(f"isolation must be auto, bwrap or none, not {mode!r}")
+        if mode == "none":
+            return "none"
+        if bwrap_available():
+            return "bwrap"
+        if mode == "bwrap":
+            raise SandboxError("bwrap isolation requested but unavailable (needs root and /usr/bin/bwrap)")
+        msg = ("autograder: bubblewrap isolation unavailable (not root, or bwrap missing/blocked); "
+               "student code runs in a plain subprocess with rlimits only. Do not grade untrusted "
+               "submissions this way.")
+        if not _warned:
+            log.warning(msg)
+            _warned = True
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        return "fallback"
 
     def __enter__(self):
         self._start()
@@ -42,46 +312,150 @@ class Session:
     def __exit__(self, *exc):
         self.close()
 
-    def _start(self):
+    @property
+    def isolated(self) -> bool:
+        return self.isolation == "bwrap"
+
+    def _spawn(self):
         r_req, w_req = os.pipe()
         r_rep, w_rep = os.pipe()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker.main", str(r_req), str(w_rep)],
-            pass_fds=(r_req, w_rep), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        )
-        os.close(r_req)
-        os.close(w_rep)
+        r_out, w_out = os.pipe()
+        try:
+            if self.isolation == "bwrap":
+                uid = self.uid if self.uid is not None else _pick_uid()
+                cmd, cwd = bwrap_command(r_req, w_rep, self.limits, uid), "/"
+            else:
+                if self._scratch is None:
+                    self._scratch = tempfile.mkdtemp(prefix="ag-scratch-")
+                cmd, cwd = plain_command(r_req, w_rep, self.limits), self._scratch
+            env = dict(_ENV, HOME=cwd, TMPDIR=cwd, MPLCONFIGDIR=cwd)
+            self.proc = subprocess.Popen(cmd, pass_fds=(r_req, w_rep), stdin=subprocess.DEVNULL,
+                                         stdout=w_out, stderr=w_out, start_new_session=True, cwd=cwd, env=env)
+        finally:
+            for fd in (r_req, w_rep, w_out):
+                os.close(fd)
         self.wfd, self.rfd = w_req, r_rep
-        reply = self._request({"op": "load", "cells": self.cells}, self.load_timeout)
-        self.defined, self.load_notes = set(reply["defined"]), [tuple(n) for n in reply["notes"]]
+        self._output_exceeded = False
+        self._drain = threading.Thread(target=self._drain_output, args=(r_out, self.proc), daemon=True)
+        self._drain.start()
+
+    def _drain_output(self, fd, proc):
+        total = 0
+        try:
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return
+                total += len(chunk)
+                if len(self.output) < KEEP_OUTPUT:
+                    self.output += chunk[: KEEP_OUTPUT - len(self.output)]
+                if total > self.limits["output_bytes"] and not self._output_exceeded:
+                    self._output_exceeded = True
+                    self._killpg(proc)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _killpg(proc):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def _start(self):
+        if self._broken is not None:
+            raise self._broken
+        t0 = time.perf_counter()
+        self._spawn()
+        try:
+            self._request({"op": "ping"}, 60.0)
+        except StudentCrash as exc:
+            self._kill()
+            raise SandboxError(f"the worker did not start ({exc}); output: {self.output[-500:]!r}") from exc
+        self.startup_seconds.append(time.perf_counter() - t0)
+        first = not self._loaded
+        try:
+            reply = self._request({"op": "load", "cells": self.cells,
+                                   "only_definitions": self._only_definitions}, self.load_timeout)
+        except StudentCrash as exc:
+            if self._only_definitions:
+                self._broken = StudentCrash("load", f"el código no se pudo cargar: {exc.reason} ({exc.detail})")
+                self.load_notes.append(("load_crash", self._broken.detail))
+                raise self._broken from exc
+            self._only_definitions = True
+            self.load_notes.append(("load_crash",
+                                    f"Al cargar tu código el proceso terminó ({exc.reason}: {exc.detail}). "
+                                    "Se volvió a cargar ejecutando solo los import y las definiciones "
+                                    "(def/class)."))
+            self._spawn()
+            return self._start_after_ping(first)
+        self._after_load(reply, first)
+
+    def _start_after_ping(self, first):
+        try:
+            self._request({"op": "ping"}, 60.0)
+            reply = self._request({"op": "load", "cells": self.cells, "only_definitions": True},
+                                  self.load_timeout)
+        except StudentCrash as exc:
+            self._broken = StudentCrash("load", f"el código no se pudo cargar: {exc.reason} ({exc.detail})")
+            self.load_notes.append(("load_crash", self._broken.detail))
+            raise self._broken from exc
+        self._after_load(reply, first)
+
+    def _after_load(self, reply, first):
+        if first:
+            self.defined = set(reply.get("defined", ()))
+            self.load_notes += [tuple(n) for n in reply.get("notes", ())]
+            if self.isolation == "fallback":
+                self.load_notes.append(("sandbox_unisolated",
+                                        "Aviso: el código se ejecutó sin aislamiento (bubblewrap no disponible)."))
+            self._loaded = True
 
     def _kill(self):
         if self.proc is not None:
+            self._killpg(self.proc)
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
                 pass
-            self.proc.wait()
             for fd in (self.wfd, self.rfd):
                 try:
                     os.close(fd)
-                except OSError:
+                except (OSError, TypeError):
                     pass
+            self.wfd = self.rfd = None
             self.proc = None
+            if self._drain is not None:
+                self._drain.join(2)
 
     def close(self):
         self._kill()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    # -- calls
+
+    def _crash(self, reason, detail):
+        proc = self.proc
+        self._kill()
+        if self._output_exceeded:
+            return StudentCrash("output", f"tu código imprimió más de {self.limits['output_bytes'] >> 10} KB")
+        if reason == "died" and proc is not None and proc.returncode is not None:
+            detail = f"{detail}; código de salida {proc.returncode}"
+        return StudentCrash(reason, detail)
 
     def _request(self, message, timeout):
         result = {}
+        max_reply = MAX_REPLY
 
         def exchange():
             try:
                 wire.write_frame(self.wfd, wire.encode(message))
-                result["reply"] = wire.decode(wire.read_frame(self.rfd, MAX_REPLY))
-            except BaseException as exc:  # noqa: BLE001 - reported as a crash below
+                result["raw"] = wire.read_frame(self.rfd, max_reply)
+            except BaseException as exc:  # noqa: BLE001 - reported below
                 result["error"] = exc
 
         t = threading.Thread(target=exchange, daemon=True)
@@ -89,21 +463,36 @@ class Session:
         t.join(timeout)
         if t.is_alive():
             self._kill()
-            raise StudentCrash("timeout", f"{timeout:g} s")
+            t.join(5)
+            if self._output_exceeded:
+                raise self._crash("output", "")
+            raise StudentCrash("timeout", f"más de {timeout:g} s")
         if "error" in result:
-            self._kill()
-            raise StudentCrash("died", repr(result["error"])[:300])
-        reply = result["reply"]
+            err = result["error"]
+            if isinstance(err, wire.WireError):
+                raise self._crash("protocol", str(err)[:300])
+            raise self._crash("died", "el proceso que ejecutaba tu código terminó")
+        try:
+            with warnings.catch_warnings():  # forged pickles make torch warn about their protocol
+                warnings.simplefilter("ignore", UserWarning)
+                reply = wire.decode(result["raw"])
+        except Exception as exc:  # noqa: BLE001 - weights_only refuses anything but data
+            raise self._crash("protocol", f"respuesta ilegible ({type(exc).__name__})")
         if not isinstance(reply, dict) or "ok" not in reply:
-            self._kill()
-            raise StudentCrash("protocol", "malformed reply")
+            raise self._crash("protocol", "respuesta con formato incorrecto")
         return reply
 
     def call(self, probe, *args, timeout=10.0, **kwargs):
         if self.proc is None:
+            if self._loaded:
+                self.restarts += 1
             self._start()
         reply = self._request({"op": "call", "probe": probe, "args": list(args), "kwargs": kwargs}, timeout)
         if reply["ok"]:
+            if "value" not in reply:
+                raise self._crash("protocol", "respuesta sin valor")
             return reply["value"]
-        err = reply["error"]
-        raise StudentError(err.get("type", "?"), err.get("message", ""), err.get("traceback", ""))
+        err = reply.get("error")
+        if not isinstance(err, dict):
+            raise self._crash("protocol", "error con formato incorrecto")
+        raise StudentError(str(err.get("type", "?")), str(err.get("message", "")), str(err.get("traceback", "")))

@@ -23,10 +23,17 @@ def to_plain(obj, _depth=0):
     if obj is None or type(obj) in (bool, int, float, str, bytes):
         return obj
     if isinstance(obj, torch.Tensor):
-        t = obj.detach()
+        # Tensor subclasses may override every method (__torch_function__): copy the data with
+        # the subclass machinery disabled and check that a plain tensor came out.
+        with torch._C.DisableTorchFunction():
+            t = torch.Tensor.as_subclass(obj, torch.Tensor)
+            t = torch.Tensor.detach(t)
+            if t.layout != torch.strided or t.is_quantized or t.is_nested:
+                raise WireError("only dense tensors can be returned")
+            t = torch.Tensor.contiguous(torch.Tensor.clone(torch.Tensor.to(t, "cpu")))
         if type(t) is not torch.Tensor:
-            t = t.as_subclass(torch.Tensor)
-        return t.to("cpu").clone().contiguous()
+            raise WireError("tensor subclass could not be converted")
+        return t
     if isinstance(obj, (list, tuple)):
         items = [to_plain(x, _depth + 1) for x in obj]
         return items if isinstance(obj, list) else tuple(items)

@@ -1,0 +1,334 @@
+"""SUBMISSION path -> the student's code cells, with Spanish notes on what was skipped.
+
+A submission is a notebook (.ipynb, as released by nbgrader and filled in), a .py file, or a
+folder holding one of them. This module only *reads* files (it never runs student code: it
+compiles cells to check their syntax, which executes nothing) and never raises on bad input:
+problems become `notes` (something was skipped) or `fatal` (nothing can be graded).
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+
+MAX_FILE_BYTES = 20 << 20  # a notebook full of plots is a few MB; more is not a submission
+
+# Folders that never hold the student's work (the kit ships inside the released folder).
+_IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
+
+_CELL_MARKER = re.compile(r"^# ?%%")
+
+
+@dataclass
+class Submission:
+    path: str
+    kind: str = "unknown"            # "ipynb", "py", "folder:ipynb", "folder:py", "unknown"
+    chosen: str | None = None        # the file actually read
+    cells: list = field(default_factory=list)   # [[label, source], ...]
+    notes: list = field(default_factory=list)   # Spanish messages for the student
+    fatal: str | None = None         # Spanish message when nothing can be graded
+
+    @property
+    def ok(self) -> bool:
+        return self.fatal is None
+
+
+# ---------------------------------------------------------------- source clean-up
+
+def strip_ipython(source: str) -> tuple[str | None, list[str]]:
+    """Remove IPython syntax from one cell. Returns (clean source or None to drop the cell,
+    kinds of things removed). Line magics and shell lines become `pass` so indentation and
+    line numbers stay valid."""
+    removed = []
+    lines = source.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    if first.lstrip().startswith("%%"):
+        return None, ["cell_magic"]
+    out = []
+    for ln in lines:
+        stripped = ln.lstrip()
+        indent = ln[: len(ln) - len(stripped)]
+        if stripped.startswith("%") or stripped.startswith("!"):
+            removed.append("magic" if stripped.startswith("%") else "shell")
+            out.append(indent + "pass")
+        elif re.match(r"^[A-Za-z_][\w.]*\s*=\s*[!%]", stripped):  # files = !ls, t = %timeit ...
+            removed.append("shell")
+            out.append(indent + "pass")
+        elif stripped.endswith("?") and re.fullmatch(r"[\w.]+\?\??", stripped):  # help: torch.ones?
+            removed.append("magic")
+            out.append(indent + "pass")
+        else:
+            out.append(ln)
+    return "\n".join(out) + ("\n" if source.endswith("\n") else ""), removed
+
+
+def _check_syntax(label: str, source: str):
+    """Return None if source compiles, else a Spanish note naming the cell."""
+    try:
+        compile(source, f"<student:{label}>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        line = (exc.text or "").strip()
+        where = f"línea {exc.lineno}" if exc.lineno else "posición desconocida"
+        shown = f": `{line[:80]}`" if line else ""
+        return (f"{label}: error de sintaxis ({exc.msg}, {where}{shown}). "
+                "Se ignoró esa celda; revisa paréntesis, dos puntos e indentación.")
+    except (ValueError, TypeError) as exc:  # e.g. null bytes in the source
+        return f"{label}: el código no se puede leer ({exc}). Se ignoró esa celda."
+    return None
+
+
+def _add_cells(sub: Submission, raw_cells):
+    """raw_cells: [(label, source)]. Strip IPython syntax, drop empty and broken cells."""
+    magic_cells, shell_cells = [], []
+    for label, source in raw_cells:
+        clean, removed = strip_ipython(source)
+        if clean is None:
+            sub.notes.append(f"{label}: es una celda con magia de IPython (%%...), no se ejecuta al corregir.")
+            continue
+        if "magic" in removed:
+            magic_cells.append(label)
+        if "shell" in removed:
+            shell_cells.append(label)
+        if not clean.strip():
+            continue
+        problem = _check_syntax(label, clean)
+        if problem:
+            sub.notes.append(problem)
+            continue
+        sub.cells.append([label, clean])
+    if magic_cells:
+        sub.notes.append("Se ignoraron las líneas con comandos mágicos de IPython (%...) en: "
+                         + ", ".join(magic_cells) + ".")
+    if shell_cells:
+        sub.notes.append("Se ignoraron los comandos de terminal (!...) en: " + ", ".join(shell_cells) + ".")
+
+
+# ---------------------------------------------------------------- readers
+
+def _read_bytes(path: str, sub: Submission):
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            sub.fatal = (f"El archivo «{os.path.basename(path)}» es demasiado grande "
+                         f"({size >> 20} MB). Borra las salidas de las celdas y vuelve a entregarlo.")
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        sub.fatal = f"No se pudo leer «{os.path.basename(path)}»: {exc.strerror or exc}."
+        return None
+
+
+def _decode_text(data: bytes, name: str, sub: Submission) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        sub.notes.append(f"«{name}» no está en UTF-8; se leyó como Latin-1. "
+                         "Guarda tus archivos en UTF-8 para evitar problemas con tildes y eñes.")
+        return data.decode("latin-1")
+
+
+def _grade_id_label(index: int, cell) -> str:
+    meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+    gid = meta.get("grade_id")
+    return f"celda {index} ({gid})" if gid else f"celda {index}"
+
+
+def _defined_names(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def _read_notebook(path: str, sub: Submission):
+    import nbformat
+
+    data = _read_bytes(path, sub)
+    if data is None:
+        return
+    name = os.path.basename(path)
+    if not data.strip():
+        sub.fatal = f"El cuaderno «{name}» está vacío (0 bytes). Guárdalo en Jupyter y vuelve a entregarlo."
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    try:
+        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many types on bad JSON
+        sub.fatal = (f"El cuaderno «{name}» no es un archivo .ipynb válido (JSON dañado: "
+                     f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}). "
+                     "Ábrelo en Jupyter, guárdalo y vuelve a entregarlo.")
+        return
+    try:
+        major = int(nb.get("nbformat", 4))
+        if major < 4:
+            nb = nbformat.convert(nb, 4)
+            sub.notes.append(f"«{name}» usa un formato de cuaderno antiguo (v{major}); se convirtió a v4.")
+        elif major > 4:
+            sub.notes.append(f"«{name}» usa un formato de cuaderno más nuevo (v{major}); se leyó igualmente.")
+        cells = list(nb.get("cells") or [])
+    except Exception as exc:  # noqa: BLE001
+        sub.fatal = f"No se pudo interpretar el cuaderno «{name}» ({type(exc).__name__}). Vuelve a guardarlo en Jupyter."
+        return
+
+    code_cells = []
+    for i, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        if not isinstance(source, str):
+            continue
+        code_cells.append((i, cell, source))
+    if not code_cells:
+        sub.fatal = f"El cuaderno «{name}» no tiene celdas de código."
+        return
+
+    has_nbgrader = any(isinstance((c.get("metadata") or {}).get("nbgrader"), dict) for _, c, _ in code_cells)
+    raw = []
+    ignored_defs = []
+    for i, cell, source in code_cells:
+        label = _grade_id_label(i, cell)
+        if has_nbgrader:
+            meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+            if meta.get("solution"):
+                raw.append((label, source))
+            elif meta.get("locked") and not meta.get("grade"):
+                raw.append((label, source))
+            elif not meta:  # a cell the student added
+                ignored_defs += _defined_names(strip_ipython(source)[0] or "")
+            # grade (test) cells are never run: the hidden suite does the testing
+        else:
+            raw.append((label, source))
+    if not has_nbgrader:
+        sub.notes.append(f"«{name}» no tiene los metadatos de nbgrader (¿copiaste el código en un cuaderno "
+                         "nuevo?); se usan todas sus celdas de código.")
+    if ignored_defs:
+        sub.notes.append("Estas definiciones están en celdas que añadiste tú y no se usan al corregir: "
+                         + ", ".join(f"`{n}`" for n in ignored_defs[:10])
+                         + ". Pon el código que se evalúa en las celdas de solución.")
+    _add_cells(sub, raw)
+
+
+def _read_py(path: str, sub: Submission):
+    data = _read_bytes(path, sub)
+    if data is None:
+        return
+    name = os.path.basename(path)
+    if not data.strip():
+        sub.fatal = f"El archivo «{name}» está vacío."
+        return
+    text = _decode_text(data, name, sub)
+    lines = text.splitlines(keepends=True)
+    chunks, current, start = [], [], 1
+    for n, ln in enumerate(lines, start=1):
+        if _CELL_MARKER.match(ln) and current:
+            chunks.append((start, current))
+            current, start = [], n
+        current.append(ln)
+    if current:
+        chunks.append((start, current))
+    if len(chunks) == 1:
+        raw = [(name, text)]
+    else:  # percent-format script: one cell per `# %%` block, so an error skips only its block
+        # pad with blank lines so line numbers in tracebacks match the file
+        raw = [(f"{name}, bloque de la línea {s}", "\n" * (s - 1) + "".join(c)) for s, c in chunks]
+    _add_cells(sub, raw)
+
+
+# ---------------------------------------------------------------- folders
+
+def _candidates(folder: str):
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS and not d.startswith("."))
+        depth = os.path.relpath(root, folder).count(os.sep) + (0 if root == folder else 1)
+        for f in files:
+            if f.startswith(".") or f.startswith("__"):
+                continue
+            if f.endswith((".ipynb", ".py")):
+                found.append((depth, os.path.join(root, f)))
+    return found
+
+
+def _pick(folder: str, assignment: str | None, sub: Submission):
+    found = _candidates(folder)
+    if not found:
+        sub.fatal = ("La carpeta entregada no contiene ningún cuaderno (.ipynb) ni archivo .py. "
+                     "Entrega el cuaderno de la tarea.")
+        return None
+
+    def rank(item):
+        depth, p = item
+        base = os.path.basename(p)
+        stem, ext = os.path.splitext(base)
+        return (0 if assignment and stem == assignment else 1, 0 if ext == ".ipynb" else 1,
+                depth, p)
+
+    found.sort(key=rank)
+    chosen = found[0][1]
+    if len(found) > 1:
+        rel = os.path.relpath(chosen, folder)
+        others = [os.path.relpath(p, folder) for _, p in found[1:]]
+        shown = ", ".join(f"«{o}»" for o in others[:5]) + (" …" if len(others) > 5 else "")
+        sub.notes.append(f"La carpeta tiene varios archivos; se corrigió «{rel}» y se ignoraron: {shown}.")
+    return chosen
+
+
+# ---------------------------------------------------------------- entry point
+
+def _sniff_kind(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".ipynb", ".py"):
+        return ext[1:]
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).lstrip()
+    except OSError:
+        return "unknown"
+    if head.startswith(b"{"):
+        return "ipynb"
+    return "py"
+
+
+def load_submission(path, assignment: str | None = None) -> Submission:
+    """Read a submission. Never raises on bad input: see Submission.fatal / .notes."""
+    path = os.fspath(path)
+    sub = Submission(path=path)
+    try:
+        if os.path.isdir(path):
+            chosen = _pick(path, assignment, sub)
+            if chosen is None:
+                sub.kind = "folder"
+                return sub
+            inner = _sniff_kind(chosen)
+            sub.kind = f"folder:{inner}"
+        elif os.path.exists(path):
+            chosen = path
+            inner = _sniff_kind(path)
+            sub.kind = inner
+            if not path.lower().endswith((".ipynb", ".py")):
+                sub.notes.append(f"«{os.path.basename(path)}» no termina en .ipynb ni .py; "
+                                 f"se leyó como {'cuaderno' if inner == 'ipynb' else 'código Python'}.")
+        else:
+            sub.fatal = f"No se encontró la entrega «{path}»."
+            return sub
+        sub.chosen = chosen
+        if inner == "ipynb":
+            _read_notebook(chosen, sub)
+        else:
+            _read_py(chosen, sub)
+        if sub.fatal is None and not sub.cells:
+            sub.fatal = ("No quedó ningún código para corregir (todas las celdas estaban vacías o tenían "
+                         "errores). Revisa tu entrega.")
+    except Exception as exc:  # noqa: BLE001 - last resort: bad input must never crash the grader
+        sub.fatal = f"No se pudo leer la entrega ({type(exc).__name__}). Vuelve a entregarla."
+    return sub

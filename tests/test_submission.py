@@ -1,0 +1,145 @@
+"""load_submission on tests/corpus/bad_inputs/, and loading such submissions into a Session."""
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder.sandbox import Session
+from autograder.submission import load_submission, strip_ipython
+
+torch.set_num_threads(1)
+
+BAD = Path(__file__).resolve().parent / "corpus" / "bad_inputs"
+X = torch.arange(9.0).reshape(3, 3)
+K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+EXPECTED = torch.tensor([[19.0, 25.0], [37.0, 43.0]])
+
+
+def text(sub):
+    return "\n".join(sub.notes)
+
+
+def session(sub):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return Session(sub.cells, "ps1_corr2d")
+
+
+@pytest.mark.parametrize("name, words", [
+    ("invalid_json.ipynb", "JSON"),
+    ("empty.ipynb", "vacío"),
+    ("empty.py", "vacío"),
+    ("nothing_gradable", "no contiene"),
+    ("no_existe.ipynb", "No se encontró"),
+])
+def test_fatal_inputs_give_a_spanish_message(name, words):
+    sub = load_submission(BAD / name)
+    assert sub.fatal is not None and words in sub.fatal
+    assert sub.cells == []
+
+
+def test_nbformat3_is_converted():
+    sub = load_submission(BAD / "nbformat3.ipynb")
+    assert sub.fatal is None and sub.kind == "ipynb"
+    assert "v3" in text(sub)
+    assert any("def corr2d" in src for _, src in sub.cells)
+
+
+def test_nbgrader_cells_and_syntax_error_cell():
+    sub = load_submission(BAD / "syntax_error_cell.ipynb")
+    assert sub.fatal is None
+    labels = [label for label, _ in sub.cells]
+    assert labels == ["celda 2 (setup)", "celda 3 (corr2d)"]  # test cell and added cell skipped
+    notes = text(sub)
+    assert "celda 4 (conv2d_strict)" in notes and "sintaxis" in notes
+    assert "`helper`" in notes  # the student-added cell's definition is reported as unused
+
+
+def test_magics_and_shell_lines_are_stripped():
+    sub = load_submission(BAD / "magics.ipynb")
+    assert sub.fatal is None
+    joined = "\n".join(src for _, src in sub.cells)
+    assert "%" not in joined and "!" not in joined and "?" not in joined
+    assert "for i in range(10**9)" not in joined  # the %%time cell is dropped entirely
+    assert "def corr2d" in joined
+    notes = text(sub)
+    assert "%%" in notes and "terminal" in notes and "nbgrader" in notes
+
+
+def test_strip_ipython_keeps_line_numbers():
+    clean, removed = strip_ipython("a = 1\n  %time f()\n!ls\nb = 2\n")
+    assert clean.splitlines() == ["a = 1", "  pass", "pass", "b = 2"]
+    assert removed == ["magic", "shell"]
+    assert strip_ipython("\n%%bash\nls\n") == (None, ["cell_magic"])
+
+
+def test_latin1_py():
+    sub = load_submission(BAD / "latin1.py")
+    assert sub.fatal is None and "Latin-1" in text(sub)
+    assert "señal" in sub.cells[0][1]
+
+
+def test_odd_file_name_without_extension():
+    sub = load_submission(BAD / "mi entrega ñandú")
+    assert sub.fatal is None and sub.kind == "py"
+    assert "no termina en .ipynb" in text(sub)
+
+
+def test_same_stem_in_two_folders_picks_one_and_says_so():
+    sub = load_submission(BAD / "same_stem", assignment="ps1_corr2d")
+    assert sub.fatal is None and sub.kind == "folder:ipynb"
+    assert sub.chosen.endswith("copia/ps1_corr2d.ipynb")
+    assert "ps1_corr2d.py" in text(sub) and "copia/ps1_corr2d.ipynb" in text(sub)
+
+
+def test_never_raises_on_garbage(tmp_path):
+    for i, data in enumerate([b"\x00\xff\xfe garbage", b"{not json", b"[1, 2]", b'{"nbformat": 4}',
+                              b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": "x"}',
+                              "def f(:\n".encode()]):
+        p = tmp_path / f"f{i}.ipynb"
+        p.write_bytes(data)
+        sub = load_submission(p)
+        assert sub.fatal is not None or sub.cells is not None
+
+
+# ------------------------------------------------------------------ into a Session
+
+def test_syntax_error_cell_only_loses_that_cell():
+    sub = load_submission(BAD / "syntax_error_cell.ipynb")
+    with session(sub) as s:
+        assert "corr2d" in s.defined and "conv2d_strict" not in s.defined
+        assert torch.equal(s.call("call_function", "corr2d", X, K), EXPECTED)
+
+
+@pytest.mark.parametrize("name", ["latin1.py", "mi entrega ñandú", "magics.ipynb", "nbformat3.ipynb"])
+def test_odd_inputs_still_grade(name):
+    sub = load_submission(BAD / name)
+    with session(sub) as s:
+        assert torch.equal(s.call("call_function", "corr2d", X, K), EXPECTED)
+        if name == "latin1.py":
+            assert s.call("call_function", "saludo") == "señal"
+
+
+def test_missing_functions_fail_per_call():
+    sub = load_submission(BAD / "missing_functions.py")
+    with session(sub) as s:
+        assert s.defined == {"torch", "conv2d_strict"}
+        with pytest.raises(Exception) as err:
+            s.call("call_function", "corr2d", X, K)
+        assert "corr2d" in str(err.value)
+        with pytest.raises(Exception) as err:  # defined, but calls the missing corr2d
+            s.call("call_function", "conv2d_strict", X, K)
+        assert "NameError" in str(err.value)
+
+
+def test_demo_code_is_not_run():
+    sub = load_submission(BAD / "demo_heavy.py")
+    with session(sub) as s:
+        assert {"corr2d", "X", "Y", "LR"} <= s.defined
+        assert "lento" not in s.defined and "roto" not in s.defined
+        codes = {code for code, _ in s.load_notes}
+        assert {"timeout", "exec_error", "skipped"} <= codes
+        skipped = " ".join(d for c, d in s.load_notes if c == "skipped")
+        assert "bucle for" in skipped and "with" in skipped
+        assert s.call("call_function", "corr2d", X, K).shape == (2, 2)
