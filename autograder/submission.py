@@ -79,9 +79,10 @@ def _check_syntax(label: str, source: str):
 
 
 def _add_cells(sub: Submission, raw_cells):
-    """raw_cells: [(label, source)]. Strip IPython syntax, drop empty and broken cells."""
+    """raw_cells: [(label, source, mode)]. Strip IPython syntax, drop empty and broken cells.
+    mode "definitions" makes the worker run only the cell's imports and definitions."""
     magic_cells, shell_cells = [], []
-    for label, source in raw_cells:
+    for label, source, mode in raw_cells:
         clean, removed = strip_ipython(source)
         if clean is None:
             sub.notes.append(f"{label}: es una celda con magia de IPython (%%...), no se ejecuta al corregir.")
@@ -96,7 +97,7 @@ def _add_cells(sub: Submission, raw_cells):
         if problem:
             sub.notes.append(problem)
             continue
-        sub.cells.append([label, clean])
+        sub.cells.append([label, clean] + ([mode] if mode else []))
     if magic_cells:
         sub.notes.append("Se ignoraron las líneas con comandos mágicos de IPython (%...) en: "
                          + ", ".join(magic_cells) + ".")
@@ -137,12 +138,6 @@ def _grade_id_label(index: int, cell) -> str:
     return f"celda {index} ({gid})" if gid else f"celda {index}"
 
 
-def _defined_names(source: str) -> list[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
 
 def _read_notebook(path: str, sub: Submission):
@@ -194,27 +189,24 @@ def _read_notebook(path: str, sub: Submission):
 
     has_nbgrader = any(isinstance((c.get("metadata") or {}).get("nbgrader"), dict) for _, c, _ in code_cells)
     raw = []
-    ignored_defs = []
     for i, cell, source in code_cells:
         label = _grade_id_label(i, cell)
         if has_nbgrader:
             meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+            grade_id = str(meta.get("grade_id", ""))
             if meta.get("solution"):
-                raw.append((label, source))
-            elif meta.get("locked") and not meta.get("grade"):
-                raw.append((label, source))
-            elif not meta:  # a cell the student added
-                ignored_defs += _defined_names(strip_ipython(source)[0] or "")
-            # grade (test) cells are never run: the hidden suite does the testing
+                raw.append((label, source, None))
+            elif meta.get("locked") and not meta.get("grade") and not grade_id.startswith("visible_"):
+                raw.append((label, source, None))  # setup and given code
+            elif not meta:
+                # demo cells and cells the student added: their helpers count, their demos do not run
+                raw.append((label, source, "definitions"))
+            # test cells (graded or visible) never run: the hidden suite does the testing
         else:
-            raw.append((label, source))
+            raw.append((label, source, None))
     if not has_nbgrader:
         sub.notes.append(f"«{name}» no tiene los metadatos de nbgrader (¿copiaste el código en un cuaderno "
                          "nuevo?); se usan todas sus celdas de código.")
-    if ignored_defs:
-        sub.notes.append("Estas definiciones están en celdas que añadiste tú y no se usan al corregir: "
-                         + ", ".join(f"`{n}`" for n in ignored_defs[:10])
-                         + ". Pon el código que se evalúa en las celdas de solución.")
     _add_cells(sub, raw)
 
 
@@ -237,10 +229,10 @@ def _read_py(path: str, sub: Submission):
     if current:
         chunks.append((start, current))
     if len(chunks) == 1:
-        raw = [(name, text)]
+        raw = [(name, text, None)]
     else:  # percent-format script: one cell per `# %%` block, so an error skips only its block
         # pad with blank lines so line numbers in tracebacks match the file
-        raw = [(f"{name}, bloque de la línea {s}", "\n" * (s - 1) + "".join(c)) for s, c in chunks]
+        raw = [(f"{name}, bloque de la línea {s}", "\n" * (s - 1) + "".join(c), None) for s, c in chunks]
     _add_cells(sub, raw)
 
 

@@ -43,23 +43,26 @@ def test_nbformat3_is_converted():
     sub = load_submission(BAD / "nbformat3.ipynb")
     assert sub.fatal is None and sub.kind == "ipynb"
     assert "v3" in text(sub)
-    assert any("def corr2d" in src for _, src in sub.cells)
+    assert any("def corr2d" in cell[1] for cell in sub.cells)
 
 
 def test_nbgrader_cells_and_syntax_error_cell():
     sub = load_submission(BAD / "syntax_error_cell.ipynb")
     assert sub.fatal is None
-    labels = [label for label, _ in sub.cells]
-    assert labels == ["celda 2 (setup)", "celda 3 (corr2d)"]  # test cell and added cell skipped
+    labels = [cell[0] for cell in sub.cells]
+    # the test cell is skipped; the cell the student added keeps only its definitions
+    assert labels[:2] == ["celda 2 (setup)", "celda 3 (corr2d)"] and "celda 4 (conv2d_strict)" not in labels
+    added = [cell for cell in sub.cells if len(cell) > 2]
+    assert added and all(cell[2] == "definitions" for cell in added)
+    assert any("def helper" in cell[1] for cell in added)
     notes = text(sub)
     assert "celda 4 (conv2d_strict)" in notes and "sintaxis" in notes
-    assert "`helper`" in notes  # the student-added cell's definition is reported as unused
 
 
 def test_magics_and_shell_lines_are_stripped():
     sub = load_submission(BAD / "magics.ipynb")
     assert sub.fatal is None
-    joined = "\n".join(src for _, src in sub.cells)
+    joined = "\n".join(cell[1] for cell in sub.cells)
     assert "%" not in joined and "!" not in joined and "?" not in joined
     assert "for i in range(10**9)" not in joined  # the %%time cell is dropped entirely
     assert "def corr2d" in joined
@@ -100,7 +103,7 @@ def test_never_raises_on_garbage(tmp_path):
         p = tmp_path / f"f{i}.ipynb"
         p.write_bytes(data)
         sub = load_submission(p)
-        assert sub.fatal is not None or sub.cells is not None
+        assert isinstance(sub.fatal, str) and "cuaderno" in sub.fatal and sub.cells == []
 
 
 # ------------------------------------------------------------------ into a Session

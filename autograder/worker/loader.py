@@ -73,11 +73,15 @@ def _run(code, ns, budget):
 def load_cells(cells, ns, *, only_definitions=False, budget=STATEMENT_BUDGET):
     """Run the cells in ns. Returns (set of defined names, notes).
 
-    only_definitions: run imports and defs only (used to retry after a load that crashed)."""
+    only_definitions: run imports and defs only (used to retry after a load that crashed).
+    A cell given as [label, source, "definitions"] (a notebook's demo or added cell) runs its
+    imports and definitions only, silently."""
     notes = []
     before = set(ns)
     skipped = {}
-    for label, source in cells:
+    for cell in cells:
+        label, source = cell[0], cell[1]
+        definitions_cell = len(cell) > 2 and cell[2] == "definitions"  # a demo or added cell
         filename = f"<student:{label}>"
         try:
             tree = ast.parse(source, filename)
@@ -88,8 +92,9 @@ def load_cells(cells, ns, *, only_definitions=False, budget=STATEMENT_BUDGET):
             kind = _kind(node)
             if kind == "ignore":
                 continue
-            if kind in ("skip", "skip_main") or (only_definitions and kind not in ("import", "def")):
-                if kind != "skip_main":
+            if kind in ("skip", "skip_main") or ((only_definitions or definitions_cell)
+                                                 and kind not in ("import", "def")):
+                if kind != "skip_main" and not definitions_cell:
                     skipped.setdefault(label, []).append(f"línea {node.lineno}: {_describe(node)}")
                 continue
             try:
