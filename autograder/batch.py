@@ -1,0 +1,258 @@
+"""Grade many submissions: discover them, plan (names, resume), run (in parallel), collect.
+
+Speed: importing torch and pytest dominates a grader's start-up. The parent process imports
+them (and the assignment's suite) once, then forks one short-lived child per submission
+(start method "fork", torch limited to one thread in the child), at most --jobs at a time.
+Each child grades one submission with ``engine.grade`` and writes its result folder itself,
+atomically; the parent only watches exit codes. A child that dies (killed, out of memory, a
+bug in the grader) loses nothing but its own submission, which gets a result flagged
+``grader_error`` (regraded by the next run). Where "fork" is unavailable, submissions are
+graded one after another in this process.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+
+from . import results as store
+
+SUBMISSION_EXTS = (".ipynb", ".py")
+# never student work: the course kit shipped in the released folder, caches, checkpoints
+_IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
+
+
+# ---------------------------------------------------------------- discovery
+
+def _listing(folder):
+    files, dirs = [], []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return files, dirs
+    for e in entries:
+        if e.name.startswith((".", "__")):
+            continue
+        if e.is_dir():
+            if e.name in _IGNORED_DIRS or os.path.exists(os.path.join(e.path, "__init__.py")):
+                continue
+            dirs.append(e.path)
+        elif e.name.endswith(SUBMISSION_EXTS):
+            files.append(e.path)
+    return files, dirs
+
+
+def discover(path, assignment) -> list[tuple[str, str]]:
+    """[(submission path, name hint)] found under a SUBMISSION argument.
+
+    - a file is one submission (hint: its stem);
+    - a folder holding <assignment>.ipynb/.py, or exactly one .ipynb/.py file at its top
+      level, or nothing gradable at all, is one submission (hint: the folder's name);
+    - any other folder is a batch: each .ipynb/.py file at its top level is a submission, and
+      each sub-folder is discovered in turn (a sub-folder that is one submission is named after
+      itself, e.g. nbgrader's submitted/<student>/<assignment>/ gives <student>).
+    Hidden entries, __pycache__, checkpoints, the cursocnn kit and Python packages are skipped.
+    """
+    path = os.path.abspath(path)
+    if not os.path.isdir(path):
+        return [(path, os.path.splitext(os.path.basename(path))[0])]
+    files, dirs = _listing(path)
+    name = os.path.basename(path.rstrip(os.sep)) or "entrega"
+    if any(os.path.splitext(os.path.basename(f))[0] == assignment for f in files) or len(files) == 1:
+        return [(path, name)]
+    found = [(f, os.path.splitext(os.path.basename(f))[0]) for f in files]
+    for d in dirs:
+        sub = discover(d, assignment)
+        if len(sub) == 1:
+            sub = [(sub[0][0], os.path.basename(d))]
+        found.extend(sub)
+    return found or [(path, name)]
+
+
+def discover_all(paths, assignment) -> list[tuple[str, str]]:
+    """discover() over every argument; a path given (or found) twice is graded once."""
+    seen, out = set(), []
+    for p in paths:
+        items = discover(p, assignment)
+        if len(items) == 1:  # the argument itself is one submission: named after the argument
+            items = [(items[0][0], items[0][1] if not os.path.isdir(p) else
+                      os.path.basename(os.path.abspath(p).rstrip(os.sep)) or items[0][1])]
+        for src, hint in items:
+            if src not in seen:
+                seen.add(src)
+                out.append((src, hint))
+    return out
+
+
+# ---------------------------------------------------------------- plan
+
+@dataclass
+class Job:
+    source: str                 # absolute path handed to the engine
+    name: str                   # result folder name under the output folder
+    folder: str                 # out_dir/name
+    digest: str                 # sha256 of the content when planned
+    results: dict | None = None
+    state: str = "pending"      # graded | resumed | grader_error
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class Plan:
+    jobs: list = field(default_factory=list)
+
+    @property
+    def todo(self):
+        return [j for j in self.jobs if j.state == "pending"]
+
+
+def plan(items, out_dir, assignment, lang, force=False) -> Plan:
+    """Assign result folders and load complete results to skip (unless force)."""
+    names = store.assign_names(items, out_dir)
+    p = Plan()
+    for (src, _hint), name in zip(items, names):
+        folder = os.path.join(out_dir, name)
+        job = Job(source=src, name=name, folder=folder, digest=store.source_hash(src))
+        if not force:
+            done = store.load_complete(folder, src, assignment, lang, job.digest)
+            if done is not None:
+                job.results, job.state = done, "resumed"
+        p.jobs.append(job)
+    return p
+
+
+# ---------------------------------------------------------------- run
+
+def preload(assignment) -> None:
+    """Import what every grading child needs, once, in the parent (before any fork)."""
+    for mod in ("torch", "torch.nn", "torch.nn.functional", "pytest", "nbformat",
+                "autograder.engine", "autograder.submission", "autograder.sandbox",
+                "autograder.feedback", "autograder.suites.plugin"):
+        try:
+            importlib.import_module(mod)
+        except Exception:  # noqa: BLE001 - the child reports real problems
+            pass
+    from . import engine
+    if os.path.abspath(engine.SUITES_DIR) == os.path.abspath(
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")):
+        for f in engine.suite_files(assignment):
+            try:
+                importlib.import_module("autograder.suites." + os.path.splitext(os.path.basename(f))[0])
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def _grade_and_store(job, assignment, lang, device) -> dict:
+    from . import engine
+    res = engine.grade(job.source, assignment, lang=lang, device=device)
+    store.store(job.folder, job.source, assignment, lang, res, job.digest)
+    return res
+
+
+def _child_main(job, assignment, lang, device):
+    """Body of a forked grading child. Exit 0: result stored; 3: stored, grader error."""
+    code = 1
+    try:
+        if sys.platform.startswith("linux"):
+            try:  # die with the parent (a killed batch leaves no grader running)
+                import ctypes
+                ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            except Exception:  # noqa: BLE001
+                pass
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            import torch
+            torch.set_num_threads(1)
+        except Exception:  # noqa: BLE001
+            pass
+        res = _grade_and_store(job, assignment, lang, device)
+        code = 3 if store.is_grader_error(res) else 0
+    except BaseException:  # noqa: BLE001
+        import traceback
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _finish(job, assignment, lang, exitcode, started):
+    job.seconds = time.perf_counter() - started
+    stored = store.read_json(os.path.join(job.folder, store.RESULTS))
+    meta = store.read_json(os.path.join(job.folder, store.META)) or {}
+    if exitcode in (0, 3) and meta.get("status") in (store.STATUS_COMPLETE, store.STATUS_GRADER_ERROR) \
+            and not store.validate(stored):
+        job.results = stored
+        job.state = "grader_error" if store.is_grader_error(stored) else "graded"
+        return
+    from . import engine
+    why = f"grading process ended with exit code {exitcode}" if exitcode is not None else "no result"
+    engine.log(job.source, why)
+    job.results = engine.internal_error_result(assignment, lang, job.seconds)
+    job.state, job.detail = "grader_error", why
+    try:
+        store.store(job.folder, job.source, assignment, lang, job.results, job.digest)
+    except OSError as exc:
+        engine.log(job.source, f"cannot write {job.folder}: {exc}")
+
+
+def _can_fork():
+    import multiprocessing
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
+    """Grade jobs (state "pending"), at most n_jobs at a time; fills each job's results/state.
+    progress: a callable(job) called as each one finishes."""
+    if not jobs:
+        return jobs
+    for job in jobs:
+        store.claim(job.folder, job.source, assignment, lang, job.digest)
+    if not _can_fork():
+        for job in jobs:
+            started = time.perf_counter()
+            try:
+                _grade_and_store(job, assignment, lang, device)
+                _finish(job, assignment, lang, 0, started)
+            except Exception:  # noqa: BLE001
+                _finish(job, assignment, lang, None, started)
+            if progress:
+                progress(job)
+        return jobs
+
+    import multiprocessing
+    from multiprocessing.connection import wait
+    ctx = multiprocessing.get_context("fork")
+    preload(assignment)
+    pending = list(jobs)
+    running = {}  # sentinel -> (process, job, start)
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, n_jobs):
+                job = pending.pop(0)
+                proc = ctx.Process(target=_child_main, args=(job, assignment, lang, device),
+                                   name=f"autograder:{job.name}", daemon=False)
+                proc.start()
+                running[proc.sentinel] = (proc, job, time.perf_counter())
+            for sentinel in wait(list(running)):
+                proc, job, started = running.pop(sentinel)
+                proc.join()
+                _finish(job, assignment, lang, proc.exitcode, started)
+                proc.close()
+                if progress:
+                    progress(job)
+    finally:
+        for proc, _job, _t in running.values():  # interrupted: stop the children still grading
+            try:
+                proc.kill()
+                proc.join(5)
+            except Exception:  # noqa: BLE001
+                pass
+    return jobs

@@ -1,0 +1,142 @@
+"""Command line: `autograder grade --assignment ID [options] SUBMISSION [SUBMISSION ...]`.
+
+Exit status: 0 every submission got a result (whatever its score); 1 the grader itself failed
+on at least one submission (its result is flagged and the next run regrades it); 2 usage error
+(bad option, unknown assignment, a SUBMISSION path that does not exist, unusable --out).
+See docs/cli.md. Keep imports here light: torch and pytest load only when grading starts.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .scoring import ASSIGNMENTS
+
+EXIT_OK, EXIT_GRADER_ERROR, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Autocorrector de las tareas de redes convolucionales (curso CV/2, Instituto Humai).
+Auto-grader for the convolutional-network assignments."""
+
+GRADE_DESCRIPTION = """\
+Califica entregas con las pruebas ocultas de una tarea y escribe un results.json
+(formato de Gradescope) por entrega en OUT/<nombre>/.
+
+Grades submissions against an assignment's hidden tests; writes one Gradescope
+results.json per submission under OUT/<name>/.
+
+SUBMISSION: un cuaderno (.ipynb), un archivo .py, o una carpeta. Una carpeta con
+<tarea>.ipynb/.py o con un solo archivo .ipynb/.py es una entrega; cualquier otra
+carpeta es un lote (cada archivo y cada subcarpeta, una entrega)."""
+
+GRADE_EPILOG = """\
+exit status: 0 todas las entregas tienen resultado (cualquiera sea la nota),
+             1 falló el corrector en alguna entrega, 2 error de uso.
+Volver a ejecutar con el mismo --out retoma el lote: se saltan las entregas ya
+calificadas (mismo archivo, contenido, tarea e idioma); --force recalifica todo.
+
+examples:
+  autograder grade --assignment ps1_corr2d examples/ps1_corr2d
+  autograder grade --assignment ps5_lenet --jobs 2 --out notas/ps5 entregas/*.ipynb
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    g = sub.add_parser("grade", help="calificar entregas / grade submissions",
+                       description=GRADE_DESCRIPTION, epilog=GRADE_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("--assignment", "-a", required=True, choices=ASSIGNMENTS, metavar="ID",
+                   help="tarea / assignment: " + ", ".join(ASSIGNMENTS))
+    g.add_argument("--out", "-o", default="grading-out", metavar="DIR",
+                   help="carpeta de resultados / results folder (default: %(default)s)")
+    g.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="entregas en paralelo; 0 = una por CPU / submissions in parallel; "
+                        "0 = one per CPU (default: %(default)s)")
+    g.add_argument("--lang", choices=("es", "en"), default="es",
+                   help="idioma de los mensajes / feedback language (default: %(default)s)")
+    g.add_argument("--force", action="store_true",
+                   help="recalificar aunque ya haya resultados / regrade even if results exist")
+    g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="dispositivo para las pruebas de entrenamiento / device for training "
+                        "checks (default: %(default)s)")
+    g.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                   help=".ipynb, .py o carpeta / .ipynb, .py or folder")
+    g.set_defaults(func=cmd_grade)
+    return parser
+
+
+def _progress_bar(total, lang):
+    """A tqdm bar on stderr for batches; silent when stderr is not a terminal."""
+    try:
+        import tqdm
+    except ImportError:
+        return None
+    tqdm.tqdm.monitor_interval = 0  # no monitor thread: the batch forks children
+    desc = "calificando" if lang == "es" else "grading"
+    return tqdm.tqdm(total=total, desc=desc, unit="entrega" if lang == "es" else "sub",
+                     file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
+
+
+def cmd_grade(args, parser) -> int:
+    from . import batch, report
+
+    missing = [p for p in args.submissions if not os.path.exists(p)]
+    if missing:
+        parser.error("no existe / not found: " + ", ".join(missing))
+    if args.jobs < 0:
+        parser.error("--jobs debe ser >= 0 / must be >= 0")
+    jobs_n = args.jobs or os.cpu_count() or 1
+    out_dir = os.path.abspath(args.out)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        parser.error(f"--out {args.out} existe y no es una carpeta / exists and is not a folder")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"no se puede crear --out {args.out}: {exc.strerror or exc}")
+
+    items = batch.discover_all(args.submissions, args.assignment)
+    plan = batch.plan(items, out_dir, args.assignment, args.lang, force=args.force)
+    todo = plan.todo
+    bar = _progress_bar(len(todo), args.lang) if len(todo) > 1 else None
+
+    def progress(job):
+        if bar is not None:
+            bar.set_postfix_str(job.name[:30], refresh=False)
+            bar.update(1)
+
+    try:
+        batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    rows = [(j.name, j.results, j.state) for j in plan.jobs]
+    print(report.table(rows, args.assignment, args.lang))
+    print()
+    print(report.summary(plan.jobs, out_dir, args.lang))
+    return EXIT_GRADER_ERROR if any(j.state == "grader_error" for j in plan.jobs) else EXIT_OK
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sub_parser = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001
+    try:
+        return args.func(args, sub_parser)
+    except KeyboardInterrupt:
+        print("interrumpido / interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except Exception:  # noqa: BLE001 - the grader itself failed
+        import traceback
+        traceback.print_exc()
+        return EXIT_GRADER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""engine.grade (in process), results.py (schema, atomic writes, names, resume), discovery."""
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import batch, engine, results, scoring
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "ps1_corr2d"
+
+BUG_PLUGIN = '''
+import pytest
+def pytest_addoption(parser):
+    for name in ("--submission", "--assignment", "--lang", "--device"):
+        parser.addoption(name, default=None)
+'''
+BUG_SUITE = '''
+import pytest
+
+@pytest.mark.points(10)
+@pytest.mark.title(es="corr2d: pasa", en="corr2d: passes")
+def test_ok():
+    pass
+
+@pytest.mark.points(4)
+@pytest.mark.title(es="conv2d_strict: falla", en="conv2d_strict: fails")
+def test_fails():
+    assert False, "mensaje para el estudiante"
+
+@pytest.mark.points(6)
+@pytest.mark.title(es="learn_kernel: el corrector falla", en="learn_kernel: grader bug")
+def test_bug():
+    SECRET_SOURCE_LINE = {}["clave secreta"]
+'''
+
+
+@pytest.fixture
+def bug_suite(tmp_path, monkeypatch):
+    d = tmp_path / "suite"
+    d.mkdir()
+    (d / "bugplug.py").write_text(BUG_PLUGIN)
+    (d / "test_ps1_corr2d.py").write_text(BUG_SUITE)
+    monkeypatch.syspath_prepend(str(d))
+    monkeypatch.delitem(sys.modules, "test_ps1_corr2d", raising=False)  # another test's copy
+    monkeypatch.setattr(engine, "SUITES_DIR", str(d))
+    monkeypatch.setattr(engine, "PLUGIN", "bugplug")
+    return d
+
+
+# ---------------------------------------------------------------- engine
+
+@pytest.mark.slow
+def test_perfect_example_gets_full_marks_with_a_valid_schema():
+    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d")
+    assert results.validate(res) == []
+    assert res["score"] == res["max_score"] == scoring.max_score("ps1_corr2d")
+    assert res["extra_data"]["grader_error"] is False
+    per_object = {}
+    for t in res["tests"]:
+        obj = t["name"].split(":")[0]
+        assert obj in scoring.POINTS["ps1_corr2d"] and t["name"].startswith(obj + ": ")
+        assert t["status"] == "passed" and t["visibility"] == "visible"
+        per_object[obj] = per_object.get(obj, 0) + t["max_score"]
+    assert per_object == scoring.POINTS["ps1_corr2d"]
+
+
+@pytest.mark.slow
+def test_mistakes_get_messages_without_test_source():
+    res = engine.grade(EXAMPLES / "con_errores.py", "ps1_corr2d", lang="es")
+    assert results.validate(res) == [] and res["extra_data"]["grader_error"] is False
+    failed = [t for t in res["tests"] if t["status"] == "failed"]
+    assert failed
+    for t in failed:
+        assert t["score"] == 0 and t["output"]
+        for leak in ("def test_", "Traceback", "student.function", "check_tensor", ".py:"):
+            assert leak not in t["output"], (t["name"], t["output"])
+
+
+def test_unloadable_submission_gets_a_complete_failed_result(tmp_path):
+    bad = tmp_path / "roto.ipynb"
+    bad.write_text('{"cells": [')
+    res = engine.grade(bad, "ps1_corr2d")
+    assert results.validate(res) == []
+    assert res["score"] == 0 and res["max_score"] == scoring.max_score("ps1_corr2d")
+    assert sum(t["max_score"] for t in res["tests"]) == res["max_score"]
+    assert all(t["status"] == "failed" and "roto.ipynb" in t["output"] for t in res["tests"])
+    assert "No se pudo calificar" in res["output"]
+    assert res["extra_data"]["grader_error"] is False and res["extra_data"]["loaded"] is False
+
+
+def test_grader_bug_is_flagged_generic_for_the_student_and_logged(bug_suite, capfd):
+    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d", lang="es")
+    assert results.validate(res) == []
+    by_name = {t["name"]: t for t in res["tests"]}
+    assert by_name["corr2d: pasa"]["status"] == "passed" and by_name["corr2d: pasa"]["score"] == 10
+    assert by_name["conv2d_strict: falla"]["output"] == "mensaje para el estudiante"
+    bug = by_name["learn_kernel: el corrector falla"]
+    assert bug["status"] == "failed" and bug["output"] == engine.MESSAGES["es"]["internal"]
+    assert res["score"] == 10 and res["extra_data"]["grader_error"] is True
+    dumped = json.dumps(res, ensure_ascii=False)
+    assert "clave secreta" not in dumped and "SECRET_SOURCE_LINE" not in dumped
+    assert "clave secreta" in capfd.readouterr().err
+
+
+def test_english_titles_and_messages(bug_suite):
+    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d", lang="en")
+    names = [t["name"] for t in res["tests"]]
+    assert names == ["corr2d: passes", "conv2d_strict: fails", "learn_kernel: grader bug"]
+    assert res["tests"][2]["output"] == engine.MESSAGES["en"]["internal"]
+
+
+def test_missing_suite_and_unknown_assignment_never_raise(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "SUITES_DIR", str(tmp_path))
+    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d")
+    assert results.validate(res) == [] and res["extra_data"]["grader_error"] is True
+    assert res["max_score"] == 20 and sum(t["max_score"] for t in res["tests"]) == 20
+    assert all(t["name"].split(":")[0] in scoring.POINTS["ps1_corr2d"] for t in res["tests"])
+    res = engine.grade(EXAMPLES / "perfecta.py", "ps9_nope")
+    assert res["extra_data"]["grader_error"] is True and res["score"] == 0
+
+
+def test_loader_exception_does_not_escape(monkeypatch):
+    import autograder.submission as submission
+
+    def boom(*a, **k):
+        raise RuntimeError("loader bug")
+    monkeypatch.setattr(submission, "load_submission", boom)
+    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d")
+    assert res["extra_data"]["grader_error"] is True and results.validate(res) == []
+    assert "loader bug" not in json.dumps(res)
+
+
+# ---------------------------------------------------------------- results.py
+
+def test_atomic_write_replaces_whole_files_and_leaves_no_temporaries(tmp_path, monkeypatch):
+    target = tmp_path / "r" / "results.json"
+    results.write_json_atomic(target, {"a": 1})
+    assert json.loads(target.read_text()) == {"a": 1}
+    with pytest.raises(TypeError):
+        results.write_json_atomic(target, {"a": object()})  # fails mid-write
+    assert json.loads(target.read_text()) == {"a": 1}
+    calls = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda s, d: (calls.append((s, d)), real_replace(s, d)))
+    results.write_json_atomic(target, {"a": 2})
+    assert calls and Path(calls[0][0]).parent == target.parent and Path(calls[0][1]) == target
+    assert sorted(p.name for p in target.parent.iterdir()) == ["results.json"]
+
+
+def test_validate_rejects_broken_results():
+    good = {"score": 1, "max_score": 2, "output": "", "execution_time": 0.1,
+            "tests": [{"name": "a: x", "score": 1, "max_score": 1, "status": "passed", "output": "",
+                       "visibility": "visible"}]}
+    assert results.validate(good) == []
+    assert results.validate({**good, "score": 2})  # not the sum
+    assert results.validate({**good, "tests": good["tests"] * 2})  # duplicate names
+    assert results.validate({k: v for k, v in good.items() if k != "tests"})
+
+
+def test_names_unique_deterministic_and_stable(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    items = [(str(tmp_path / "b" / "x.py"), "x"), (str(tmp_path / "a" / "x.py"), "x"),
+             (str(tmp_path / "X.py"), "X"), (str(tmp_path / "y y.py"), "y y")]
+    names = results.assign_names(items, out)
+    assert len({n.casefold() for n in names}) == 4
+    # in order of path: X.py takes "X", so both x.py (same name, case aside) get hashed names
+    assert names[2] == "X" and names[0].startswith("x-") and names[1].startswith("x-")
+    assert names[3] == "y_y"
+    assert results.assign_names(list(reversed(items)), out) == list(reversed(names))
+    # once a folder is claimed, that source keeps it whatever else is graded
+    results.claim(out / names[0], items[0][0], "ps1_corr2d", "es", "h")
+    assert results.assign_names([items[0]], out) == [names[0]]
+    # a folder owned by another source, or a foreign non-empty folder, is never reused
+    results.claim(out / "z", str(tmp_path / "elsewhere" / "z.py"), "ps1_corr2d", "es", "h")
+    (out / "w").mkdir()
+    (out / "w" / "notes.txt").write_text("mine")
+    z, w = results.assign_names([(str(tmp_path / "z.py"), "z"), (str(tmp_path / "w.py"), "w")], out)
+    assert z.startswith("z-") and w.startswith("w-")
+
+
+def test_resume_needs_same_source_content_assignment_language(tmp_path):
+    src = tmp_path / "s.py"
+    src.write_text("x = 1\n")
+    folder = tmp_path / "out" / "s"
+    res = {"score": 0, "max_score": 20, "output": "", "execution_time": 0.0, "tests": [],
+           "extra_data": {"grader_error": False}}
+    results.claim(folder, src, "ps1_corr2d", "es", results.source_hash(src))
+    assert results.load_complete(folder, src, "ps1_corr2d", "es") is None  # pending
+    results.store(folder, src, "ps1_corr2d", "es", res)
+    assert results.load_complete(folder, src, "ps1_corr2d", "es") == res
+    assert results.load_complete(folder, src, "ps1_corr2d", "en") is None
+    assert results.load_complete(folder, src, "ps2_conv2d", "es") is None
+    src.write_text("x = 2\n")
+    assert results.load_complete(folder, src, "ps1_corr2d", "es") is None
+    results.store(folder, src, "ps1_corr2d", "es", {**res, "extra_data": {"grader_error": True}})
+    assert results.load_complete(folder, src, "ps1_corr2d", "es") is None
+
+
+# ---------------------------------------------------------------- discovery
+
+def test_discovery_rules(tmp_path):
+    def touch(rel):
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("")
+        return p
+
+    touch("alumna/ps1_corr2d.ipynb")
+    touch("alumna/notas.py")
+    touch("alumna/cursocnn/__init__.py")
+    assert batch.discover_all([tmp_path / "alumna"], "ps1_corr2d") == [(str(tmp_path / "alumna"), "alumna")]
+    touch("submitted/ana/ps1_corr2d/ps1_corr2d.ipynb")
+    touch("submitted/beto/ps1_corr2d/ps1_corr2d.ipynb")
+    touch("submitted/.ipynb_checkpoints/x.ipynb")
+    assert batch.discover_all([tmp_path / "submitted"], "ps1_corr2d") == [
+        (str(tmp_path / "submitted/ana/ps1_corr2d"), "ana"),
+        (str(tmp_path / "submitted/beto/ps1_corr2d"), "beto")]
+    touch("lote/a.py")
+    touch("lote/b.ipynb")
+    touch("lote/c/solo.py")
+    found = batch.discover_all([tmp_path / "lote", tmp_path / "lote" / "a.py"], "ps1_corr2d")
+    assert found == [(str(tmp_path / "lote/a.py"), "a"), (str(tmp_path / "lote/b.ipynb"), "b"),
+                     (str(tmp_path / "lote/c"), "c")]
+    touch("vacia/.keep")
+    assert batch.discover_all([tmp_path / "vacia"], "ps1_corr2d") == [(str(tmp_path / "vacia"), "vacia")]
