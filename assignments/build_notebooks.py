@@ -1,0 +1,375 @@
+"""Build the nbgrader source notebooks from assignments/notebooks/<id>.py and reference/<id>.py.
+
+Usage (from anywhere):
+
+    python assignments/build_notebooks.py            # (re)write every source notebook + kit links
+    python assignments/build_notebooks.py --check    # exit 1 if anything on disk differs (drift)
+    python assignments/build_notebooks.py ps1_corr2d # only the named assignments
+
+Input format (percent style, one file per assignment, Spanish prose):
+
+    # %% [markdown]              markdown cell; each line "# text" (or a bare "#") -> "text"
+    # %% [markdown] answer NAME [POINTS]
+                                 manually graded answer cell (grade_id "answer_NAME", POINTS
+                                 default 0); the builder writes the nbgrader text stub as body
+    # %% setup                   locked code cell (grade_id "setup", "setup_2", ...): imports and
+                                 given code only
+    # %% given NAME [NAME ...]   locked code cell (grade_id "given_NAME"); body = verbatim source
+                                 of the named objects in reference/<id>.py (must be left empty)
+    # %% solution NAME [NAME ...]
+                                 nbgrader solution cell (grade_id "sol_NAME"); body = verbatim
+                                 source of the named reference objects (must be left empty)
+    # %% visible NAME            locked, ungraded test cell (grade_id "visible_NAME", "_2" ...)
+    # %% grade NAME              autograded test cell (grade_id "test_NAME"), points =
+                                 autograder.scoring.POINTS[id][NAME]; body = the hidden-test hook
+                                 (must be left empty)
+    # %%                         plain code cell, no nbgrader metadata
+
+Leading and trailing blank lines of each cell are dropped. Everything before the first
+"# %%" line is ignored (use it for a module comment).
+
+Outputs: assignments/source/<id>/<id>.ipynb (nbformat 4.5, deterministic cell ids, no
+outputs) and assignments/source/<id>/cursocnn/<file>.py, relative *file* symlinks to
+assignments/cursocnn/<file>.py (nbgrader's copy walks directories without following directory
+symlinks, but shutil.copy follows file symlinks, so the release gets real files).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent          # assignments/
+ROOT = HERE.parent                              # repository root
+NOTEBOOKS = HERE / "notebooks"
+SOURCE = HERE / "source"
+KIT = HERE / "cursocnn"
+REFERENCE = ROOT / "reference"
+
+if str(ROOT) not in sys.path:  # so `autograder.scoring` imports when run as a script
+    sys.path.insert(0, str(ROOT))
+
+from autograder.scoring import POINTS  # noqa: E402
+
+HIDDEN_TEMPLATE = (
+    "### BEGIN HIDDEN TESTS\n"
+    "from autograder.nbgrader_hook import hidden_score\n"
+    "hidden_score({assignment!r}, {name!r})\n"
+    "### END HIDDEN TESTS"
+)
+# Keep in sync with ClearSolutions.text_stub in nbgrader_config.py.
+ANSWER_STUB = "TU RESPUESTA AQUÍ"
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python"}
+
+_HEADER = re.compile(r"^# %%(?P<rest>.*)$")
+_KINDS_WITH_NAMES = {"given", "solution", "visible", "grade"}
+
+
+class FormatError(ValueError):
+    """The notebook source breaks the format described in this module's docstring."""
+
+
+@dataclass
+class RawCell:
+    kind: str                   # markdown, answer, setup, given, solution, visible, grade, code
+    names: list[str] = field(default_factory=list)
+    points: float | None = None
+    lines: list[str] = field(default_factory=list)
+    lineno: int = 0
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def assignment_ids() -> list[str]:
+    """Every assignment with a notebook source, in the order of autograder.scoring.POINTS."""
+    present = {p.stem for p in NOTEBOOKS.glob("*.py")}
+    unknown = present - set(POINTS)
+    if unknown:
+        raise FormatError(f"notebook sources for unknown assignments: {sorted(unknown)}")
+    return [a for a in POINTS if a in present]
+
+
+def parse_source(text: str, where: str = "<source>") -> list[RawCell]:
+    cells: list[RawCell] = []
+    current: RawCell | None = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(line)
+        if m is None:
+            if current is not None:
+                current.lines.append(line)
+            continue
+        current = _parse_header(m.group("rest"), f"{where}:{lineno}")
+        current.lineno = lineno
+        cells.append(current)
+    return cells
+
+
+def _parse_header(rest: str, where: str) -> RawCell:
+    words = rest.split()
+    if words[:1] == ["[markdown]"]:
+        words = words[1:]
+        if not words:
+            return RawCell("markdown")
+        if words[0] != "answer" or len(words) not in (2, 3):
+            raise FormatError(f"{where}: expected '# %% [markdown] answer NAME [POINTS]'")
+        points = float(words[2]) if len(words) == 3 else 0.0
+        return RawCell("answer", [words[1]], points=points)
+    if not words:
+        return RawCell("code")
+    kind, names = words[0], words[1:]
+    if kind == "setup":
+        if names:
+            raise FormatError(f"{where}: 'setup' takes no names")
+        return RawCell("setup")
+    if kind not in _KINDS_WITH_NAMES:
+        raise FormatError(f"{where}: unknown cell directive {kind!r}")
+    if not names:
+        raise FormatError(f"{where}: {kind!r} needs at least one name")
+    if kind in ("visible", "grade") and len(names) != 1:
+        raise FormatError(f"{where}: {kind!r} takes exactly one name")
+    for n in names:
+        if not n.isidentifier():
+            raise FormatError(f"{where}: {n!r} is not a Python identifier")
+    return RawCell(kind, names)
+
+
+def _strip_blank(lines: list[str]) -> list[str]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
+
+
+def _markdown(lines: list[str], where: str) -> str:
+    out = []
+    for line in _strip_blank(lines):
+        if line == "#":
+            out.append("")
+        elif line.startswith("# "):
+            out.append(line[2:])
+        elif not line.strip():
+            out.append("")
+        else:
+            raise FormatError(f"{where}: markdown lines must start with '# ': {line!r}")
+    return "\n".join(out)
+
+
+def reference_sources(assignment: str) -> dict[str, str]:
+    """Verbatim source (decorators, docstring and solution markers included) of every top-level
+    function and class of reference/<assignment>.py, by name."""
+    path = REFERENCE / f"{assignment}.py"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    out = {}
+    for node in ast.parse(text, str(path)).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            end = node.end_lineno
+            # ast ends a body at its last statement: keep the comment lines that follow it
+            # inside the block (the closing `### END SOLUTION` above all)
+            while end < len(lines) and lines[end].strip().startswith("#") and \
+                    len(lines[end]) - len(lines[end].lstrip()) > node.col_offset:
+                end += 1
+            out[node.name] = "\n".join(lines[start - 1:end])
+    return out
+
+
+def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None, task=False):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked,
+            "schema_version": 3, "solution": solution, "task": task}
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def build_notebook(assignment: str, text: str | None = None) -> nbformat.NotebookNode:
+    """The source notebook of `assignment` as an nbformat v4 notebook (not written)."""
+    where = f"assignments/notebooks/{assignment}.py"
+    if text is None:
+        text = (NOTEBOOKS / f"{assignment}.py").read_text(encoding="utf-8")
+    refs = reference_sources(assignment)
+    points = POINTS[assignment]
+    used_ids: set[str] = set()
+    graded: set[str] = set()
+    solved: set[str] = set()
+    cells = []
+
+    def unique(grade_id: str) -> str:
+        gid, n = grade_id, 1
+        while gid in used_ids:
+            n += 1
+            gid = f"{grade_id}_{n}"
+        used_ids.add(gid)
+        return gid
+
+    def ref(names: list[str], loc: str, kind: str) -> str:
+        missing = [n for n in names if n not in refs]
+        if missing:
+            raise FormatError(f"{loc}: reference/{assignment}.py does not define {missing}")
+        body = "\n\n\n".join(refs[n] for n in names)
+        has_markers = "### BEGIN SOLUTION" in body
+        if kind == "solution" and not has_markers:
+            raise FormatError(f"{loc}: solution objects {names} have no '### BEGIN SOLUTION'")
+        if kind == "given" and has_markers:
+            raise FormatError(f"{loc}: given objects {names} contain solution markers")
+        return body
+
+    for raw in parse_source(text, where):
+        loc = f"{where}:{raw.lineno}"
+        body_lines = _strip_blank(raw.lines)
+        if raw.kind in ("given", "solution", "grade", "answer") and body_lines:
+            raise FormatError(f"{loc}: a {raw.kind!r} cell is filled by the builder; leave it empty")
+        if raw.kind == "markdown":
+            cell = nbformat.v4.new_markdown_cell(_markdown(raw.lines, loc))
+        elif raw.kind == "answer":
+            gid = unique(f"answer_{raw.names[0]}")
+            cell = nbformat.v4.new_markdown_cell(
+                ANSWER_STUB, metadata=_meta(gid, grade=True, solution=True, points=raw.points))
+        elif raw.kind == "code":
+            if not body_lines:
+                raise FormatError(f"{loc}: empty code cell")
+            cell = nbformat.v4.new_code_cell("\n".join(body_lines))
+        elif raw.kind == "setup":
+            cell = nbformat.v4.new_code_cell(
+                "\n".join(body_lines), metadata=_meta(unique("setup"), locked=True))
+        elif raw.kind == "given":
+            cell = nbformat.v4.new_code_cell(
+                ref(raw.names, loc, "given"), metadata=_meta(unique(f"given_{raw.names[0]}"), locked=True))
+        elif raw.kind == "solution":
+            solved.update(raw.names)
+            cell = nbformat.v4.new_code_cell(
+                ref(raw.names, loc, "solution"), metadata=_meta(unique(f"sol_{raw.names[0]}"), solution=True))
+        elif raw.kind == "visible":
+            if not body_lines:
+                raise FormatError(f"{loc}: empty visible test cell")
+            cell = nbformat.v4.new_code_cell(
+                "\n".join(body_lines), metadata=_meta(unique(f"visible_{raw.names[0]}"), locked=True))
+        elif raw.kind == "grade":
+            name = raw.names[0]
+            if name not in points:
+                raise FormatError(f"{loc}: {name!r} is not graded in {assignment} (autograder.scoring)")
+            if name in graded:
+                raise FormatError(f"{loc}: {name!r} has two grade cells")
+            graded.add(name)
+            cell = nbformat.v4.new_code_cell(
+                HIDDEN_TEMPLATE.format(assignment=assignment, name=name),
+                metadata=_meta(unique(f"test_{name}"), grade=True, locked=True, points=points[name]))
+        else:  # pragma: no cover - parse_source only yields the kinds above
+            raise AssertionError(raw.kind)
+        cells.append(cell)
+
+    missing = set(points) - graded
+    if missing:
+        raise FormatError(f"{where}: no grade cell for {sorted(missing)}")
+    unsolved = set(points) - solved
+    if unsolved:
+        raise FormatError(f"{where}: no solution cell for {sorted(unsolved)}")
+
+    for i, cell in enumerate(cells, 1):
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell["id"] = f"c{i:02d}-{gid or cell.cell_type}".replace("_", "-")[:64]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nbformat.validate(nb)
+    return nb
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def kit_files() -> list[str]:
+    return sorted(p.name for p in KIT.glob("*.py"))
+
+
+def kit_link_target(name: str) -> str:
+    return os.path.join("..", "..", "..", "cursocnn", name)
+
+
+def build(assignments: list[str] | None = None, *, check: bool = False) -> list[str]:
+    """Write (or, with check=True, only compare) the source notebooks and kit links.
+    Returns the list of problems found (check) or paths written."""
+    report = []
+    for assignment in assignments or assignment_ids():
+        target_dir = SOURCE / assignment
+        nb_path = target_dir / f"{assignment}.ipynb"
+        want = render(build_notebook(assignment))
+        have = nb_path.read_text(encoding="utf-8") if nb_path.exists() else None
+        if have != want:
+            if check:
+                report.append(f"{_rel(nb_path)} differs from what the builder produces")
+            else:
+                target_dir.mkdir(parents=True, exist_ok=True)
+                nb_path.write_text(want, encoding="utf-8")
+                report.append(_rel(nb_path))
+        report += _sync_kit(target_dir / "cursocnn", check=check)
+    return report
+
+
+def _sync_kit(kit_dir: Path, *, check: bool) -> list[str]:
+    report = []
+    wanted = {name: kit_link_target(name) for name in kit_files()}
+    existing = {p.name: p for p in kit_dir.iterdir()} if kit_dir.is_dir() else {}
+    for name, path in existing.items():
+        if name == "__pycache__":
+            continue
+        if name not in wanted:
+            if check:
+                report.append(f"{_rel(path)} is not in the kit")
+            else:
+                path.unlink()
+                report.append(f"removed {_rel(path)}")
+    for name, target in wanted.items():
+        path = kit_dir / name
+        if path.is_symlink() and os.readlink(path) == target:
+            continue
+        if check:
+            report.append(f"{_rel(path)} should be a symlink to {target}")
+            continue
+        kit_dir.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or path.exists():
+            path.unlink()
+        path.symlink_to(target)
+        report.append(f"linked {_rel(path)} -> {target}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignments", nargs="*", help="assignment ids (default: all present)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if any notebook or kit link would change")
+    args = parser.parse_args(argv)
+    try:
+        report = build(args.assignments or None, check=args.check)
+    except FormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in report:
+        print(line)
+    if args.check:
+        if report:
+            print("drift: run `python assignments/build_notebooks.py`", file=sys.stderr)
+            return 1
+        print("notebooks up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""nbgrader configuration of the course directory (run nbgrader from assignments/).
+
+    cd assignments
+    python build_notebooks.py                       # source/<id>/<id>.ipynb from notebooks/ + reference/
+    nbgrader generate_assignment ps1_corr2d --force # -> release/ps1_corr2d/ (stubs, no hidden tests)
+    nbgrader autograde ps1_corr2d                   # grade cells call autograder.nbgrader_hook
+
+generate_assignment creates the assignment in the gradebook when missing
+(GenerateAssignment.create_assignment); `nbgrader db assignment add ID` does the same by hand.
+The kit (source/<id>/cursocnn/*.py, file symlinks to ../../../cursocnn/) is copied into each
+release as real files.
+"""
+import os
+
+c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The five assignments of the course (ids fixed by shared/COURSE.md, same order as
+# autograder.scoring.POINTS).
+ASSIGNMENTS = ["ps1_corr2d", "ps2_conv2d", "ps3_channels", "ps4_pooling", "ps5_lenet"]
+
+c.CourseDirectory.course_id = "cnn-humai"
+c.CourseDirectory.root = HERE
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "gradebook.db",
+    ".pytest_cache",
+    "*.egg-info",
+]
+
+c.GenerateAssignment.create_assignment = True
+
+# Spanish stubs in the students' notebooks (nbgrader replaces each BEGIN/END SOLUTION region).
+c.ClearSolutions.code_stub = {"python": "# TU CÓDIGO AQUÍ\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "TU RESPUESTA AQUÍ"
+
+# Grade cells run the hardened grader (autograder.nbgrader_hook.hidden_score); ps5's includes a
+# LeNet training run, far above nbgrader's 30 s default per cell.
+c.Execute.timeout = 3600
+
+# Demo cells honour CNN_QUICK=1 (smaller data, fewer iterations): when nbgrader executes a whole
+# notebook (validate, autograde) only the graded objects matter, so keep the demos short.
+os.environ.setdefault("CNN_QUICK", "1")

@@ -1,0 +1,275 @@
+# Source of assignments/source/ps2_conv2d/ps2_conv2d.ipynb (see assignments/build_notebooks.py).
+
+# %% [markdown]
+# # Tarea 2 · Capas convolucionales, relleno y paso
+#
+# En la tarea 1 programaste `corr2d`. Ahora vas a:
+#
+# - convertirla en una **capa** de PyTorch con parámetros que se aprenden (`Conv2D`);
+# - predecir el tamaño de la salida de una convolución con **relleno** (*padding*) y
+#   **paso** (*stride*);
+# - programar la correlación cruzada con relleno y paso, y compararla con la de PyTorch.
+#
+# Completa las celdas que dicen `# TU CÓDIGO AQUÍ` (borra el `raise NotImplementedError()`),
+# sin cambiar nombres ni argumentos. Las celdas con `assert` son pruebas visibles; las de
+# calificación quedan vacías y se evalúan al entregar. Antes de entregar:
+# *Kernel → Restart & Run All*.
+
+# %% setup
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+# %% [markdown]
+# La función `corr2d` de la tarea 1 ya viene resuelta (celda bloqueada):
+
+# %% given corr2d
+
+# %%
+# Herramientas del curso para las demostraciones.
+import os
+from cursocnn.plots import show_images, show_feature_maps, plot_losses
+
+QUICK = os.environ.get("CNN_QUICK") == "1"  # modo rápido, para las pruebas automáticas
+
+# %% [markdown]
+# ## 1. Una capa convolucional
+#
+# Una capa convolucional hace una correlación cruzada entre su entrada y un kernel, y le suma un
+# **sesgo** escalar. Sus dos parámetros, el kernel y el sesgo, son los que se aprenden durante el
+# entrenamiento. Como en cualquier capa, el kernel empieza con valores al azar.
+#
+# En PyTorch, una capa propia es una subclase de `nn.Module`: en `__init__` se crean los
+# parámetros y en `forward` se calcula la salida. Para que PyTorch sepa que un tensor es un
+# parámetro (y le calcule gradientes, y `model.parameters()` lo devuelva), hay que envolverlo en
+# `nn.Parameter` y guardarlo como atributo del módulo.
+#
+# ### Ejercicio 1 · `Conv2D(kernel_size)` (8 puntos)
+#
+# - `self.weight`: parámetro de forma `kernel_size` con valores aleatorios (por ejemplo,
+#   `torch.rand`);
+# - `self.bias`: parámetro de forma `(1,)` que empieza en cero;
+# - `forward(x)`: `corr2d(x, self.weight) + self.bias`, para una `x` de 2-D.
+
+# %% solution Conv2D
+
+# %% visible Conv2D
+capa = Conv2D((1, 2))
+nombres = dict(capa.named_parameters())
+assert set(nombres) == {"weight", "bias"}, \
+    f"Los parámetros registrados deberían ser 'weight' y 'bias'; hay {sorted(nombres)}. ¿Usaste nn.Parameter?"
+assert tuple(capa.weight.shape) == (1, 2), f"weight debería tener la forma (1, 2), no {tuple(capa.weight.shape)}"
+assert tuple(capa.bias.shape) == (1,), f"bias debería tener la forma (1,), no {tuple(capa.bias.shape)}"
+assert float(capa.bias.detach()) == 0.0, "bias debería empezar en cero"
+assert tuple(Conv2D((3, 2)).weight.shape) == (3, 2), "weight debería seguir a kernel_size"
+X = torch.ones((6, 8))
+X[:, 2:6] = 0
+with torch.no_grad():
+    capa.weight.copy_(torch.tensor([[1.0, -1.0]]))
+    capa.bias.fill_(0.5)
+Y = capa(X)
+esperado = torch.full((6, 7), 0.5)
+esperado[:, 1], esperado[:, 5] = 1.5, -0.5
+assert torch.allclose(Y.double(), esperado.double()), \
+    "Con weight = [[1, -1]] y bias = 0.5 la salida debería ser corr2d(X, weight) + 0.5"
+Y.sum().backward()
+assert capa.weight.grad is not None and capa.bias.grad is not None, \
+    "El gradiente debería llegar a weight y a bias"
+assert float(capa.bias.grad) == 42.0, "El gradiente de bias es la cantidad de salidas (6×7 = 42)"
+print("¡Bien! Conv2D pasa las pruebas visibles.")
+
+# %% grade Conv2D
+
+# %% [markdown]
+# Con tu capa podemos repetir el experimento de la tarea 1 —aprender el detector de bordes—
+# ahora con sesgo y usando `capa.parameters()`. La pérdida debería caer a casi cero.
+
+# %%
+X = torch.ones((6, 8))
+X[:, 2:6] = 0
+Y = corr2d(X, torch.tensor([[1.0, -1.0]]))
+torch.manual_seed(0)
+capa = Conv2D((1, 2))
+lr, losses = 3e-2, []
+for i in range(10 if QUICK else 30):
+    loss = ((capa(X) - Y) ** 2).sum()
+    capa.zero_grad()
+    loss.backward()
+    with torch.no_grad():
+        for p in capa.parameters():
+            p -= lr * p.grad
+    losses.append(loss.item())
+print("kernel aprendido:", [round(v, 3) for v in capa.weight.flatten().tolist()],
+      "| sesgo:", round(capa.bias.item(), 3))
+plot_losses(losses, title="Entrenando Conv2D sobre el detector de bordes", logy=True)
+
+# %% [markdown]
+# ## 2. Relleno y paso
+#
+# Cada correlación achica la imagen: con un kernel de 3×3, una imagen de 8×8 queda en 6×6, y
+# tras varias capas los bordes se pierden. Dos herramientas controlan el tamaño de la salida:
+#
+# - **Relleno** (*padding*): agregar $p$ filas/columnas de ceros a **cada lado** de la entrada.
+#   Con $p = (k - 1)/2$ y kernel impar la salida mide lo mismo que la entrada; por eso los
+#   kernels impares (3, 5, 7) son tan comunes.
+# - **Paso** (*stride*): mover la ventana de a $s$ lugares en vez de 1. Con $s = 2$ la salida
+#   tiene la mitad de alto y de ancho, aproximadamente.
+#
+# Con entrada $n$, kernel $k$, relleno $p$ por lado y paso $s$, en cada eje:
+#
+# $$n_\text{salida} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1.$$
+#
+# Algunos casos con `nn.Conv2d` sobre una entrada de 8×8:
+#
+# | kernel | relleno | paso | salida |
+# |---|---|---|---|
+# | 3 | 1 | 1 | 8×8 |
+# | (7, 5) | (3, 2) | 1 | 8×8 |
+# | 3 | 1 | 2 | 4×4 |
+# | (3, 5) | (0, 1) | (3, 4) | 2×2 |
+#
+# ### Ejercicio 2 · `conv_output_shape(input_size, kernel_size, padding=0, stride=1)` (4 puntos)
+#
+# Cada argumento puede ser un entero (mismo valor en alto y ancho) o un par `(alto, ancho)`.
+# Devuelve una tupla de dos enteros `(alto, ancho)`.
+
+# %% solution conv_output_shape
+
+# %% visible conv_output_shape
+casos = [
+    dict(kernel_size=3, padding=1),
+    dict(kernel_size=(7, 5), padding=(3, 2)),
+    dict(kernel_size=3, padding=1, stride=2),
+    dict(kernel_size=(3, 5), padding=(0, 1), stride=(3, 4)),
+]
+esperados = [(8, 8), (8, 8), (4, 4), (2, 2)]
+for caso, esperado in zip(casos, esperados):
+    obtenido = conv_output_shape(8, **caso)
+    assert tuple(obtenido) == esperado, f"Entrada 8×8 con {caso}: se esperaba {esperado} y se obtuvo {obtenido}"
+    assert all(type(v) is int for v in obtenido), f"Devuelve enteros de Python, no {obtenido!r}"
+assert tuple(conv_output_shape((6, 8), (1, 2))) == (6, 7), "Sin relleno ni paso: (6-1+1, 8-2+1) = (6, 7)"
+assert tuple(conv_output_shape(28, 5, padding=2)) == (28, 28), "La primera capa de LeNet conserva 28×28"
+print("¡Bien! conv_output_shape pasa las pruebas visibles.")
+
+# %% grade conv_output_shape
+
+# %% [markdown]
+# Comprobemos tu fórmula contra `nn.Conv2d` en muchos casos al azar: la capa de PyTorch es el
+# árbitro.
+
+# %%
+torch.manual_seed(1)
+coinciden = 0
+for _ in range(50 if QUICK else 300):
+    n = tuple(torch.randint(5, 20, (2,)).tolist())
+    k = tuple(torch.randint(1, 6, (2,)).tolist())
+    p = tuple(torch.randint(0, 3, (2,)).tolist())
+    s = tuple(torch.randint(1, 4, (2,)).tolist())
+    real = tuple(nn.Conv2d(1, 1, k, padding=p, stride=s)(torch.zeros(1, 1, *n)).shape[2:])
+    if tuple(conv_output_shape(n, k, p, s)) == real:
+        coinciden += 1
+    else:
+        print(f"distinto: entrada {n}, kernel {k}, relleno {p}, paso {s} -> PyTorch {real}")
+print(f"{coinciden} casos coinciden con nn.Conv2d")
+
+# %% [markdown]
+# ### Ejercicio 3 · `corr2d_pad_stride(X, K, padding=0, stride=1)` (8 puntos, impleméntala tú)
+#
+# Correlación cruzada de la matriz `X` con relleno de ceros (`padding` filas/columnas a cada
+# lado) y paso `stride`; ambos pueden ser un entero o un par `(alto, ancho)`. El resultado debe
+# ser igual a `F.conv2d(X[None, None], K[None, None], padding=padding, stride=stride)[0, 0]`
+# (puedes usar esa línea para probar, pero no dentro de tu función).
+#
+# Pista: crea una matriz de ceros más grande, copia `X` en el centro, y recorre las ventanas
+# empezando en las filas `0, s_h, 2 s_h, ...` y las columnas `0, s_w, 2 s_w, ...`.
+
+# %% solution corr2d_pad_stride
+
+# %% visible corr2d_pad_stride
+torch.manual_seed(0)
+X = torch.rand(8, 8)
+for caso in casos:
+    K = torch.rand(caso["kernel_size"]) if isinstance(caso["kernel_size"], tuple) else torch.rand(3, 3)
+    kw = {k: v for k, v in caso.items() if k != "kernel_size"}
+    Y = corr2d_pad_stride(X, K, **kw)
+    Y_torch = F.conv2d(X[None, None], K[None, None], **kw)[0, 0]
+    assert Y.shape == Y_torch.shape, f"Con {caso} la salida debería medir {tuple(Y_torch.shape)}, no {tuple(Y.shape)}"
+    assert torch.allclose(Y.float(), Y_torch, atol=1e-5), f"Con {caso} los valores no coinciden con F.conv2d"
+K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+X = torch.arange(9.0).reshape(3, 3)
+assert torch.allclose(corr2d_pad_stride(X, K).double(), torch.tensor([[19.0, 25.0], [37.0, 43.0]]).double()), \
+    "Sin relleno ni paso debería dar lo mismo que corr2d: [[19, 25], [37, 43]]"
+esperado = F.conv2d(X[None, None], K[None, None], padding=1, stride=2)[0, 0]
+assert torch.allclose(corr2d_pad_stride(X, K, padding=1, stride=2).float(), esperado), \
+    f"Con relleno 1 y paso 2 se esperaba {esperado.tolist()}"
+print("¡Bien! corr2d_pad_stride pasa las pruebas visibles.")
+
+# %% grade corr2d_pad_stride
+
+# %% [markdown]
+# Veamos el efecto en una prenda de Fashion-MNIST con el detector de bordes verticales: con
+# relleno 1 la salida conserva 28×28; con paso 2 se reduce a 14×14 y pierde detalle.
+
+# %%
+from cursocnn.data import load_tensors
+
+imagenes, _ = load_tensors(train=False)
+img = imagenes[1, 0]
+K = torch.tensor([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+salidas = {
+    "sin relleno": corr2d_pad_stride(img, K),
+    "relleno 1": corr2d_pad_stride(img, K, padding=1),
+    "relleno 1, paso 2": corr2d_pad_stride(img, K, padding=1, stride=2),
+    "relleno 1, paso 3": corr2d_pad_stride(img, K, padding=1, stride=3),
+}
+show_images([img], ["entrada 28×28"], size=2.6)
+show_feature_maps(list(salidas.values()),
+                  [f"{nombre}: {tuple(y.shape)}" for nombre, y in salidas.items()], ncols=4)
+
+# %% [markdown]
+# ## 3. Ejercicios de formas (sin nota)
+#
+# Responde con un número en cada variable y ejecuta la celda siguiente: la comprobación usa
+# capas de PyTorch, no tu función. (El pooling, que veremos en la tarea 4, sigue la misma
+# fórmula que la convolución.)
+#
+# a. Una imagen de 15×15 y un kernel de 5×5, sin relleno: ¿con qué paso la salida mide 3×3?
+#
+# b. Una imagen de 7×7 y un kernel de 3×3, sin relleno: ¿con qué paso la salida mide 3×3?
+#
+# c. Con un kernel de 7×7, sin relleno y paso 1, ¿qué lado debe tener la imagen de entrada para
+#    que la salida mida 100×100?
+#
+# d. Un pooling de 2×2 con paso 2 deja un mapa de 16×16. ¿Qué lado tenía el mapa de entrada?
+#
+# e. Un pooling de 2×2 sobre un mapa de 16×16 da 4×4. ¿Qué paso usa?
+
+# %%
+respuesta_a = None  # reemplaza None por tu respuesta
+respuesta_b = None
+respuesta_c = None
+respuesta_d = None
+respuesta_e = None
+
+# %%
+def _forma(capa, lado):
+    return tuple(capa(torch.zeros(1, 1, lado, lado)).shape[2:])
+
+comprobaciones = {
+    "a": lambda r: _forma(nn.Conv2d(1, 1, 5, stride=r), 15) == (3, 3),
+    "b": lambda r: _forma(nn.Conv2d(1, 1, 3, stride=r), 7) == (3, 3),
+    "c": lambda r: _forma(nn.Conv2d(1, 1, 7), r) == (100, 100),
+    "d": lambda r: _forma(nn.MaxPool2d(2, stride=2), r) == (16, 16),
+    "e": lambda r: _forma(nn.MaxPool2d(2, stride=r), 16) == (4, 4),
+}
+respuestas = dict(a=respuesta_a, b=respuesta_b, c=respuesta_c, d=respuesta_d, e=respuesta_e)
+for letra, comprobar in comprobaciones.items():
+    r = respuestas[letra]
+    if r is None:
+        print(f"{letra}. falta tu respuesta")
+    else:
+        try:
+            ok = comprobar(int(r))
+        except (RuntimeError, ValueError):
+            ok = False
+        print(f"{letra}. {r}: {'correcto' if ok else 'no es correcto, revisa la fórmula'}")

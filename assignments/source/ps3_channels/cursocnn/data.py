@@ -1,0 +1,1 @@
+../../../cursocnn/data.py

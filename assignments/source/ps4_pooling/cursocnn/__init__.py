@@ -1,0 +1,1 @@
+../../../cursocnn/__init__.py
