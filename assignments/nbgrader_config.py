@@ -46,3 +46,9 @@ c.Execute.timeout = 3600
 # Demo cells honour CNN_QUICK=1 (smaller data, fewer iterations): when nbgrader executes a whole
 # notebook (validate, autograde) only the graded objects matter, so keep the demos short.
 os.environ.setdefault("CNN_QUICK", "1")
+
+# nbgrader zeroes a grade cell that wrote anything to stderr; output of a student's background
+# thread can land in a later grade cell, so autograde drops stderr from grade cells.
+from autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()

@@ -64,9 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="dispositivo para las pruebas de entrenamiento / device for training "
                         "checks (default: %(default)s)")
-    g.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+    g.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help=".ipynb, .py o carpeta / .ipynb, .py or folder")
     g.set_defaults(func=cmd_grade)
+    from . import gradescope, nbgrader_gradebook
+    nbgrader_gradebook.add_arguments(g)
+    gradescope.add_parser(sub)
     return parser
 
 
@@ -85,6 +88,11 @@ def _progress_bar(total, lang):
 def cmd_grade(args, parser) -> int:
     from . import batch, report
 
+    if args.nbgrader:
+        from . import nbgrader_gradebook
+        return nbgrader_gradebook.run(args)
+    if not args.submissions:
+        parser.error("falta SUBMISSION / missing SUBMISSION")
     missing = [p for p in args.submissions if not os.path.exists(p)]
     if missing:
         parser.error("no existe / not found: " + ", ".join(missing))

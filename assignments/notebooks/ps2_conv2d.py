@@ -21,6 +21,14 @@ from torch import nn
 import torch.nn.functional as F
 
 # %% [markdown]
+# **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
+# `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
+# la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+
+# %%
+from cursocnn.selfcheck import check
+
+# %% [markdown]
 # La función `corr2d` de la tarea 1 ya viene resuelta (celda bloqueada):
 
 # %% given corr2d

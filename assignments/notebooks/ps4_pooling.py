@@ -37,6 +37,14 @@ import torch
 from torch import nn
 
 # %% [markdown]
+# **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
+# `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
+# la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+
+# %%
+from cursocnn.selfcheck import check
+
+# %% [markdown]
 # ## 1. Pooling máximo y promedio
 #
 # Empecemos por el caso más simple: una entrada bidimensional `X` de forma `(h, w)`, una ventana

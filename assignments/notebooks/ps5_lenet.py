@@ -26,6 +26,14 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 # %% [markdown]
+# **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
+# `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
+# la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+
+# %%
+from cursocnn.selfcheck import check
+
+# %% [markdown]
 # ## 1. La arquitectura
 #
 # LeNet tiene dos partes:
@@ -476,16 +484,9 @@ print(f"LeNet moderna, exactitud en prueba tras {len(fast_history['test_acc'])} 
 # ejecútala y compara con tu `layer_shapes`.
 
 # %%
-lenet_cifar = nn.Sequential(
-    nn.Conv2d(3, 6, kernel_size=5), nn.Sigmoid(),
-    nn.AvgPool2d(kernel_size=2, stride=2),
-    nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
-    nn.AvgPool2d(kernel_size=2, stride=2),
-    nn.Flatten(),
-    nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-    nn.Linear(120, 84), nn.Sigmoid(),
-    nn.Linear(84, 10),
-)
+# Partimos de TU LeNet y cambiamos solo la primera capa: 3 canales de entrada y sin relleno.
+lenet_cifar = lenet()
+lenet_cifar[0] = nn.Conv2d(3, 6, kernel_size=5)
 for name, shape in layer_shapes(lenet_cifar, (1, 3, 32, 32)):
     print(f"{name:<12}{shape}")
 print("Parámetros:", f"{sum(p.numel() for p in lenet_cifar.parameters()):,}".replace(",", "."))

@@ -1,0 +1,329 @@
+"""Autoevaluación: corre las pruebas públicas de tu cuaderno cuando quieras.
+
+Las pruebas públicas son las celdas de comprobación visibles del cuaderno (las que dicen
+"Comprobemos tu función..."). Este módulo no trae pruebas propias: las lee de tu cuaderno, así
+que comprueba exactamente lo mismo que esas celdas. La nota final la dan pruebas ocultas, más
+completas: que pasen las públicas es una buena señal, no una garantía.
+
+Desde el cuaderno (usa tus definiciones tal como están en este momento):
+
+    from cursocnn.selfcheck import check
+    check("corr2d")        # las pruebas públicas de corr2d
+    check()                # todas las del cuaderno
+
+Desde una terminal, en la carpeta de la tarea (usa el cuaderno guardado en disco; solo ejecuta
+las celdas que definen cosas, nunca las demostraciones ni los entrenamientos):
+
+    python -m cursocnn.selfcheck                 # el cuaderno .ipynb de la carpeta actual
+    python -m cursocnn.selfcheck ps1_corr2d.ipynb
+    python -m pytest cursocnn/selfcheck.py -q    # lo mismo, con pytest
+
+(Developer note: visible test cells are the nbgrader cells whose grade_id is "visible_<name>" or
+"visible_<name>_<n>"; definitions are the setup/given/solution cells plus the import/def/class
+statements of unmarked cells. The terminal path runs them in a subprocess.)
+"""
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import traceback
+from contextlib import redirect_stdout
+from pathlib import Path
+
+__all__ = ["check", "run_public_checks", "find_notebook", "visible_cells", "main"]
+
+ENV_NOTEBOOK = "CURSOCNN_NOTEBOOK"
+_VISIBLE = re.compile(r"^visible_(?P<name>.+?)(?:_(?P<n>\d+))?$")
+_TIMEOUT = float(os.environ.get("CURSOCNN_SELFCHECK_TIMEOUT", "600"))
+
+OK, FAIL = "✔", "✘"
+
+
+# ------------------------------------------------------------------ reading the notebook
+
+def _load(path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _meta(cell) -> dict:
+    return (cell.get("metadata") or {}).get("nbgrader") or {}
+
+
+def visible_name(cell) -> str | None:
+    """The object a visible test cell checks, from its grade_id (None if it is not one)."""
+    if cell.get("cell_type") != "code":
+        return None
+    m = _VISIBLE.match(str(_meta(cell).get("grade_id", "")))
+    return m.group("name") if m else None
+
+
+def visible_cells(nb: dict, name: str | None = None) -> list[tuple[str, str, str]]:
+    """[(object name, grade_id, source)] of the public test cells, in notebook order."""
+    out = []
+    for cell in nb.get("cells", []):
+        obj = visible_name(cell)
+        if obj is not None and (name is None or obj == name):
+            out.append((obj, _meta(cell)["grade_id"], _source(cell)))
+    return out
+
+
+def find_notebook(notebook=None, name: str | None = None) -> Path | None:
+    """The notebook whose public tests to run: the argument, $CURSOCNN_NOTEBOOK, or the .ipynb
+    of the current folder (or of the folder holding cursocnn/) with public tests (for `name`)."""
+    if notebook:
+        return Path(notebook)
+    if os.environ.get(ENV_NOTEBOOK):
+        return Path(os.environ[ENV_NOTEBOOK])
+    folders = [Path.cwd(), Path(__file__).resolve().parent.parent]
+    for folder in folders:
+        found = []
+        for path in sorted(folder.glob("*.ipynb")):
+            try:
+                if visible_cells(_load(path), name):
+                    found.append(path)
+            except (OSError, ValueError):
+                continue
+        if found:
+            # several copies: the one edited last
+            return max(found, key=lambda p: p.stat().st_mtime)
+    return None
+
+
+# ------------------------------------------------------------------ messages
+
+def _explain(exc: BaseException, obj: str) -> str:
+    """A short Spanish explanation of why a public test failed."""
+    if isinstance(exc, AssertionError):
+        msg = str(exc).strip()
+        return msg or "una comprobación no se cumplió (la celda de prueba no da más detalles)."
+    if isinstance(exc, NotImplementedError):
+        return (f"`{obj}` todavía no está implementada: la celda de tu solución conserva "
+                "`raise NotImplementedError()`.")
+    if isinstance(exc, NameError):
+        return (f"falta un nombre ({exc}). ¿Ejecutaste la celda donde defines `{obj}` "
+                "(y las celdas de arriba)?")
+    where = ""
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        frame = tb[-1]
+        if frame.line:
+            where = f" (en `{frame.line.strip()}`)"
+    return f"tu código lanzó {type(exc).__name__}: {exc}{where}"
+
+
+def _report(results, *, stream=None) -> None:
+    stream = stream or sys.stdout
+    if not results:
+        print("No encontré pruebas públicas para revisar.", file=stream)
+        return
+    for r in results:
+        label = r["name"] if r["cell"] == f"visible_{r['name']}" else f"{r['name']} ({r['cell']})"
+        if r["ok"]:
+            print(f"{OK} {label}: pasa las pruebas públicas.", file=stream)
+        else:
+            print(f"{FAIL} {label}: {r['message']}", file=stream)
+    failed = sum(not r["ok"] for r in results)
+    if failed:
+        print(f"\n{failed} de {len(results)} celdas de prueba pública fallaron. Corrige tu código "
+              "y vuelve a probar.", file=stream)
+    else:
+        print("\nTodo bien en las pruebas públicas. Recuerda que la nota final la dan pruebas "
+              "ocultas más completas.", file=stream)
+
+
+# ------------------------------------------------------------------ from the notebook
+
+def _run_cell(obj, gid, source, ns) -> dict:
+    buf = io.StringIO()
+    try:
+        code = compile(source, f"<prueba pública {gid}>", "exec")
+        with redirect_stdout(buf):
+            exec(code, ns)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - any failure of the student's code is reported
+        return {"name": obj, "cell": gid, "ok": False, "message": _explain(exc, obj), "output": buf.getvalue()}
+    return {"name": obj, "cell": gid, "ok": True, "message": "", "output": buf.getvalue()}
+
+
+def run_public_checks(name: str | None = None, namespace: dict | None = None, notebook=None) -> list[dict]:
+    """Run the public test cells (of `name`, or all) against `namespace` (a copy of it: the
+    caller's variables are left alone). Returns [{"name", "cell", "ok", "message", "output"}]."""
+    path = find_notebook(notebook, name)
+    if path is None:
+        raise FileNotFoundError(
+            "No encuentro el cuaderno con las pruebas públicas"
+            + (f" de `{name}`" if name else "") + " en esta carpeta. Indica su ruta: "
+            "check('corr2d', cuaderno='ps1_corr2d.ipynb').")
+    cells = visible_cells(_load(path), name)
+    if not cells:
+        raise LookupError(f"El cuaderno {path.name} no tiene pruebas públicas de `{name}`.")
+    ns = dict(namespace if namespace is not None else {})
+    ns.setdefault("__name__", "__main__")
+    return [_run_cell(obj, gid, src, ns) for obj, gid, src in cells]
+
+
+def check(name: str | None = None, cuaderno=None, *, notebook=None) -> None:
+    """Corre las pruebas públicas de `name` (o todas) con tus definiciones actuales y muestra
+    un resumen en español. No cambia tus variables."""
+    caller = sys._getframe(1).f_globals
+    try:
+        results = run_public_checks(name, caller, cuaderno or notebook)
+    except (FileNotFoundError, LookupError) as exc:
+        print(f"{FAIL} {exc}")
+        return None
+    _report(results)
+    return None
+
+
+# ------------------------------------------------------------------ from a terminal
+
+def _definition_source(cell) -> str | None:
+    """What to run of a non-test code cell: setup/given/solution cells whole; in other cells
+    only the import, def and class statements (no demos, plots or training)."""
+    meta = _meta(cell)
+    source = _source(cell)
+    lines = [ln if not ln.lstrip().startswith(("%", "!")) else
+             ln[: len(ln) - len(ln.lstrip())] + "pass" for ln in source.splitlines()]
+    source = "\n".join(lines)
+    if meta.get("grade") and not meta.get("solution"):
+        return None                                  # hidden-test cells (empty for students)
+    if meta.get("solution") or meta.get("locked"):
+        return source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source                                # let it fail where the student sees it
+    keep = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                                                   ast.AsyncFunctionDef, ast.ClassDef))]
+    return ast.unparse(ast.Module(body=keep, type_ignores=[])) if keep else None
+
+
+def _child(nb_path: str, out_path: str) -> None:
+    """Subprocess: execute the notebook's definitions and public tests in order, write JSON."""
+    nb = _load(nb_path)
+    folder = str(Path(nb_path).resolve().parent)
+    os.chdir(folder)
+    sys.path.insert(0, folder)
+    os.environ.setdefault("CNN_QUICK", "1")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+    except Exception:  # noqa: BLE001 - matplotlib is optional here
+        pass
+    ns = {"__name__": "__main__"}
+    results, setup_errors = [], []
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        obj = visible_name(cell)
+        if obj is not None:
+            results.append(_run_cell(obj, _meta(cell)["grade_id"], _source(cell), ns))
+            continue
+        source = _definition_source(cell)
+        if not source:
+            continue
+        try:
+            with redirect_stdout(io.StringIO()):
+                exec(compile(source, f"<celda {i + 1}>", "exec"), ns)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            label = _meta(cell).get("grade_id") or f"celda {i + 1}"
+            setup_errors.append(f"{label}: {type(exc).__name__}: {exc}")
+    with open(out_path, "w", encoding="utf-8") as fh:
+        json.dump({"results": results, "setup_errors": setup_errors}, fh, ensure_ascii=False)
+
+
+def run_notebook_checks(notebook) -> dict:
+    """Run a saved notebook's definitions and public tests in a fresh Python process.
+    Returns {"results": [...], "setup_errors": [...], "crash": str or None}."""
+    notebook = Path(notebook).resolve()
+    kit_parent = str(Path(__file__).resolve().parent.parent)
+    with tempfile.TemporaryDirectory(prefix="cursocnn-") as tmp:
+        out = os.path.join(tmp, "res.json")
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from cursocnn.selfcheck import _child; _child(sys.argv[2], sys.argv[3])")
+        try:
+            proc = subprocess.run([sys.executable, "-c", code, kit_parent, str(notebook), out],
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  timeout=_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return {"results": [], "setup_errors": [],
+                    "crash": f"tu cuaderno tardó más de {_TIMEOUT:g} s en correr las pruebas."}
+        if not os.path.exists(out):
+            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
+            return {"results": [], "setup_errors": [],
+                    "crash": "el proceso que corre tu cuaderno terminó antes de tiempo "
+                             f"(código {proc.returncode}). " + " / ".join(tail)}
+        data = _load(out)
+    data["crash"] = None
+    return data
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    path = find_notebook(argv[0] if argv else None)
+    if path is None or not path.is_file():
+        print(f"{FAIL} No encuentro el cuaderno. Uso: python -m cursocnn.selfcheck [cuaderno.ipynb]")
+        return 2
+    print(f"Pruebas públicas de {path.name}:\n")
+    data = run_notebook_checks(path)
+    if data["crash"]:
+        print(f"{FAIL} {data['crash']}")
+        return 1
+    for err in data["setup_errors"]:
+        print(f"! Aviso: una celda de definiciones falló ({err}).")
+    _report(data["results"])
+    return 0 if data["results"] and all(r["ok"] for r in data["results"]) else 1
+
+
+# ------------------------------------------------------------------ pytest (python -m pytest cursocnn/selfcheck.py)
+
+_PYTEST_CACHE: dict = {}
+
+
+def pytest_generate_tests(metafunc):
+    if "celda_publica" not in metafunc.fixturenames:
+        return
+    path = find_notebook()
+    cells = visible_cells(_load(path)) if path is not None and path.is_file() else []
+    params = [(str(path), gid) for _obj, gid, _src in cells] or [(None, None)]
+    metafunc.parametrize("celda_publica", params, ids=[p[1] or "sin_cuaderno" for p in params])
+
+
+def test_prueba_publica(celda_publica):
+    import pytest
+    path, gid = celda_publica
+    if path is None:
+        pytest.fail("No encuentro el cuaderno con pruebas públicas: corre pytest desde la carpeta "
+                    f"de la tarea o define {ENV_NOTEBOOK}.", pytrace=False)
+    if path not in _PYTEST_CACHE:
+        _PYTEST_CACHE[path] = run_notebook_checks(path)
+    data = _PYTEST_CACHE[path]
+    if data["crash"]:
+        pytest.fail(data["crash"], pytrace=False)
+    result = next((r for r in data["results"] if r["cell"] == gid), None)
+    if result is None:
+        pytest.fail(f"la celda {gid} no llegó a ejecutarse.", pytrace=False)
+    if not result["ok"]:
+        pytest.fail(f"{result['name']}: {result['message']}", pytrace=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

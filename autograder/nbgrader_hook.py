@@ -1,0 +1,397 @@
+"""The nbgrader side of the grader: what the hidden part of each grade cell calls.
+
+Every grade cell of the course notebooks hides the two lines
+
+    from autograder.nbgrader_hook import hidden_score
+    hidden_score("ps1_corr2d", "corr2d")
+
+`hidden_score` grades the notebook being executed with the hardened grader
+(`autograder.engine.grade`, in a fresh Python process, not in the student's kernel), once per
+notebook content (cached), prints the feedback of that object's failing tests to stdout and
+returns the object's points as a float: nbgrader reads the cell's `execute_result` as partial
+credit (`nbgrader.utils.get_partial_grade`). Nothing is ever written to stderr, since nbgrader
+zeroes a grade cell with any stderr output.
+
+Which notebook is graded:
+
+1. `$AUTOGRADER_NOTEBOOK`, when set;
+2. during `nbgrader autograde` (`$NBGRADER_EXECUTION == "autograde"`) the kernel runs in
+   `<course>/autograded/<student>/<assignment>/`; the notebook graded is the student's own file
+   `<course>/submitted/<student>/<assignment>/<name>.ipynb` (the same file that
+   `autograder grade` and `autograder grade --nbgrader` read), `<name>` being the notebook of
+   that folder whose grade cells call this object;
+3. otherwise (an instructor running the source notebook, `nbgrader validate`) the notebook in the
+   current directory that calls `hidden_score` for this object (`<assignment>.ipynb` first).
+
+The grade never depends on the student's copy of any test cell: the engine runs the hidden
+suites against the student's definitions only. Note that hidden cells run *inside the student's
+kernel*, after the student's code: a student determined to cheat can tamper with that kernel
+(this is inherent to nbgrader). `autograder grade --nbgrader ROOT --assignment ID`
+(autograder/nbgrader_gradebook.py) grades from outside any kernel and overwrites the gradebook's
+scores; run it after `nbgrader autograde` for grades that matter.
+
+Environment: AUTOGRADER_LANG (es|en, default es), AUTOGRADER_DEVICE (default auto),
+AUTOGRADER_HOOK_TIMEOUT (seconds for one grading, default 3000), AUTOGRADER_NOTEBOOK.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+_PKG_PARENT = Path(__file__).resolve().parent.parent      # the directory holding `autograder/`
+_MEMO: dict = {}                                           # cache key -> engine result
+_FINGERPRINT: list = []                                    # grader code fingerprint (computed once)
+
+# One call of the hook in a cell source: hidden_score("ps1_corr2d", "corr2d")
+HOOK_CALL = re.compile(r"""hidden_score\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)""")
+
+
+class HookError(RuntimeError):
+    """The hook could not grade (notebook not found, grader crashed)."""
+
+
+# ------------------------------------------------------------------ results -> per-object scores
+
+def test_object(test: dict, assignment: str) -> str | None:
+    """The graded object a Gradescope test entry belongs to: its name begins with the object's
+    name and a colon (docs/architecture.md). None when it names no object of the assignment."""
+    from .scoring import POINTS
+    name = str(test.get("name", ""))
+    head = name.split(":", 1)[0].strip()
+    return head if head in POINTS[assignment] else None
+
+
+def object_scores(result: dict, assignment: str) -> dict:
+    """{object: {"score", "max_score", "failed": [test, ...]}} for every object of the assignment
+    (scores of its tests in `result`, an engine/Gradescope results dict)."""
+    from .scoring import POINTS
+    out = {obj: {"score": 0.0, "max_score": float(pts), "failed": [], "tests": 0}
+           for obj, pts in POINTS[assignment].items()}
+    for test in result.get("tests", []):
+        obj = test_object(test, assignment)
+        if obj is None:
+            continue
+        entry = out[obj]
+        entry["tests"] += 1
+        score = float(test.get("score") or 0.0)
+        entry["score"] += score
+        if score < float(test.get("max_score") or 0.0) or test.get("status") == "failed":
+            entry["failed"].append(test)
+    for entry in out.values():
+        entry["score"] = min(max(round(entry["score"], 6), 0.0), entry["max_score"])
+    return out
+
+
+_TEXTS = {
+    "es": {
+        "header": "{obj}: {score:g} / {max:g} puntos",
+        "all_pass": "  Todas las pruebas ocultas de {obj} pasan.",
+        "no_tests": "  No se pudo evaluar {obj}.",
+        "general": "Observaciones generales:",
+    },
+    "en": {
+        "header": "{obj}: {score:g} / {max:g} points",
+        "all_pass": "  All hidden tests of {obj} pass.",
+        "no_tests": "  {obj} could not be graded.",
+        "general": "General notes:",
+    },
+}
+
+
+def feedback_text(result: dict, assignment: str, obj: str, lang: str = "es") -> str:
+    """What a grade cell prints: the object's score and its failing tests' messages (never test
+    source). General output of the grading (e.g. skipped cells) is shown too."""
+    t = _TEXTS.get(lang, _TEXTS["es"])
+    entry = object_scores(result, assignment)[obj]
+    lines = [t["header"].format(obj=obj, score=entry["score"], max=entry["max_score"])]
+    if entry["tests"] == 0:
+        lines.append(t["no_tests"].format(obj=obj))
+    elif not entry["failed"]:
+        lines.append(t["all_pass"].format(obj=obj))
+    for test in entry["failed"]:
+        lines.append(f"  ✗ {test.get('name', '')} "
+                     f"({float(test.get('score') or 0):g}/{float(test.get('max_score') or 0):g})")
+        for line in str(test.get("output") or "").strip().splitlines():
+            lines.append("      " + line)
+    general = str(result.get("output") or "").strip()
+    if general and (entry["failed"] or entry["tests"] == 0):
+        lines.append(t["general"])
+        lines.extend("  " + line for line in general.splitlines())
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ locating the notebook
+
+def _calls(nb_path: Path, assignment: str, obj: str) -> bool:
+    try:
+        text = nb_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(m.groups() == (assignment, obj) for m in HOOK_CALL.finditer(text.replace('\\"', '"')))
+
+
+def _pick(folder: Path, assignment: str, obj: str) -> Path | None:
+    """The notebook of `folder` whose cells call hidden_score(assignment, obj)."""
+    if not folder.is_dir():
+        return None
+    preferred = folder / f"{assignment}.ipynb"
+    candidates = [preferred] if preferred.is_file() else []
+    candidates += sorted(p for p in folder.glob("*.ipynb") if p != preferred)
+    for path in candidates:
+        if _calls(path, assignment, obj):
+            return path
+    return None
+
+
+def locate_notebook(assignment: str, obj: str, cwd: str | os.PathLike | None = None) -> Path:
+    """The notebook file to grade for a grade cell of `assignment`/`obj` (see module doc)."""
+    env = os.environ.get("AUTOGRADER_NOTEBOOK")
+    if env:
+        return Path(env)
+    cwd = Path(cwd or os.getcwd()).resolve()
+    here = _pick(cwd, assignment, obj)
+    parts = cwd.parts
+    if len(parts) >= 4:
+        root, step, student, folder = Path(*parts[:-3]), parts[-3], parts[-2], parts[-1]
+        autograding = os.environ.get("NBGRADER_EXECUTION") == "autograde" or step == "autograded"
+        if autograding:
+            submitted = root / "submitted" / student / folder
+            if here is not None and (submitted / here.name).is_file():
+                return submitted / here.name
+            if here is None:
+                found = _pick(submitted, assignment, obj)
+                if found is None and (submitted / f"{assignment}.ipynb").is_file():
+                    found = submitted / f"{assignment}.ipynb"
+                if found is not None:
+                    return found
+    if here is not None:
+        return here
+    raise HookError(
+        f"No encuentro el cuaderno a calificar para {assignment}/{obj} (directorio actual: {cwd}). "
+        "Define AUTOGRADER_NOTEBOOK con su ruta. / Notebook to grade not found: set AUTOGRADER_NOTEBOOK.")
+
+
+# ------------------------------------------------------------------ grading (cached)
+
+def _fingerprint() -> str:
+    """Hash of the grader's own code, so cached results die when the grader changes."""
+    if not _FINGERPRINT:
+        h = hashlib.sha256()
+        for top in ("autograder", "reference"):
+            base = _PKG_PARENT / top
+            for p in sorted(base.rglob("*.py")):
+                h.update(str(p.relative_to(_PKG_PARENT)).encode())
+                try:
+                    h.update(p.read_bytes())
+                except OSError:
+                    pass
+        _FINGERPRINT.append(h.hexdigest())
+    return _FINGERPRINT[0]
+
+
+def _cache_dir() -> Path | None:
+    """A per-user cache folder that nobody else can write (else no file cache: on a shared
+    machine another user could plant results)."""
+    path = Path(tempfile.gettempdir()) / f"cnn-autograder-hook-{os.getuid()}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.lstat()
+    except OSError:
+        return None
+    if not path.is_dir() or path.is_symlink() or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return path
+
+
+def _cache_key(nb_bytes: bytes, assignment: str, lang: str, device: str) -> str:
+    h = hashlib.sha256()
+    for part in (nb_bytes, assignment.encode(), lang.encode(), device.encode(), _fingerprint().encode()):
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def _run_engine(path: Path, assignment: str, lang: str, device: str) -> dict:
+    """engine.grade in a fresh interpreter (not the student's kernel: nothing the student's
+    code did to this process reaches the grader), all its output captured."""
+    timeout = float(os.environ.get("AUTOGRADER_HOOK_TIMEOUT", "3000"))
+    with tempfile.TemporaryDirectory(prefix="cnn-hook-") as tmp:
+        out = Path(tmp) / "result.json"
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from autograder.nbgrader_hook import _child; _child(sys.argv[2:])")
+        cmd = [sys.executable, "-c", code, str(_PKG_PARENT), str(path), assignment, lang, device, str(out)]
+        try:
+            proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise HookError(f"la calificación superó {timeout:g} s / grading timed out") from None
+        if proc.returncode != 0 or not out.is_file():
+            tail = proc.stdout.decode("utf-8", "replace")[-3000:]
+            raise HookError(f"el calificador falló (código {proc.returncode}) / the grader failed:\n{tail}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _child(argv) -> None:
+    """Entry point of the grading subprocess: engine.grade -> JSON file."""
+    path, assignment, lang, device, out = argv
+    from autograder import engine
+    result = engine.grade(path, assignment, lang=lang, device=device)
+    tmp = out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, ensure_ascii=False)
+    os.replace(tmp, out)
+
+
+def grade_notebook(path: str | os.PathLike, assignment: str, *, lang: str = "es", device: str = "auto") -> dict:
+    """engine.grade(path) once per (notebook content, assignment, lang, device, grader code):
+    memoised in this process and in a private per-user file cache."""
+    path = Path(path)
+    nb_bytes = path.read_bytes()
+    key = _cache_key(nb_bytes, assignment, lang, device)
+    if key in _MEMO:
+        return _MEMO[key]
+    cache = _cache_dir()
+    cached = cache / f"{key}.json" if cache else None
+    result = None
+    if cached is not None and cached.is_file():
+        try:
+            result = json.loads(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            result = None
+    if result is None:
+        result = _run_engine(path, assignment, lang, device)
+        if cached is not None:
+            try:
+                fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(result, fh, ensure_ascii=False)
+                os.replace(tmp, cached)
+            except OSError:
+                pass
+    _MEMO[key] = result
+    return result
+
+
+# ------------------------------------------------------------------ quiet stderr
+
+class _Sink(io.TextIOBase):
+    """Accepts writes and keeps them (never shown: stderr noise must not reach the cell)."""
+
+    def __init__(self):
+        self.buffer_text = []
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        self.buffer_text.append(s)
+        return len(s)
+
+
+_SILENCED: list = []
+
+
+def _silence_stderr() -> None:
+    """From the first grade cell on, nothing written to sys.stderr or to file descriptor 2
+    reaches the notebook: nbgrader gives 0 to a grade cell with any stderr output before its
+    result, and a student's background thread (or a C library) may write there at any time.
+    Permanent for this kernel (hidden test cells run only when grading)."""
+    if _SILENCED:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+    sink = _Sink()
+    sys.stderr = sink
+    _SILENCED.append(sink)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """No warnings and no stderr while the hook works."""
+    _silence_stderr()
+    if sys.stderr is not _SILENCED[0]:      # replaced again since (e.g. by student code)
+        sys.stderr = _SILENCED[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+# ------------------------------------------------------------------ nbgrader preprocessor
+
+def _is_hook_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and \
+        HOOK_CALL.search(cell.get("source", "")) is not None
+
+
+def _make_strip_class():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class StripHookStderr(NbGraderPreprocessor):
+        """Drops stderr stream outputs of the grade cells that call hidden_score, right after
+        execution: their grade is their result (or an error), never stray stderr noise."""
+
+        def preprocess_cell(self, cell, resources, cell_index):
+            if _is_hook_cell(cell):
+                cell.outputs = [o for o in cell.get("outputs", [])
+                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            return cell, resources
+
+    StripHookStderr.__module__ = __name__
+    StripHookStderr.__qualname__ = "StripHookStderr"
+    return StripHookStderr
+
+
+def __getattr__(name):          # lazy: the kernel imports this module and must stay light
+    if name == "StripHookStderr":
+        cls = _make_strip_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def autograde_preprocessors() -> list:
+    """nbgrader's autograde preprocessors with StripHookStderr right after Execute. In
+    nbgrader_config.py:
+
+        from autograder.nbgrader_hook import autograde_preprocessors
+        c.Autograde.autograde_preprocessors = autograde_preprocessors()
+    """
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import Execute
+    pps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    strip = __getattr__("StripHookStderr")
+    if strip not in pps:
+        pps.insert(pps.index(Execute) + 1 if Execute in pps else 0, strip)
+    return pps
+
+
+# ------------------------------------------------------------------ the hook
+
+def hidden_score(assignment: str, obj: str) -> float:
+    """Grade the notebook being run (cached), print `obj`'s feedback to stdout, return its
+    points (a float nbgrader takes as the cell's partial credit)."""
+    from .scoring import POINTS
+    if assignment not in POINTS or obj not in POINTS[assignment]:
+        raise HookError(f"{assignment}/{obj} no se califica / is not graded (autograder.scoring.POINTS)")
+    lang = os.environ.get("AUTOGRADER_LANG", "es")
+    device = os.environ.get("AUTOGRADER_DEVICE", "auto")
+    with _quiet():
+        path = locate_notebook(assignment, obj)
+        result = grade_notebook(path, assignment, lang=lang, device=device)
+        score = object_scores(result, assignment)[obj]["score"]
+        text = feedback_text(result, assignment, obj, lang)
+    print(text, flush=True)
+    return float(score)

@@ -1,0 +1,282 @@
+"""The course as a real nbgrader course, with a real Jupyter kernel.
+
+One course (a temporary copy of assignments/ and reference/) is set up per module:
+generate_assignment ps1_corr2d, five fake students' submissions, one `nbgrader autograde`,
+then `autograder grade --nbgrader` (nbgrader_gradebook.grade_course), generate_feedback and
+export. Students:
+
+    ref       every solution cell filled with the reference
+    blank     the release, untouched
+    partial   only corr2d solved; its solution cell also starts a thread that writes to stderr
+              and emits warnings forever (stderr noise must not zero any grade cell)
+    tamper    corr2d and conv2d_strict solved; learn_kernel's grade cell replaced by `6.0`,
+              corr2d's by `print('10')`, conv2d_strict's grade cell deleted, visible test cells
+              edited (corr2d's rebinds corr2d to None) or deleted
+    pristine  (not submitted) the same solutions as tamper with the release's test cells
+"""
+import copy
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import engine
+from autograder.nbgrader_gradebook import grade_course
+from autograder.nbgrader_hook import object_scores
+from autograder.scoring import POINTS
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+AID = "ps1_corr2d"
+VENV_BIN = Path(sys.executable).parent
+CONFIG_LINES = ("\nfrom autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402\n"
+                "c.Autograde.autograde_preprocessors = autograde_preprocessors()\n")
+NOISE = (
+    "import sys as _s, threading as _t, time as _tm, warnings as _w\n"
+    "def _ruido():\n"
+    "    while True:\n"
+    "        print('ruido en stderr', file=_s.stderr)\n"
+    "        _w.warn('advertencia de prueba')\n"
+    "        _tm.sleep(0.002)\n"
+    "_t.Thread(target=_ruido, daemon=True).start()\n"
+    "_w.warn('advertencia al definir')\n"
+)
+
+
+def _nbgrader(course: Path, *args, env=None):
+    proc = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=str(course), env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    return proc
+
+
+def _gid(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _write(course: Path, student: str, nb: dict):
+    folder = course / "submitted" / student / AID
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{AID}.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    (folder / "timestamp.txt").write_text("2024-05-01 10:00:00.000000 UTC")
+
+
+def _filled(release: dict, solutions: dict, names) -> dict:
+    nb = copy.deepcopy(release)
+    for cell in nb["cells"]:
+        if _gid(cell) in names:
+            cell["source"] = solutions[_gid(cell)]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    base = tmp_path_factory.mktemp("course")
+    course = base / "assignments"
+    ignore = shutil.ignore_patterns("release", "submitted", "autograded", "feedback", "gradebook.db",
+                                    "__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(REPO / "assignments", course, symlinks=True, ignore=ignore)
+    shutil.copytree(REPO / "reference", base / "reference", ignore=ignore)
+    if not (course / "source" / AID / f"{AID}.ipynb").is_file():
+        pytest.skip(f"no source notebook for {AID} yet")
+    cfg = course / "nbgrader_config.py"
+    if "autograde_preprocessors" not in cfg.read_text():
+        cfg.write_text(cfg.read_text() + CONFIG_LINES)      # see test_course_config_strips_hook_stderr
+    (base / "tmp").mkdir()
+    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"),
+               AUTOGRADER_DEVICE="cpu", AUTOGRADER_LANG="es")
+    env.pop("AUTOGRADER_NOTEBOOK", None)
+    subprocess.run([sys.executable, str(course / "build_notebooks.py"), AID], check=True, env=env,
+                   capture_output=True)
+    _nbgrader(course, "generate_assignment", AID, "--force", env=env)
+
+    release = json.loads((course / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    source = json.loads((course / "source" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    solutions = {_gid(c): c["source"] for c in source["cells"]
+                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    sol = {name: f"sol_{name}" for name in POINTS[AID]}
+    assert set(sol.values()) <= set(solutions), solutions.keys()
+
+    _write(course, "ref", _filled(release, solutions, set(sol.values())))
+    _write(course, "blank", release)
+
+    partial = _filled(release, solutions, {sol["corr2d"]})
+    for cell in partial["cells"]:
+        if _gid(cell) == sol["corr2d"]:
+            src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = NOISE + src
+    _write(course, "partial", partial)
+
+    pristine = _filled(release, solutions, {sol["corr2d"], sol["conv2d_strict"]})
+    tamper = copy.deepcopy(pristine)
+    kept = []
+    for cell in tamper["cells"]:
+        gid = _gid(cell) or ""
+        if gid == "test_conv2d_strict":
+            continue                                   # deleted grade cell
+        if gid == "test_learn_kernel":
+            cell["source"] = "6.0"
+        elif gid == "test_corr2d":
+            cell["source"] = "print('10')"
+        elif gid == "visible_corr2d":
+            cell["source"] = "corr2d = None"
+        elif gid.startswith("visible_") and gid != "visible_corr2d":
+            continue                                   # deleted visible cells
+        kept.append(cell)
+    tamper["cells"] = kept
+    _write(course, "tamper", tamper)
+    pristine_path = base / "pristine.ipynb"
+    pristine_path.write_text(json.dumps(pristine, ensure_ascii=False), encoding="utf-8")
+
+    _nbgrader(course, "autograde", AID, env=env)
+    nbgrader_scores = _gradebook_scores(course)
+    nbgrader_csv = course / "nbgrader-export.csv"
+    _nbgrader(course, "export", "--to", str(nbgrader_csv), env=env)
+
+    # the hardened grader on the same files (engine.grade == `autograder grade`)
+    ours_csv = course / "hardened.csv"
+    rows = grade_course(course, AID, lang="es", device="cpu", csv_path=ours_csv, log=lambda m: None)
+    return {"path": course, "env": env, "nbgrader": nbgrader_scores, "rows": {r["student_id"]: r for r in rows},
+            "nbgrader_csv": nbgrader_csv, "ours_csv": ours_csv, "pristine": pristine_path}
+
+
+def _gradebook_scores(course: Path) -> dict:
+    """{student: {grade cell: auto_score}} as nbgrader stored them."""
+    from nbgrader.api import Gradebook
+    out = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-humai") as gb:
+        for student in ("ref", "blank", "partial", "tamper"):
+            sub = gb.find_submission(AID, student)
+            out[student] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
+    return out
+
+
+def _object_points(row) -> dict:
+    return {obj: e["score"] for obj, e in object_scores(row["notebooks"][AID], AID).items()}
+
+
+def _src(cell) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
+def _autograded(course, student):
+    return json.loads((course / "autograded" / student / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ same scores
+
+@pytest.mark.parametrize("student", ["ref", "blank", "partial"])
+def test_nbgrader_autograde_equals_autograder_grade(course, student):
+    ours = _object_points(course["rows"][student])
+    theirs = course["nbgrader"][student]
+    assert {name: theirs[f"test_{name}"] for name in POINTS[AID]} == ours
+    assert sum(theirs.values()) == course["rows"][student]["score"]
+
+
+def test_expected_scores(course):
+    total = sum(POINTS[AID].values())
+    assert course["rows"]["ref"]["score"] == total
+    assert course["rows"]["blank"]["score"] == 0
+    assert course["rows"]["partial"]["score"] == POINTS[AID]["corr2d"]
+
+
+def test_stderr_noise_does_not_zero_grade_cells(course):
+    nb = _autograded(course["path"], "partial")
+    cells = {_gid(c): c for c in nb["cells"]}
+    # the noise really happened (in the student's own cell) ...
+    noisy = cells["sol_corr2d"]["outputs"]
+    assert any(o.get("name") == "stderr" for o in noisy)
+    # ... and no grade cell carries stderr: corr2d got its 10 points
+    for name in POINTS[AID]:
+        assert not [o for o in cells[f"test_{name}"]["outputs"] if o.get("name") == "stderr"]
+    assert course["nbgrader"]["partial"]["test_corr2d"] == POINTS[AID]["corr2d"]
+
+
+def test_grade_cell_prints_feedback_and_returns_points(course):
+    nb = _autograded(course["path"], "partial")
+    cell = next(c for c in nb["cells"] if _gid(c) == "test_learn_kernel")
+    text = "".join("".join(o.get("text", "")) for o in cell["outputs"] if o.get("name") == "stdout")
+    assert "learn_kernel: 0 / 6 puntos" in text and "✗" in text
+    result = [o for o in cell["outputs"] if o["output_type"] == "execute_result"]
+    assert "".join(result[0]["data"]["text/plain"]) == "0.0"
+    assert "def test_" not in text and "assert " not in text        # no hidden test source
+
+
+# ------------------------------------------------------------------ tampering students
+
+def test_nbgrader_checksums_restore_edited_test_cells(course):
+    """Edited locked cells are put back from the gradebook before execution: the replaced
+    grade cells ran the hook again (learn_kernel: 0, not the 6.0 the student wrote), the edited
+    visible cell is the original one."""
+    nb = _autograded(course["path"], "tamper")
+    cells = {_gid(c): c for c in nb["cells"]}
+    assert "hidden_score" in _src(cells["test_corr2d"])
+    assert "hidden_score" in _src(cells["test_learn_kernel"])
+    assert _src(cells["visible_corr2d"]) != "corr2d = None"
+    scores = course["nbgrader"]["tamper"]
+    assert scores["test_learn_kernel"] == 0
+    assert scores["test_corr2d"] == POINTS[AID]["corr2d"]
+
+
+def test_nbgrader_does_not_restore_deleted_grade_cells(course):
+    """nbgrader's default (OverwriteCells.add_missing_cells = False): a deleted grade cell is not
+    run and gets no automatic score. The hardened pass scores it anyway."""
+    nb = _autograded(course["path"], "tamper")
+    assert "test_conv2d_strict" not in {_gid(c) for c in nb["cells"]}
+    assert course["nbgrader"]["tamper"]["test_conv2d_strict"] is None
+    assert _object_points(course["rows"]["tamper"])["conv2d_strict"] == POINTS[AID]["conv2d_strict"]
+
+
+def test_hardened_path_ignores_students_copy_of_test_cells(course):
+    """The tampered notebook grades exactly like the same solutions with the release's test
+    cells: the student's copy of any test cell (edited, deleted) plays no part."""
+    pristine = engine.grade(str(course["pristine"]), AID, lang="es", device="cpu")
+    tampered = course["rows"]["tamper"]["notebooks"][AID]
+    assert {t["name"]: t["score"] for t in tampered["tests"]} == {t["name"]: t["score"] for t in pristine["tests"]}
+    assert course["rows"]["tamper"]["score"] == POINTS[AID]["corr2d"] + POINTS[AID]["conv2d_strict"]
+
+
+# ------------------------------------------------------------------ gradebook, feedback, export
+
+def test_hardened_scores_are_in_the_gradebook(course):
+    after = _gradebook_scores(course["path"])
+    for student, row in course["rows"].items():
+        ours = _object_points(row)
+        assert after[student] == {f"test_{k}": v for k, v in ours.items()}
+
+
+def test_csv_has_nbgrader_export_columns_and_scores(course):
+    with open(course["nbgrader_csv"]) as fh:
+        header = next(csv.reader(fh))
+    with open(course["ours_csv"]) as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == header
+    got = {r["student_id"]: float(r["score"]) for r in rows if r["assignment"] == AID}
+    assert got == {s: r["score"] for s, r in course["rows"].items()}
+    # nbgrader's own export now shows the same numbers
+    out = course["path"] / "export-after.csv"
+    _nbgrader(course["path"], "export", "--to", str(out), env=course["env"])
+    with open(out) as fh:
+        theirs = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh) if r["assignment"] == AID}
+    assert theirs == got
+
+
+def test_generate_feedback_shows_hardened_scores(course):
+    _nbgrader(course["path"], "generate_feedback", AID, env=course["env"])
+    html = (course["path"] / "feedback" / "tamper" / AID / f"{AID}.html").read_text(encoding="utf-8")
+    total = POINTS[AID]["corr2d"] + POINTS[AID]["conv2d_strict"]
+    assert f"Score: {float(total):g}" in html or f"{float(total)} / {float(sum(POINTS[AID].values()))}" in html
+    ref_html = (course["path"] / "feedback" / "ref" / AID / f"{AID}.html").read_text(encoding="utf-8")
+    assert "Todas las pruebas ocultas de corr2d pasan" in ref_html
+
+
+def test_course_config_strips_hook_stderr():
+    """assignments/nbgrader_config.py inserts the StripHookStderr preprocessor (a student's
+    background thread can write to stderr while a grade cell runs)."""
+    assert "autograde_preprocessors()" in (REPO / "assignments" / "nbgrader_config.py").read_text()

@@ -1,0 +1,144 @@
+"""Students' self-check (assignments/cursocnn/selfcheck.py): the public tests are the notebook's
+visible test cells, run from the notebook (check) or from a terminal (python -m / pytest)."""
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from cursocnn import selfcheck
+from reference import ps1_corr2d as ref
+
+REPO = Path(__file__).resolve().parent.parent
+AID = "ps1_corr2d"
+SOURCE_NB = REPO / "assignments" / "source" / AID / f"{AID}.ipynb"
+
+pytestmark = pytest.mark.skipif(not SOURCE_NB.is_file(), reason="no ps1 source notebook yet")
+
+
+def _stubbed(nb: dict, keep=()) -> dict:
+    """What nbgrader's ClearSolutions does to solution cells (except the grade_ids in keep)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and cell["cell_type"] == "code" and meta.get("grade_id") not in keep:
+            src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = re.sub(r"( *)### BEGIN SOLUTION.*?### END SOLUTION",
+                                    r"\1raise NotImplementedError()", src, flags=re.S)
+    return nb
+
+
+@pytest.fixture
+def assignment_dir(tmp_path):
+    """A released assignment folder: the notebook and the kit as real files."""
+    shutil.copytree(REPO / "assignments" / "cursocnn", tmp_path / "cursocnn",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def _write(folder: Path, nb: dict, name=f"{AID}.ipynb") -> Path:
+    path = folder / name
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _source_nb() -> dict:
+    return json.loads(SOURCE_NB.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ from the notebook
+
+def test_public_checks_are_the_visible_cells():
+    nb = _source_nb()
+    cells = selfcheck.visible_cells(nb)
+    visible = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").startswith("visible_")]
+    assert [gid for _, gid, _ in cells] == [c["metadata"]["nbgrader"]["grade_id"] for c in visible]
+    assert {obj for obj, _, _ in cells} <= {"corr2d", "conv2d_strict", "learn_kernel"}
+    assert selfcheck.visible_cells(nb, "corr2d")
+
+
+def test_check_passes_with_the_reference(capsys):
+    ns = {"torch": torch, "nn": torch.nn, "corr2d": ref.corr2d}
+    results = selfcheck.run_public_checks("corr2d", ns, SOURCE_NB)
+    assert results and all(r["ok"] for r in results)
+    assert set(ns) == {"torch", "nn", "corr2d"}          # the caller's variables are left alone
+
+
+def test_check_reports_a_wrong_function_in_spanish(capsys):
+    def corr2d(X, K):            # wrong: the transposed result
+        return ref.corr2d(X, K).t()
+    ns = {"torch": torch, "nn": torch.nn, "corr2d": corr2d}
+    results = selfcheck.run_public_checks("corr2d", ns, SOURCE_NB)
+    assert not all(r["ok"] for r in results)
+    msg = next(r["message"] for r in results if not r["ok"])
+    assert msg and "Traceback" not in msg
+
+
+def test_check_prints_friendly_messages(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, _source_nb())
+
+    def corr2d(X, K):
+        raise NotImplementedError()
+    g = {"torch": torch, "nn": torch.nn, "corr2d": corr2d}
+    exec("check('corr2d')", {**g, "check": selfcheck.check})   # as a notebook cell would
+    out = capsys.readouterr().out
+    assert "✘ corr2d" in out and "todavía no está implementada" in out
+
+    exec("check('corr2d')", {"torch": torch, "check": selfcheck.check})
+    out = capsys.readouterr().out
+    assert "✘ corr2d" in out and "Ejecutaste la celda" in out
+
+    exec("check('corr2d')", {"torch": torch, "nn": torch.nn, "corr2d": ref.corr2d, "check": selfcheck.check})
+    out = capsys.readouterr().out
+    assert "✔ corr2d" in out and "✘" not in out
+
+    exec("check('no_existe')", {"check": selfcheck.check})
+    assert "✘" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ from a terminal
+
+def _run(args, cwd, timeout=600):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CURSOCNN_NOTEBOOK")}
+    return subprocess.run([sys.executable, *args], cwd=str(cwd), env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_terminal_selfcheck(assignment_dir):
+    nb = _stubbed(_source_nb(), keep={"sol_corr2d"})
+    # a demo cell that must not run from the terminal
+    nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                        "source": "import pathlib\npathlib.Path('demo_ran.txt').write_text('x')\n"
+                                  "def ayudante():\n    return 1"})
+    _write(assignment_dir, nb)
+    proc = _run(["-m", "cursocnn.selfcheck"], assignment_dir)
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert "✔ corr2d" in out
+    assert "✘ conv2d_strict" in out and "todavía no está implementada" in out
+    assert "Traceback" not in out
+    assert not (assignment_dir / "demo_ran.txt").exists()
+
+    _write(assignment_dir, _source_nb())
+    proc = _run(["-m", "cursocnn.selfcheck", f"{AID}.ipynb"], assignment_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "✘" not in proc.stdout and "Todo bien" in proc.stdout
+
+
+@pytest.mark.slow
+def test_pytest_selfcheck(assignment_dir):
+    _write(assignment_dir, _stubbed(_source_nb(), keep={"sol_corr2d", "sol_conv2d_strict"}))
+    proc = _run(["-m", "pytest", "-v", "-p", "no:cacheprovider", "cursocnn/selfcheck.py"], assignment_dir)
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert re.search(r"\[visible_corr2d\] PASSED", out)
+    assert re.search(r"\[visible_learn_kernel[^\]]*\] FAILED", out)
+    assert "todavía no está implementada" in out
