@@ -1,13 +1,522 @@
 """The student side of each hidden test. A probe receives the namespace the student code ran
-in, calls into it and returns data only (see docs/architecture.md). No expected values here."""
+in, calls into it and returns data only (see docs/architecture.md). No expected values and no
+assertions here: every decision is taken by the trusted suite.
+
+Because a probe takes the namespace as its first argument, a suite can run the same probe on a
+reference module's namespace in the trusted process (``PROBES[name](vars(module), ...)``) to get
+the expected data (train_epoch / evaluate: same seed -> same losses and weights).
+
+This file runs inside the sandbox: standard library and torch only, relative imports only.
+"""
+import contextlib
+import sys
+
+import torch
+from torch import nn
+
+# ---------------------------------------------------------------------------------------------
+# Errors with a fixed type name the trusted side recognises (StudentError.type_name).
+
+
+class ForbiddenBuiltinError(Exception):
+    """Raised when a graded "implement it yourself" function calls a library built-in that does
+    the whole job (convolution, pooling, im2col)."""
+
+
+class StudentNameMissing(Exception):
+    """The submission does not define the requested name."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversion of whatever the student returned into plain data.
+
+
+def _plain(value, depth=0):
+    if depth > 20:
+        return {"__unsupported__": "demasiado anidado"}
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, (bool, int, float, str)):
+        for base in (bool, int, float, str):
+            if isinstance(value, base):
+                return base(value)
+    mod = type(value).__module__ or ""
+    if mod.startswith("numpy"):
+        try:
+            if type(value).__name__ == "ndarray":
+                return torch.as_tensor(value.copy())
+            return value.item()  # numpy scalar
+        except Exception:  # noqa: BLE001 - reported as unsupported below
+            pass
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v, depth + 1) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in list(value.items())[:100]}
+    return {"__unsupported__": f"{mod}.{type(value).__qualname__}"}
+
+
+def _type_name(value):
+    t = type(value)
+    mod = t.__module__
+    return t.__qualname__ if mod in ("builtins", None) else f"{mod}.{t.__qualname__}"
+
+
+def _get(ns, name):
+    if name not in ns:
+        raise StudentNameMissing(name)
+    return ns[name]
+
+
+# ---------------------------------------------------------------------------------------------
+# Correct helpers substituted for the student's own helpers while another function is graded
+# (each graded function is judged on its own: a broken corr2d must not sink Conv2D).
+
+
+def _corr2d(X, K):
+    k_h, k_w = K.shape
+    windows = X.unfold(0, k_h, 1).unfold(1, k_w, 1)
+    return (windows * K).sum(dim=(-2, -1))
+
+
+def _corr2d_multi_in(X, K):
+    return sum(_corr2d(x, k) for x, k in zip(X, K))
+
+
+def _accuracy(logits, y):
+    return (logits.argmax(dim=1) == y).float().mean().item()
+
+
+HELPERS = {"corr2d": _corr2d, "corr2d_multi_in": _corr2d_multi_in, "accuracy": _accuracy}
+
+
+@contextlib.contextmanager
+def isolated(ns, names):
+    saved = {n: ns[n] for n in names if n in ns}
+    try:
+        for n in names:
+            ns[n] = HELPERS[n]
+        yield
+    finally:
+        for n in names:
+            if n in saved:
+                ns[n] = saved[n]
+            else:
+                ns.pop(n, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# "Implement it yourself": while the student's function runs, the built-ins that do the whole
+# job raise ForbiddenBuiltinError (and are recorded, in case the student catches the error).
+
+_F_NAMES = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "conv_tbc", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+    "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
+    "avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "lp_pool1d",
+    "lp_pool2d", "lp_pool3d", "fractional_max_pool2d", "fractional_max_pool3d", "unfold", "fold",
+]
+_TORCH_NAMES = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "convolution", "_convolution", "conv_tbc", "max_pool1d", "max_pool2d", "max_pool3d",
+    "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+    "mkldnn_convolution", "mkldnn_max_pool2d", "cudnn_convolution",
+]
+_C_NN_NAMES = [
+    "avg_pool2d", "avg_pool3d", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "im2col", "col2im", "thnn_conv2d", "slow_conv3d", "slow_conv_dilated2d",
+    "slow_conv_transpose2d", "fractional_max_pool2d", "mkldnn_reorder_conv2d_weight",
+]
+_ATEN_NAMES = [
+    "convolution", "_convolution", "conv1d", "conv2d", "conv3d", "max_pool2d",
+    "max_pool2d_with_indices", "avg_pool2d", "im2col", "col2im", "adaptive_avg_pool2d",
+    "adaptive_max_pool2d", "_adaptive_avg_pool2d", "max_pool1d", "avg_pool1d",
+]
+_MODULE_NAMES = [
+    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "LPPool1d", "LPPool2d", "FractionalMaxPool2d",
+    "Unfold", "Fold",
+]
+_SCIPY = {
+    "scipy.signal": ["correlate2d", "convolve2d", "correlate", "convolve", "fftconvolve",
+                     "oaconvolve"],
+    "scipy.ndimage": ["correlate", "convolve", "maximum_filter", "uniform_filter",
+                      "generic_filter"],
+}
+
+
+def _forbidden_targets():
+    """(owner, attribute, public name) of every built-in blocked while a graded function runs."""
+    import torch.nn.functional as F
+
+    targets = [(F, n, f"torch.nn.functional.{n}") for n in _F_NAMES]
+    targets += [(torch, n, f"torch.{n}") for n in _TORCH_NAMES]
+    targets += [(torch._C._nn, n, f"torch._C._nn.{n}") for n in _C_NN_NAMES]
+    targets += [(torch.ops.aten, n, f"torch.ops.aten.{n}") for n in _ATEN_NAMES]
+    for n in _MODULE_NAMES:
+        cls = getattr(nn, n, None)
+        if cls is not None and "forward" in vars(cls):
+            targets.append((cls, "forward", f"torch.nn.{n}"))
+    for modname, names in _SCIPY.items():
+        mod = sys.modules.get(modname)
+        if mod is not None:
+            targets += [(mod, n, f"{modname}.{n}") for n in names]
+    return targets
+
+
+@contextlib.contextmanager
+def forbid_builtins(ns, used):
+    patched = []  # (owner, attr, original, had_own_attribute)
+    originals = {}
+
+    def blocker(public):
+        def blocked(*args, **kwargs):
+            used.append(public)
+            raise ForbiddenBuiltinError(
+                f"{public} no está permitido aquí: implementa la operación tú mismo/a")
+        return blocked
+
+    try:
+        for owner, attr, public in _forbidden_targets():
+            try:
+                original = getattr(owner, attr)
+            except Exception:  # noqa: BLE001 - absent in this torch version
+                continue
+            own = attr in vars(owner) if isinstance(vars(owner), dict) else True
+            try:
+                setattr(owner, attr, blocker(public))
+            except Exception:  # noqa: BLE001 - read-only attribute
+                continue
+            patched.append((owner, attr, original, own))
+            originals.setdefault(id(original), public)
+        # names the student imported directly (`from torch.nn.functional import conv2d`)
+        ns_patched = []
+        for key, value in list(ns.items()):
+            public = originals.get(id(value))
+            if public is not None:
+                ns_patched.append((key, value))
+                ns[key] = blocker(public)
+        try:
+            yield
+        finally:
+            for key, value in ns_patched:
+                ns[key] = value
+    finally:
+        for owner, attr, original, own in reversed(patched):
+            try:
+                if own or owner is torch.ops.aten:
+                    setattr(owner, attr, original)
+                else:
+                    delattr(owner, attr)
+            except Exception:  # noqa: BLE001
+                setattr(owner, attr, original)
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting the work a function does: torch operations (a TorchFunctionMode) and Python lines
+# executed in the student's own code. A vectorised function does the same amount of work for a
+# small and a large input; a per-pixel loop does work proportional to the number of pixels.
+
+class _OpCounter(torch.overrides.TorchFunctionMode):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def count_work(stats):
+    lines = [0]
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename.startswith("<student"):
+            lines[0] += 1
+            return tracer
+        return None
+
+    counter = _OpCounter()
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        with counter:
+            yield
+    finally:
+        sys.settrace(old)
+        stats["ops"] = counter.count
+        stats["lines"] = lines[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic call of a student function.
 
 
 def call_function(ns, name, *args, **kwargs):
-    return ns[name](*args, **kwargs)
+    return _plain(_get(ns, name)(*args, **kwargs))
+
+
+def call_student(ns, name, args=(), kwargs=None, guard=False, isolate=(), seed=None,
+                 count=False):
+    """Call ns[name](*args, **kwargs). Options: guard (block the conv/pool built-ins), isolate
+    (substitute correct helpers for the student's), seed (torch.manual_seed first), count
+    (measure ops and student lines). Returns {"value", "type", "forbidden", "ops", "lines"}."""
+    fn = _get(ns, name)
+    used, stats = [], {}
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(isolated(ns, list(isolate)))
+        if seed is not None:
+            torch.manual_seed(seed)
+        if guard:
+            stack.enter_context(forbid_builtins(ns, used))
+        if count:
+            stack.enter_context(count_work(stats))
+        value = fn(*args, **(kwargs or {}))
+    if used:  # the student caught the ForbiddenBuiltinError and went on
+        raise ForbiddenBuiltinError(f"{used[0]} no está permitido aquí")
+    return {"value": _plain(value), "type": _type_name(value), "forbidden": used,
+            "ops": stats.get("ops"), "lines": stats.get("lines")}
+
+
+# ---------------------------------------------------------------------------------------------
+# ps2: the Conv2D layer.
+
+
+def _describe_attr(module, attr):
+    if not hasattr(module, attr):
+        return None
+    v = getattr(module, attr)
+    info = {"type": _type_name(v), "is_tensor": isinstance(v, torch.Tensor)}
+    if isinstance(v, torch.Tensor):
+        info.update(is_parameter=isinstance(v, nn.Parameter),
+                    registered=any(p is v for p in module.parameters()),
+                    requires_grad=bool(v.requires_grad), shape=tuple(v.shape),
+                    value=v.detach().clone())
+    return info
+
+
+def conv2d_params(ns, kernel_size, seed=0):
+    """Two fresh Conv2D(kernel_size) after torch.manual_seed(seed): their parameters."""
+    cls = _get(ns, "Conv2D")
+    with isolated(ns, ["corr2d"]):
+        torch.manual_seed(seed)
+        first, second = cls(kernel_size), cls(kernel_size)
+    return {
+        "is_module": isinstance(first, nn.Module),
+        "parameters": {n: {"shape": tuple(p.shape), "requires_grad": bool(p.requires_grad)}
+                       for n, p in first.named_parameters()},
+        "weight": _describe_attr(first, "weight"),
+        "bias": _describe_attr(first, "bias"),
+        "weight_second": _describe_attr(second, "weight"),
+    }
+
+
+def conv2d_forward(ns, kernel_size, x, grad_output, seed=0, set_bias=None):
+    """A fresh Conv2D (bias filled with set_bias when given and a tensor): its parameters,
+    forward(x), and the gradients after (forward(x) * grad_output).sum().backward()."""
+    cls = _get(ns, "Conv2D")
+    with isolated(ns, ["corr2d"]):
+        torch.manual_seed(seed)
+        layer = cls(kernel_size)
+        if set_bias is not None and isinstance(getattr(layer, "bias", None), torch.Tensor):
+            with torch.no_grad():
+                layer.bias.fill_(set_bias)
+        weight, bias = _describe_attr(layer, "weight"), _describe_attr(layer, "bias")
+        out = layer(x)
+        result = {"weight": weight, "bias": bias, "output": _plain(out),
+                  "output_requires_grad": bool(getattr(out, "requires_grad", False)),
+                  "grads": None}
+        if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == grad_output.shape:
+            (out * grad_output).sum().backward()
+            result["grads"] = {n: (None if p.grad is None else p.grad.detach().clone())
+                               for n, p in layer.named_parameters()}
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# ps5: networks, layer_shapes, train_epoch, evaluate.
+
+
+class Recorder(nn.Module):
+    """Identity layer that logs the mode it runs in (works even if the student calls
+    model.forward directly, bypassing hooks)."""
+
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def forward(self, x):
+        self.log.append(("forward", bool(self.training), bool(torch.is_grad_enabled()),
+                         int(x.shape[0])))
+        return x
+
+
+_SPEC_LAYERS = {"Conv2d", "Linear", "Sigmoid", "ReLU", "Tanh", "Flatten", "MaxPool2d",
+                "AvgPool2d", "Dropout", "BatchNorm2d", "Identity"}
+
+
+def build_net(spec, log=None):
+    """nn.Sequential from [[class name, args, kwargs], ...] (a whitelist of torch.nn layers)."""
+    layers = []
+    for name, args, kwargs in spec:
+        if name == "Recorder":
+            layers.append(Recorder(log if log is not None else []))
+        elif name in _SPEC_LAYERS:
+            layers.append(getattr(nn, name)(*args, **kwargs))
+        else:
+            raise ValueError(name)
+    return nn.Sequential(*layers)
+
+
+def _torch_class(module):
+    for cls in type(module).__mro__:
+        if (cls.__module__ or "").startswith("torch.nn"):
+            return cls.__name__
+    return type(module).__name__
+
+
+def _pair(v):
+    if isinstance(v, (tuple, list)):
+        return tuple(int(x) for x in v)
+    return (int(v), int(v))
+
+
+def _layer_config(layer):
+    cfg = {}
+    if isinstance(layer, nn.Conv2d):
+        cfg = {"in": int(layer.in_channels), "out": int(layer.out_channels),
+               "kernel": _pair(layer.kernel_size), "padding": _pair(layer.padding)
+               if not isinstance(layer.padding, str) else layer.padding,
+               "stride": _pair(layer.stride)}
+    elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
+        k = _pair(layer.kernel_size)
+        cfg = {"kernel": k, "stride": _pair(layer.stride) if layer.stride else k,
+               "padding": _pair(layer.padding)}
+    elif isinstance(layer, nn.Linear):
+        cfg = {"in": int(layer.in_features), "out": int(layer.out_features)}
+    return cfg
+
+
+def _leaves(module):
+    if isinstance(module, nn.Sequential):
+        out = []
+        for child in module:
+            out += _leaves(child)
+        return out
+    return [module]
+
+
+def describe_net(ns, name, input_shape, seed=0):
+    """Build ns[name](), run a random input through its layers one at a time and describe it."""
+    torch.manual_seed(seed)
+    net = _get(ns, name)()
+    info = {"type": _type_name(net), "is_module": isinstance(net, nn.Module),
+            "is_sequential": isinstance(net, nn.Sequential), "layers": [], "nested": False,
+            "n_params": None, "batch_output_shape": None}
+    if not isinstance(net, nn.Module):
+        return info
+    leaves = _leaves(net) if isinstance(net, nn.Sequential) else list(net.children())
+    info["nested"] = isinstance(net, nn.Sequential) and len(leaves) != len(net)
+    x = torch.rand(input_shape)
+    with torch.no_grad():
+        for layer in leaves:
+            x = layer(x)
+            info["layers"].append({"class": type(layer).__name__, "torch_class": _torch_class(layer),
+                                   "config": _layer_config(layer), "shape": tuple(x.shape)})
+        out = net(torch.rand((3,) + tuple(input_shape[1:])))
+    info["batch_output_shape"] = tuple(out.shape)
+    info["n_params"] = sum(p.numel() for p in net.parameters())
+    return info
+
+
+def run_layer_shapes(ns, spec, input_shape, seed=0):
+    torch.manual_seed(seed)
+    net = build_net(spec)
+    return call_student(ns, "layer_shapes", (net, tuple(input_shape)), seed=seed)
+
+
+class RecordingOptimizer:
+    """Plain SGD (written out: torch.optim's first step imports torch._dynamo, seconds of start-up)
+    that logs zero_grad/step calls and the gradient norm seen at each step."""
+
+    def __init__(self, params, lr, log):
+        self.params = list(params)
+        self.lr = lr
+        self.param_groups = [{"params": self.params, "lr": lr}]
+        self.defaults = {"lr": lr}
+        self.state = {}
+        self.log = log
+
+    def zero_grad(self, set_to_none=True):
+        self.log.append(("zero_grad",))
+        for p in self.params:
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.zero_()
+
+    def step(self, closure=None):
+        norm = sum(float(p.grad.abs().sum()) for p in self.params if p.grad is not None)
+        self.log.append(("step", norm))
+        with torch.no_grad():
+            for p in self.params:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-self.param_groups[0]["lr"])
+
+
+class RecordingLoss(nn.CrossEntropyLoss):
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def forward(self, logits, y):
+        loss = super().forward(logits, y)
+        hits = (logits.detach().argmax(dim=1) == y).double().mean()
+        self.log.append(("loss", float(loss.detach()), bool(loss.requires_grad), float(hits)))
+        if loss.requires_grad:
+            loss.register_hook(lambda g: self.log.append(("backward",)))
+        return loss
+
+
+def run_loop(ns, fn, spec, batches, lr=0.1, seed=0, start_mode="eval"):
+    """Run the student's train_epoch (fn="train_epoch") or evaluate (fn="evaluate") on a small
+    trusted model (built from spec, with a Recorder layer) over `batches` [(X, y), ...].
+    Returns the returned value, the call log and the final weights."""
+    log = []
+    torch.manual_seed(seed)
+    model = build_net(spec, log)
+    model.train(start_mode == "train")
+    criterion = RecordingLoss(log)
+    device = torch.device("cpu")
+    loader = [(X, y) for X, y in batches]
+    with isolated(ns, ["accuracy"]):
+        torch.manual_seed(seed + 1)
+        if fn == "train_epoch":
+            optimizer = RecordingOptimizer(model.parameters(), lr, log)
+            value = _get(ns, fn)(model, loader, optimizer, criterion, device)
+        else:
+            value = _get(ns, fn)(model, loader, criterion, device)
+    return {"value": _plain(value), "type": _type_name(value), "log": log,
+            "weights": {n: p.detach().clone() for n, p in model.named_parameters()},
+            "final_training": bool(model.training)}
 
 
 PROBES = {
     "call_function": call_function,
+    "call_student": call_student,
+    "conv2d_params": conv2d_params,
+    "conv2d_forward": conv2d_forward,
+    "describe_net": describe_net,
+    "run_layer_shapes": run_layer_shapes,
+    "run_loop": run_loop,
 }
 
 

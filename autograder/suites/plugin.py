@@ -1,0 +1,350 @@
+"""pytest plugin of the hidden suites (entry point `pytest11: autograder`; also `-p
+autograder.suites.plugin`).
+
+Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda.
+Fixtures: `student` (session-scoped wrapper over autograder.sandbox.Session), `lang`, `device`.
+Markers: points(n), title(es=..., en=...), assignment(id). Tests of other assignments than
+--assignment are deselected (a suite module's assignment comes from its `assignment` marker or
+from its file name test_<assignment>*.py).
+
+Every report of a suite test carries user_properties: ("points", n), ("title_es", ...),
+("title_en", ...), ("object", graded object), ("assignment", id) and, when it failed with
+Feedback, ("feedback", message). The long representation of a Feedback failure is the message
+alone, so not even plain pytest output shows test source.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from autograder import scoring
+from autograder.feedback import Feedback, fail, pick
+
+DEFAULT_TIMEOUT = 10.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Options, markers, selection.
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("autograder", "hidden autograder suites")
+    group.addoption("--submission", default=None, help="student submission (.ipynb, .py or folder)")
+    group.addoption("--assignment", default=None, choices=list(scoring.ASSIGNMENTS),
+                    help="assignment id; tests of other assignments are deselected")
+    group.addoption("--lang", default="es", choices=["es", "en"], help="feedback language")
+    group.addoption("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                    help="device for checks that train (auto: cuda when available)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): points of a hidden-suite test")
+    config.addinivalue_line("markers", "title(es, en): student-facing title, 'object: what'")
+    config.addinivalue_line("markers", "assignment(id): assignment a suite test belongs to")
+
+
+def item_assignment(item) -> str | None:
+    marker = item.get_closest_marker("assignment")
+    if marker is not None and marker.args:
+        return marker.args[0]
+    base = os.path.basename(str(getattr(item, "fspath", "") or item.nodeid.split("::")[0]))
+    if base.startswith("test_"):
+        stem = base[len("test_"):]
+        for a in sorted(scoring.ASSIGNMENTS, key=len, reverse=True):
+            if stem == a + ".py" or stem.startswith(a + "_") or stem.startswith(a + "."):
+                return a
+    return None
+
+
+def item_info(item) -> dict:
+    """points, titles, graded object and assignment of a suite test (from its markers)."""
+    info = {"assignment": item_assignment(item)}
+    points = item.get_closest_marker("points")
+    if points is not None:
+        info["points"] = points.args[0] if points.args else points.kwargs.get("n")
+    title = item.get_closest_marker("title")
+    if title is not None:
+        info["title_es"] = title.kwargs.get("es") or (title.args[0] if title.args else None)
+        info["title_en"] = title.kwargs.get("en") or (title.args[1] if len(title.args) > 1 else None)
+        if info["title_es"] and ":" in info["title_es"]:
+            info["object"] = info["title_es"].split(":", 1)[0].strip()
+    return info
+
+
+def pytest_collection_modifyitems(config, items):
+    wanted = config.getoption("--assignment")
+    if not wanted:
+        return
+    keep, drop = [], []
+    for item in items:
+        a = item_assignment(item)
+        (drop if a is not None and a != wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    info = item_info(item)
+    if info.get("points") is None:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        for key in ("points", "title_es", "title_en", "object", "assignment"):
+            if info.get(key) is not None:
+                report.user_properties.append((key, info[key]))
+        if call.excinfo is not None and isinstance(call.excinfo.value, Feedback):
+            message = call.excinfo.value.message
+            report.user_properties.append(("feedback", message))
+            if call.excinfo.value.misconception:
+                report.user_properties.append(("misconception", call.excinfo.value.misconception))
+            report.longrepr = message
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the submission.
+
+
+def _fallback_cells(path):
+    """Used only while autograder.submission is unavailable: .py text or an .ipynb's code cells."""
+    if os.path.isdir(path):
+        found = sorted(f for f in os.listdir(path) if f.endswith((".ipynb", ".py")))
+        if len(found) != 1:
+            return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
+        path = os.path.join(path, found[0])
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if path.endswith(".ipynb"):
+        nb = json.loads(text)
+        cells = []
+        for i, cell in enumerate(nb.get("cells", [])):
+            if cell.get("cell_type") == "code":
+                src = cell.get("source", "")
+                src = "".join(src) if isinstance(src, list) else src
+                lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+                cells.append([f"celda {i + 1}", "\n".join(lines)])
+        return cells, None
+    return [[os.path.basename(path), text]], None
+
+
+def load_cells(path, assignment=None):
+    """(cells, notes, fatal) of a submission."""
+    try:
+        from autograder.submission import load_submission
+    except ImportError:
+        cells, fatal = _fallback_cells(path)
+        return cells, [], fatal
+    sub = load_submission(path, assignment)
+    fatal = getattr(sub, "fatal", None)
+    return getattr(sub, "cells", None), list(getattr(sub, "notes", []) or []), fatal
+
+
+def _fmt_notes(notes, limit=5):
+    lines = []
+    for note in list(notes)[:limit]:
+        if isinstance(note, (list, tuple)) and len(note) == 2:
+            lines.append(f"  - {note[1]}")
+        else:
+            lines.append(f"  - {note}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The `student` fixture.
+
+
+class Student:
+    """The student's submission, running in the sandbox.
+
+    - `call(probe, *args, timeout=..., **kw)`: raw Session.call (StudentError/StudentCrash
+      propagate), as in docs/architecture.md.
+    - `probe(obj, probe, *args, ctx=..., **kw)`: the same, but a missing name, a stub, a
+      forbidden built-in, any student exception, a timeout or a crash become a Feedback failure
+      naming `obj`; ctx=(es, en) describes the input in those messages.
+    - `function(name, *args, kwargs=None, guard=False, isolate=(), seed=None, count=False,
+      full=False)`: call the student's function `name` (probe call_student); returns its value
+      (or the whole probe record with full=True).
+    """
+
+    def __init__(self, path, assignment, lang="es", load_timeout=120.0):
+        self.path, self.assignment, self.lang = path, assignment, lang
+        self.load_timeout = load_timeout
+        self._session = None
+        self._fatal = None
+        self.submission_notes = []
+        self._loaded = False
+
+    # -- session -------------------------------------------------------------------------
+    def _load(self):
+        if self._loaded:
+            return
+        self._loaded = True
+        from autograder.sandbox import Session, StudentCrash
+
+        try:
+            cells, notes, fatal = load_cells(self.path, self.assignment)
+        except Exception as exc:  # noqa: BLE001 - unreadable submission
+            cells, notes, fatal = None, [], f"{type(exc).__name__}: {exc}"
+        self.submission_notes = notes
+        if fatal or not cells:
+            self._fatal = (fatal or "No pudimos leer tu entrega: no contiene código.",
+                           f"We could not read your submission: {fatal or 'it holds no code'}")
+            return
+        try:
+            session = Session(cells, self.assignment, load_timeout=self.load_timeout)
+            session.__enter__()
+            self._session = session
+        except StudentCrash as exc:
+            reason = getattr(exc, "reason", "")
+            if reason == "timeout":
+                self._fatal = ("Tu código tardó demasiado en cargarse (¿quedó una celda de "
+                               "entrenamiento o un bucle infinito fuera de las funciones?).",
+                               "Your code took too long to load (a training cell or an endless "
+                               "loop outside the functions?).")
+            else:
+                self._fatal = (f"El proceso que ejecuta tu código terminó mientras se cargaba "
+                               f"({reason}).",
+                               f"The process running your code ended while loading it ({reason}).")
+
+    def _require_session(self):
+        self._load()
+        if self._fatal:
+            fail(self.lang, *self._fatal)
+        return self._session
+
+    @property
+    def defined(self):
+        self._load()
+        return set(self._session.defined) if self._session else set()
+
+    @property
+    def load_notes(self):
+        self._load()
+        notes = list(self.submission_notes)
+        if self._session:
+            notes += list(self._session.load_notes)
+        return notes
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def call(self, probe, *args, timeout=DEFAULT_TIMEOUT, **kwargs):
+        return self._require_session().call(probe, *args, timeout=timeout, **kwargs)
+
+    # -- friendly calls --------------------------------------------------------------------
+    def require(self, name):
+        self._require_session()
+        if name not in self.defined:
+            self._missing(name)
+
+    def _missing(self, name):
+        what_es = f"la clase {name}" if name[:1].isupper() else f"la función {name}"
+        what_en = f"the class {name}" if name[:1].isupper() else f"the function {name}"
+        es = f"No encontramos {what_es} en tu entrega."
+        en = f"We could not find {what_en} in your submission."
+        notes = self.load_notes
+        if notes:
+            es += "\nAl cargar tu código pasó lo siguiente (quizás por eso no quedó definida):\n" + _fmt_notes(notes)
+            en += "\nWhile loading your code (perhaps why it is not defined):\n" + _fmt_notes(notes)
+        fail(self.lang, es, en)
+
+    def probe(self, obj, probe, *args, timeout=DEFAULT_TIMEOUT, ctx=None, **kwargs):
+        from autograder.sandbox import StudentCrash, StudentError
+
+        self.require(obj)
+        where_es = where_en = ""
+        if ctx:
+            where_es, where_en = "\n" + ctx[0], "\n" + ctx[1]
+        kind_es = "La clase" if obj[:1].isupper() else "La función"
+        kind_en = "The class" if obj[:1].isupper() else "The function"
+        try:
+            return self.call(probe, *args, timeout=timeout, **kwargs)
+        except StudentError as exc:
+            t, msg, tb = exc.type_name, exc.message, (exc.traceback_text or "").strip()
+            if t == "StudentNameMissing":
+                self._missing(obj)
+            if t == "NotImplementedError":
+                fail(self.lang,
+                     f"{kind_es} {obj} todavía no está implementada (NotImplementedError): "
+                     f"completa su celda de solución y borra la línea `raise NotImplementedError()`.",
+                     f"{kind_en} {obj} is not implemented yet (NotImplementedError): fill in its "
+                     f"solution cell and delete the `raise NotImplementedError()` line.", "stub")
+            if t == "ForbiddenBuiltinError":
+                used = msg.split(" ", 1)[0]
+                fail(self.lang,
+                     f"{obj} usa {used}. El ejercicio pide implementar la operación sin las "
+                     f"funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
+                     f"matmul, Tensor.unfold o einsum).",
+                     f"{obj} uses {used}. The exercise asks you to implement the operation without "
+                     f"PyTorch's convolution/pooling functions (with loops, slicing, sums, matmul, "
+                     f"Tensor.unfold or einsum).", "forbidden")
+            if t == "UnsupportedResult":
+                fail(self.lang, f"{obj} devolvió un objeto que no podemos revisar: {msg}{where_es}",
+                     f"{obj} returned an object we cannot check: {msg}{where_en}")
+            trace = f"\n{tb}" if tb else ""
+            fail(self.lang, f"{obj} lanzó una excepción: {t}: {msg}{where_es}{trace}",
+                 f"{obj} raised an exception: {t}: {msg}{where_en}{trace}")
+        except StudentCrash as exc:
+            reason = getattr(exc, "reason", "")
+            if reason == "timeout":
+                fail(self.lang,
+                     f"{obj} tardó más de {timeout:g} s y la detuvimos (¿un bucle infinito o "
+                     f"demasiado lento?).{where_es}",
+                     f"{obj} took more than {timeout:g} s and was stopped (an endless or too slow "
+                     f"loop?).{where_en}")
+            fail(self.lang,
+                 f"El proceso que ejecuta tu código terminó de forma inesperada mientras corría "
+                 f"{obj} ({reason}: {getattr(exc, 'detail', '')}).{where_es}",
+                 f"The process running your code ended unexpectedly while running {obj} "
+                 f"({reason}: {getattr(exc, 'detail', '')}).{where_en}")
+
+    def function(self, name, *args, kwargs=None, timeout=DEFAULT_TIMEOUT, guard=False,
+                 isolate=(), seed=None, count=False, full=False, ctx=None):
+        record = self.probe(name, "call_student", name, tuple(args), dict(kwargs or {}),
+                            guard=guard, isolate=tuple(isolate), seed=seed, count=count,
+                            timeout=timeout, ctx=ctx)
+        return record if full else record["value"]
+
+    def msg(self, es, en):
+        return pick(self.lang, es, en)
+
+
+@pytest.fixture(scope="session")
+def lang(pytestconfig):
+    return pytestconfig.getoption("--lang") or "es"
+
+
+@pytest.fixture(scope="session")
+def device(pytestconfig):
+    choice = pytestconfig.getoption("--device") or "auto"
+    if choice == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return choice
+
+
+@pytest.fixture(scope="session")
+def student(request, pytestconfig, lang):
+    path = pytestconfig.getoption("--submission")
+    if not path:
+        pytest.skip("hidden suites need --submission PATH")
+    assignment = pytestconfig.getoption("--assignment") or item_assignment(request.node) \
+        or _assignment_of(request)
+    s = Student(path, assignment, lang)
+    yield s
+    s.close()
+
+
+def _assignment_of(request):
+    for item in getattr(request.session, "items", []):
+        a = item_assignment(item)
+        if a:
+            return a
+    return None

@@ -1,0 +1,189 @@
+"""Hidden suite of ps1_corr2d: corr2d (10), conv2d_strict (4), learn_kernel (6)."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.feedback import check_tensor, fail, fmt_tensor, fmt_shape
+from autograder.suites import ctx, generator, rand, randn
+from reference import ps1_corr2d as ref
+
+pytestmark = pytest.mark.assignment("ps1_corr2d")
+
+COURSE_X = torch.arange(9.0).reshape(3, 3)
+COURSE_K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+
+
+def xcorr(X, K):
+    """Trusted cross-correlation in float64 (PyTorch's conv2d is a cross-correlation)."""
+    return F.conv2d(X.double()[None, None], K.double()[None, None])[0, 0]
+
+
+def edge_example():
+    X = torch.ones((6, 8))
+    X[:, 2:6] = 0
+    return X, xcorr(X, torch.tensor([[1.0, -1.0]])).float()
+
+
+def corr_alternatives(X, K, expected):
+    alts = [("flipped_kernel", xcorr(X, K.flip(0, 1))),
+            ("flipped_one_axis", xcorr(X, K.flip(0))), ("flipped_one_axis", xcorr(X, K.flip(1))),
+            ("transposed", expected.T)]
+    if K.shape[1] <= X.shape[0] and K.shape[0] <= X.shape[1]:
+        alts.append(("kernel_transposed", xcorr(X, K.T)))
+    return alts
+
+
+def check_corr2d(student, lang, X, K, obj="corr2d"):
+    got = student.function("corr2d", X, K, guard=True, ctx=ctx({"X": X, "K": K}))
+    expected = xcorr(X, K)
+    check_tensor(lang, "corr2d(X, K)", got, expected, inputs={"X": X, "K": K},
+                 alternatives=corr_alternatives(X, K, expected), off_by_one=True)
+
+
+@pytest.mark.points(2)
+@pytest.mark.title(es="corr2d: ejemplo del curso (X 3x3, K 2x2)",
+                   en="corr2d: the course's example (X 3x3, K 2x2)")
+def test_corr2d_course_example(student, lang):
+    check_corr2d(student, lang, COURSE_X, COURSE_K)
+
+
+@pytest.mark.points(2)
+@pytest.mark.title(es="corr2d: detector de bordes verticales con K = [[1, -1]]",
+                   en="corr2d: vertical edge detector with K = [[1, -1]]")
+def test_corr2d_edge_detector(student, lang):
+    X, _ = edge_example()
+    K = torch.tensor([[1.0, -1.0]])
+    check_corr2d(student, lang, X, K)
+    check_corr2d(student, lang, X.t().contiguous(), K)
+
+
+@pytest.mark.points(4)
+@pytest.mark.title(es="corr2d: entradas aleatorias no cuadradas (float32 y float64)",
+                   en="corr2d: random non-square inputs (float32 and float64)")
+def test_corr2d_random(student, lang):
+    g = generator(101)
+    cases = [(5, 7, 2, 3), (7, 5, 3, 2), (8, 6, 2, 2), (6, 9, 3, 1), (10, 12, 4, 3)]
+    for i, (h, w, kh, kw) in enumerate(cases):
+        dtype = torch.float64 if i % 2 else torch.float32
+        check_corr2d(student, lang, randn(g, h, w, dtype=dtype), randn(g, kh, kw, dtype=dtype))
+
+
+@pytest.mark.points(2)
+@pytest.mark.title(es="corr2d: kernel 1x1, kernel tan grande como X y una entrada grande",
+                   en="corr2d: 1x1 kernel, kernel as large as X and a large input")
+def test_corr2d_edge_cases(student, lang):
+    g = generator(102)
+    cases = [(4, 6, 1, 1), (4, 6, 4, 6), (5, 3, 5, 1), (1, 7, 1, 3), (28, 36, 5, 4)]
+    for h, w, kh, kw in cases:
+        check_corr2d(student, lang, randn(g, h, w), randn(g, kh, kw))
+
+
+# --------------------------------------------------------------------------------------------
+
+def check_strict(student, lang, X, K):
+    got = student.function("conv2d_strict", X, K, isolate=("corr2d",),
+                           ctx=ctx({"X": X, "K": K}))
+    expected = xcorr(X, K.flip(0, 1))
+    alts = [("not_flipped", xcorr(X, K)), ("flipped_one_axis", xcorr(X, K.flip(0))),
+            ("flipped_one_axis", xcorr(X, K.flip(1))), ("transposed", expected.T)]
+    check_tensor(lang, "conv2d_strict(X, K)", got, expected, inputs={"X": X, "K": K},
+                 alternatives=alts, off_by_one=True)
+
+
+@pytest.mark.points(1)
+@pytest.mark.title(es="conv2d_strict: ejemplo del curso (kernel volteado en ambos ejes)",
+                   en="conv2d_strict: the course's example (kernel flipped on both axes)")
+def test_conv2d_strict_course_example(student, lang):
+    check_strict(student, lang, COURSE_X, COURSE_K)
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="conv2d_strict: entradas y kernels aleatorios no cuadrados",
+                   en="conv2d_strict: random non-square inputs and kernels")
+def test_conv2d_strict_random(student, lang):
+    g = generator(103)
+    for i, (h, w, kh, kw) in enumerate([(5, 6, 2, 3), (6, 4, 3, 2), (4, 4, 1, 1), (7, 9, 3, 3)]):
+        dtype = torch.float64 if i % 2 else torch.float32
+        check_strict(student, lang, randn(g, h, w, dtype=dtype), randn(g, kh, kw, dtype=dtype))
+
+
+# --------------------------------------------------------------------------------------------
+
+def simulate_sgd(K0, X, Y, lr, n, variant="exact"):
+    """Manual gradient descent on the summed squared error, in float64 (trusted)."""
+    K = K0.double().clone()
+    acc = torch.zeros_like(K)
+    for _ in range(n):
+        k = K.clone().requires_grad_()
+        err = (F.conv2d(X.double()[None, None], k[None, None])[0, 0] - Y.double()) ** 2
+        loss = err.mean() if variant == "mean_loss" else err.sum()
+        (grad,) = torch.autograd.grad(loss, k)
+        if variant == "no_zero_grad_manual":
+            acc = acc + grad
+            grad = acc
+        K = K + lr * grad if variant == "gradient_ascent" else K - lr * grad
+    return K
+
+
+def learned(student, lang, X, Y, kernel_size, lr, num_iters, seed):
+    inputs = {"X": X, "Y": Y}
+    out = student.function("learn_kernel", X, Y, kernel_size, kwargs={"lr": lr, "num_iters": num_iters},
+                           seed=seed, isolate=("corr2d",), timeout=20,
+                           ctx=ctx(dict(inputs, kernel_size=kernel_size, lr=lr, num_iters=num_iters)))
+    call = f"learn_kernel(X, Y, {kernel_size}, lr={lr}, num_iters={num_iters})"
+    if not isinstance(out, torch.Tensor):
+        fail(lang, f"{call} tiene que devolver un tensor, pero devolvió {fmt_tensor(out)}.",
+             f"{call} must return a tensor, but it returned {fmt_tensor(out)}.")
+    if tuple(out.shape) != tuple(kernel_size):
+        fail(lang, f"{call} devolvió un tensor de forma {fmt_shape(out.shape)}; se esperaba la "
+                   f"forma del kernel, {fmt_shape(kernel_size)} (usa reshape para quitar los ejes "
+                   f"de canales de nn.Conv2d).",
+             f"{call} returned a tensor of shape {fmt_shape(out.shape)}; expected the kernel's "
+             f"shape, {fmt_shape(kernel_size)} (reshape away nn.Conv2d's channel axes).")
+    if not out.is_floating_point() or not torch.isfinite(out).all():
+        fail(lang, f"{call} devolvió {fmt_tensor(out)}: se esperaban números finitos.",
+             f"{call} returned {fmt_tensor(out)}: expected finite numbers.")
+    return out, call
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="learn_kernel: aprende [[1, -1]] en el ejemplo de los bordes",
+                   en="learn_kernel: learns [[1, -1]] on the edge example")
+def test_learn_kernel_converges(student, lang):
+    X, Y = edge_example()
+    target = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
+    for seed in (0, 1):
+        K, call = learned(student, lang, X, Y, (1, 2), 3e-2, 50, seed)
+        if not torch.allclose(K.double(), target, atol=0.02):
+            fail(lang,
+                 f"Con X = ones(6, 8) con las columnas 2..5 en 0 e Y = corr2d(X, [[1, -1]]), "
+                 f"{call} devolvió {fmt_tensor(K)}; se esperaba un kernel cercano a [[1, -1]] "
+                 f"(a menos de 0.02).",
+                 f"With X = ones(6, 8) with columns 2..5 set to 0 and Y = corr2d(X, [[1, -1]]), "
+                 f"{call} returned {fmt_tensor(K)}; expected a kernel close to [[1, -1]] "
+                 f"(within 0.02).")
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="learn_kernel: cada paso es w <- w - lr * gradiente de la suma de errores al cuadrado",
+                   en="learn_kernel: each step is w <- w - lr * gradient of the summed squared error")
+def test_learn_kernel_exact_steps(student, lang):
+    g = generator(104)
+    cases = [((1, 2), rand(g, 5, 6), 0.01, 3), ((2, 3), rand(g, 6, 7), 0.004, 4)]
+    for seed, (ks, X, lr, n) in enumerate(cases, start=10):
+        Y = randn(g, X.shape[0] - ks[0] + 1, X.shape[1] - ks[1] + 1)
+        K0, _ = learned(student, lang, X, Y, ks, 0.0, n, seed)      # lr=0: the initial kernel
+        K0b, _ = learned(student, lang, X, Y, ks, 0.0, 0, seed)
+        got, call = learned(student, lang, X, Y, ks, lr, n, seed)
+        key = None
+        if not torch.allclose(K0.double(), K0b.double(), atol=1e-6):
+            key = "lr_ignored"
+        expected = simulate_sgd(K0, X, Y, lr, n)
+        alts = [(v, simulate_sgd(K0, X, Y, lr, n, v))
+                for v in ("mean_loss", "no_zero_grad_manual", "gradient_ascent")]
+        alts += [("iters_ignored", simulate_sgd(K0, X, Y, lr, 10)),
+                 ("iters_ignored", simulate_sgd(K0, X, Y, lr, 1))]
+        inputs = {"X": X, "Y": Y, "K0 (lr=0)": K0}
+        check_tensor(lang, call, got, expected,
+                     inputs=inputs, alternatives=([(key, got)] if key else []) + alts,
+                     rtol=1e-4, atol=1e-5)

@@ -1,0 +1,186 @@
+"""Hidden suite of ps4_pooling: pool2d (8), pool2d_pad_stride (12)."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.feedback import check_tensor, fail
+from autograder.sandbox import StudentCrash, StudentError
+from autograder.suites import ctx, generator, randn
+
+pytestmark = pytest.mark.assignment("ps4_pooling")
+
+COURSE_X = torch.arange(9.0).reshape(3, 3)
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def pool(X, size, mode, padding=0, stride=None, **kw):
+    """Trusted pooling of X (..., h, w) in float64 with PyTorch's F.max_pool2d / F.avg_pool2d."""
+    X = X.double()
+    lead, (h, w) = X.shape[:-2], X.shape[-2:]
+    flat = X.reshape(-1, 1, h, w)
+    fn = F.max_pool2d if mode == "max" else F.avg_pool2d
+    out = fn(flat, size, stride=stride, padding=padding, **kw)
+    return out.reshape(tuple(lead) + tuple(out.shape[-2:]))
+
+
+def pool_min(X, size):
+    return -pool(-X, size, "max", stride=1)
+
+
+def _try(fn):
+    try:
+        return fn()
+    except RuntimeError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+
+def check_pool2d(student, lang, X, size, mode):
+    got = student.function("pool2d", X, size, kwargs={"mode": mode}, guard=True,
+                           ctx=ctx({"X": X, "pool_size": size, "mode": mode}))
+    expected = pool(X, size, mode, stride=1)
+    n = size[0] * size[1]
+    other = pool(X, size, "avg" if mode == "max" else "max", stride=1)
+    alts = [("modes_swapped", other), ("transposed", expected.T)]
+    if mode == "avg":
+        alts.append(("avg_as_sum", expected * n))
+    else:
+        alts.append(("min_instead_of_max", pool_min(X, size)))
+    check_tensor(lang, f"pool2d(X, {size}, mode={mode!r})", got, expected,
+                 inputs={"X": X}, alternatives=alts, off_by_one=True)
+
+
+@pytest.mark.points(2)
+@pytest.mark.title(es="pool2d: ejemplos del curso (máximo y promedio con ventana 2x2)",
+                   en="pool2d: the course's examples (max and mean with a 2x2 window)")
+def test_pool2d_course(student, lang):
+    check_pool2d(student, lang, COURSE_X, (2, 2), "max")
+    check_pool2d(student, lang, COURSE_X, (2, 2), "avg")
+
+
+@pytest.mark.points(4)
+@pytest.mark.title(es="pool2d: entradas aleatorias con valores negativos y ventanas no cuadradas",
+                   en="pool2d: random inputs with negative values and non-square windows")
+def test_pool2d_random(student, lang):
+    g = generator(401)
+    cases = [(5, 7, (2, 3)), (6, 4, (3, 1)), (4, 4, (4, 4)), (7, 9, (1, 1)), (8, 6, (3, 2))]
+    for i, (h, w, size) in enumerate(cases):
+        dtype = torch.float64 if i % 2 else torch.float32
+        X = randn(g, h, w, dtype=dtype) - 1.0
+        for mode in ("max", "avg"):
+            check_pool2d(student, lang, X, size, mode)
+
+
+@pytest.mark.points(2)
+@pytest.mark.title(es="pool2d: un modo desconocido lanza ValueError",
+                   en="pool2d: an unknown mode raises ValueError")
+def test_pool2d_unknown_mode(student, lang):
+    student.require("pool2d")
+    X = torch.arange(9.0).reshape(3, 3)
+    for mode in ("min", "average"):
+        call = f"pool2d(X, (2, 2), mode={mode!r})"
+        try:
+            result = student.call("call_student", "pool2d", (X, (2, 2)), {"mode": mode},
+                                  guard=True, timeout=10)
+        except StudentError as exc:
+            if exc.type_name == "ValueError":
+                continue
+            if exc.type_name in ("NotImplementedError", "ForbiddenBuiltinError"):
+                student.function("pool2d", X, (2, 2), kwargs={"mode": mode}, guard=True)
+            fail(lang, f"{call} lanzó {exc.type_name}; se esperaba ValueError.",
+                 f"{call} raised {exc.type_name}; expected ValueError.", "no_value_error")
+        except StudentCrash:
+            student.function("pool2d", X, (2, 2), kwargs={"mode": mode}, guard=True)
+            raise
+        fail(lang, f"{call} devolvió {result['value']!s:.200} sin lanzar ValueError.",
+             f"{call} returned {result['value']!s:.200} without raising ValueError.",
+             "no_value_error")
+
+
+# --------------------------------------------------------------------------------------------
+
+def check_pad_stride(student, lang, X, size, mode, padding=None, stride=None):
+    kwargs, names = {"mode": mode}, ["X", repr(size), f"mode={mode!r}"]
+    if padding is not None:
+        kwargs["padding"] = padding
+        names.append(f"padding={padding!r}")
+    if stride is not None:
+        kwargs["stride"] = stride
+        names.append(f"stride={stride!r}")
+    got = student.function("pool2d_pad_stride", X, size, kwargs=kwargs, guard=True,
+                           ctx=ctx(dict({"X": X}, **kwargs)))
+    p = padding or 0
+    expected = pool(X, size, mode, p, stride)
+    k, pp = pair(size), pair(p)
+    s = pair(stride) if stride is not None else k
+    alts = []
+    if stride is None:
+        alts.append(("default_stride_1", lambda: pool(X, size, mode, p, 1)))
+    if mode == "max":
+        alts.append(("max_zero_padding",
+                     lambda: pool(F.pad(X, (pp[1], pp[1], pp[0], pp[0])), size, "max", 0, s)))
+        alts.append(("modes_swapped", lambda: pool(X, size, "avg", p, s)))
+    else:
+        alts.append(("avg_excludes_padding",
+                     lambda: pool(X, size, "avg", p, s, count_include_pad=False)))
+        alts.append(("avg_as_sum", lambda: expected * (k[0] * k[1])))
+        alts.append(("modes_swapped", lambda: pool(X, size, "max", p, s)))
+    alts += [("padding_ignored", lambda: pool(X, size, mode, 0, s)),
+             ("stride_ignored", lambda: pool(X, size, mode, p, 1)),
+             ("pair_swapped", lambda: pool(X, size, mode, pp[::-1], s)),
+             ("pair_swapped", lambda: pool(X, size, mode, p, s[::-1])),
+             ("transposed", lambda: expected.transpose(-1, -2))]
+    alts = [(key, _try(fn)) for key, fn in alts]
+    check_tensor(lang, f"pool2d_pad_stride({', '.join(names)})", got, expected,
+                 inputs={"X": X}, alternatives=alts)
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="pool2d_pad_stride: ejemplos del curso (arange(16) como 1x1x4x4, como nn.MaxPool2d)",
+                   en="pool2d_pad_stride: the course's examples (arange(16) as 1x1x4x4, as nn.MaxPool2d)")
+def test_pad_stride_course(student, lang):
+    X = torch.arange(16.0).reshape(1, 1, 4, 4)
+    check_pad_stride(student, lang, X, 3, "max")
+    check_pad_stride(student, lang, X, 3, "max", padding=1, stride=2)
+    check_pad_stride(student, lang, X, (2, 3), "max", padding=(0, 1), stride=(2, 3))
+    check_pad_stride(student, lang, COURSE_X, (2, 2), "avg", stride=1)
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="pool2d_pad_stride: máximo con padding (valores negativos), stride y paso por defecto",
+                   en="pool2d_pad_stride: max with padding (negative values), stride and default stride")
+def test_pad_stride_max(student, lang):
+    g = generator(402)
+    cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
+             ((4, 9), (2, 4), (1, 2), None), ((8, 8), 2, 0, None)]
+    for i, (hw, size, p, s) in enumerate(cases):
+        dtype = torch.float64 if i % 2 else torch.float32
+        X = randn(g, *hw, dtype=dtype) - 2.0  # mostly negative: zero padding would show
+        check_pad_stride(student, lang, X, size, "max", p, s)
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="pool2d_pad_stride: promedio con padding (cuenta los ceros) y stride",
+                   en="pool2d_pad_stride: mean with padding (counting the zeros) and stride")
+def test_pad_stride_avg(student, lang):
+    g = generator(403)
+    cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
+             ((8, 8), 2, 0, None), ((9, 4), (3, 2), (0, 1), (3, 1))]
+    for i, (hw, size, p, s) in enumerate(cases):
+        dtype = torch.float64 if i % 2 else torch.float32
+        check_pad_stride(student, lang, randn(g, *hw, dtype=dtype) + 1.0, size, "avg", p, s)
+
+
+@pytest.mark.points(3)
+@pytest.mark.title(es="pool2d_pad_stride: canales y lotes (dimensiones iniciales) por separado",
+                   en="pool2d_pad_stride: channels and batches (leading dimensions) independently")
+def test_pad_stride_leading_dims(student, lang):
+    g = generator(404)
+    cases = [((3, 6, 5), 2, "max", 1, None), ((2, 3, 5, 6), (2, 3), "avg", (1, 1), (1, 2)),
+             ((4, 7, 7), 3, "avg", 1, 2), ((2, 2, 6, 6), 2, "max", 0, None)]
+    for shape, size, mode, p, s in cases:
+        check_pad_stride(student, lang, randn(g, *shape) - 0.5, size, mode, p, s)

@@ -1,0 +1,128 @@
+"""The hidden suites against known submissions: the reference solutions and valid alternatives
+get full marks; each mutant (a realistic mistake in one graded object) loses points on that
+object only, and its feedback names the misconception when one is recognised.
+
+Each run starts a sandboxed worker, so this file takes a few minutes on a loaded machine.
+Only the structural suites are run here (test_<assignment>.py), not the LeNet training check.
+"""
+import ast
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder import scoring
+from autograder.feedback import MISCONCEPTIONS, misconception_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITES = ROOT / "autograder" / "suites"
+CORPUS = Path(__file__).resolve().parent / "corpus"
+REFERENCE = ROOT / "reference"
+
+
+class Collector:
+    def __init__(self):
+        self.results = {}  # nodeid -> dict(outcome, points, object, feedback, ...)
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        if "points" not in props:
+            return
+        if report.when == "call" or report.outcome != "passed":
+            entry = dict(props, outcome=report.outcome, when=report.when)
+            self.results.setdefault(report.nodeid, entry)
+
+
+def run_suite(submission, assignment, lang="es"):
+    """Run test_<assignment>.py on a submission in-process; {object: [test results]}."""
+    collector = Collector()
+    args = [str(SUITES / f"test_{assignment}.py"), "-p", "autograder.suites.plugin",
+            "--submission", str(submission), "--assignment", assignment, "--lang", lang,
+            "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(SUITES)]
+    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            code = pytest.main(args, plugins=[collector])
+    finally:
+        if saved is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
+    assert int(code) in (0, 1), buf.getvalue()[-3000:]
+    by_object = {}
+    for entry in collector.results.values():
+        by_object.setdefault(entry["object"], []).append(entry)
+    return by_object
+
+
+def score(entries):
+    return sum(e["points"] for e in entries if e["outcome"] == "passed")
+
+
+def describe_failures(by_object):
+    return "\n".join(f"[{obj}] {e.get('title_es')}: {e.get('feedback', e['outcome'])}"
+                     for obj, entries in by_object.items() for e in entries
+                     if e["outcome"] != "passed")
+
+
+def corpus(kind):
+    files = sorted((CORPUS / kind).glob("*/*.py"))
+    return [pytest.param(f, id=f"{f.parent.name}/{f.stem}") for f in files]
+
+
+def header(path):
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    fields = {}
+    for line in doc.splitlines():
+        if ":" in line:
+            key, value = line.split(":", 1)
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+@pytest.mark.parametrize("assignment", scoring.ASSIGNMENTS)
+def test_reference_gets_full_marks(assignment):
+    by_object = run_suite(REFERENCE / f"{assignment}.py", assignment)
+    assert set(by_object) == set(scoring.POINTS[assignment])
+    for obj, entries in by_object.items():
+        assert score(entries) == sum(e["points"] for e in entries), describe_failures(by_object)
+
+
+@pytest.mark.parametrize("path", corpus("alternatives"))
+def test_alternative_gets_full_marks(path):
+    by_object = run_suite(path, path.parent.name)
+    failures = describe_failures(by_object)
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("path", corpus("mutants"))
+def test_mutant_loses_points_on_its_object_only(path):
+    fields = header(path)
+    target, key = fields["target"], fields.get("misconception", "none")
+    assert target in scoring.POINTS[path.parent.name], fields
+    by_object = run_suite(path, path.parent.name)
+    failures = describe_failures(by_object)
+    lost = {obj for obj, entries in by_object.items() if score(entries) < sum(e["points"] for e in entries)}
+    assert lost == {target}, failures
+    if key != "none":
+        assert key in MISCONCEPTIONS
+        text = misconception_text(key, "es")
+        messages = [e.get("feedback", "") for e in by_object[target] if e["outcome"] != "passed"]
+        assert any(text in m for m in messages), failures
+    for obj, entries in by_object.items():
+        for e in entries:
+            if e["outcome"] != "passed":
+                assert e.get("feedback"), f"{obj}: a failure without Feedback message: {e}"
+                assert "def test_" not in e["feedback"] and "assert " not in e["feedback"]
+
+
+def test_english_feedback():
+    path = CORPUS / "mutants" / "ps1_corr2d" / "corr2d_flipped.py"
+    by_object = run_suite(path, "ps1_corr2d", lang="en")
+    messages = [e["feedback"] for e in by_object["corr2d"] if e["outcome"] != "passed"]
+    assert messages and all(misconception_text("flipped_kernel", "en") in m for m in messages)
+    assert all("Posible causa" not in m for m in messages)
