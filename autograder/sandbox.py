@@ -12,6 +12,7 @@ size-capped and decoded with torch.load(weights_only=True).
 """
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import itertools
 import json
@@ -19,6 +20,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -81,6 +83,10 @@ import json, os, resource, sys
 cfg = json.loads(sys.argv[1])
 sys.path[:0] = cfg["front"]
 sys.path.extend(cfg["back"])
+if cfg.get("zygote"):
+    import importlib
+    importlib.import_module(cfg["package"] + ".zygote").main(int(sys.argv[2]), cfg)
+    os._exit(0)
 for name, soft, hard in cfg["rlimits"]:
     try:
         resource.setrlimit(getattr(resource, name), (soft, hard))
@@ -182,8 +188,10 @@ _ENV = {
 }
 
 
-def bwrap_command(rfd, wfd, limits, uid):
-    """The bwrap argv that starts a worker (exposed for tests and docs)."""
+def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
+    """The bwrap argv that starts a worker (exposed for tests and docs).
+
+    zygote=True: the argv of a zygote instead (rfd is its control socket, wfd is ignored)."""
     std, pkgs = _python_paths()
     prefix = os.path.realpath(sys.base_prefix)
     exe = os.path.realpath(sys.executable)
@@ -231,6 +239,8 @@ def bwrap_command(rfd, wfd, limits, uid):
         cmd += ["--setenv", k, v]
     cfg = {"front": [SANDBOX_ROOT], "back": std + pkgs, "rlimits": _rlimits(limits), "uid": uid,
            "package": WORKER_PACKAGE}
+    if zygote:
+        cfg["zygote"] = True
     cmd += ["--", exe, "-S", "-E", "-s", "-B", "-c", _BOOT, json.dumps(cfg), str(rfd), str(wfd)]
     return cmd
 
@@ -253,6 +263,195 @@ def _pick_uid():
     return 61000 + (os.getpid() * 131 + next(_uid_counter)) % 4000
 
 
+# ------------------------------------------------------------------ the zygote (bwrap mode)
+#
+# One sandbox per grading process imports torch once and forks a confined child per worker
+# (autograder/worker/zygote.py). Not shared across fork(): a forked grading process forgets the
+# parent's zygote (the parent keeps using it) and starts its own on its first Session.
+
+ZYGOTE_START_TIMEOUT = 180.0
+ZYGOTE_OP_TIMEOUT = 20.0
+ZYGOTE_TMP_MB = 16     # the zygote's own /tmp (children mount their own, of limits["tmp_mb"])
+
+
+class ZygoteError(RuntimeError):
+    pass
+
+
+def _zygote_enabled(flag):
+    if flag is not None:
+        return bool(flag)
+    return os.environ.get("AUTOGRADER_ZYGOTE", "1").strip().lower() not in ("0", "no", "false", "off")
+
+
+class _Zygote:
+    def __init__(self):
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+        self.proc = None
+        self.dead = False
+        self.stderr = b""
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        started = threading.Event()
+        err = {}
+        limits = {**DEFAULT_LIMITS, "tmp_mb": ZYGOTE_TMP_MB}
+        cmd = bwrap_command(theirs.fileno(), -1, limits, None, zygote=True)
+
+        def keeper():
+            # bwrap's --die-with-parent follows the thread that started it: a thread that
+            # lives as long as the process.
+            try:
+                self.proc = subprocess.Popen(cmd, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                             start_new_session=True, cwd="/", env=dict(_ENV))
+            except OSError as exc:
+                err["e"] = exc
+                started.set()
+                return
+            started.set()
+            try:
+                while True:
+                    chunk = self.proc.stderr.read(4096)
+                    if not chunk:
+                        break
+                    self.stderr = (self.stderr + chunk)[-4000:]
+            except (OSError, ValueError):
+                pass
+            self.proc.wait()
+            self.dead = True
+
+        self.keeper = threading.Thread(target=keeper, name="autograder-zygote", daemon=True)
+        self.keeper.start()
+        started.wait()
+        theirs.close()
+        if "e" in err:
+            self.dead = True
+            raise ZygoteError(f"bwrap did not start: {err['e']}")
+        try:
+            ready = self._recv(ZYGOTE_START_TIMEOUT)
+        except ZygoteError:
+            self.close()
+            raise
+        if not ready.get("ready"):
+            self.close()
+            raise ZygoteError(f"unexpected greeting {ready!r}")
+        self.threads = ready.get("threads")
+
+    def _recv(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(1 << 16)
+        except OSError as exc:  # socket.timeout included
+            raise ZygoteError(f"zygote unresponsive ({type(exc).__name__}); stderr: {self.stderr[-500:]!r}")
+        if not data:
+            raise ZygoteError(f"zygote exited; stderr: {self.stderr[-500:]!r}")
+        return json.loads(data)
+
+    def request(self, message, fds=(), timeout=ZYGOTE_OP_TIMEOUT):
+        with self.lock:
+            if self.dead:
+                raise ZygoteError("zygote is dead")
+            try:
+                self.sock.settimeout(timeout)
+                socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+                reply = self._recv(timeout)
+            except (OSError, ZygoteError) as exc:
+                self._kill_locked()
+                raise ZygoteError(str(exc)) from exc
+        if not reply.get("ok"):
+            raise ZygoteError(str(reply.get("error")))
+        return reply
+
+    def alive(self):
+        return not self.dead and self.proc is not None and self.proc.poll() is None
+
+    def _kill_locked(self):
+        """Last resort: kill the whole sandbox (every child dies with its pid namespace)."""
+        self.dead = True
+        if self.proc is not None and os.getpid() == self.owner:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def close(self):
+        with self.lock:
+            self._kill_locked()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class _ZygoteChild:
+    """A worker forked by the zygote; quacks like the Popen objects of the other modes."""
+
+    def __init__(self, zygote, pid, uid):
+        self.zygote, self.pid, self.uid = zygote, pid, uid
+        self.returncode = None
+        self.killed = False
+
+    def kill(self):
+        if self.killed:
+            return
+        self.killed = True
+        try:
+            reply = self.zygote.request({"op": "kill", "uid": self.uid, "pid": self.pid})
+            status = reply.get("status")
+            self.returncode = -signal.SIGKILL if status is None else status
+        except ZygoteError:
+            self.returncode = -signal.SIGKILL  # the whole sandbox was killed instead
+
+    def wait(self, timeout=None):
+        return self.returncode
+
+
+_zygote = None
+_zygote_lock = threading.Lock()
+
+
+def _get_zygote():
+    global _zygote
+    with _zygote_lock:
+        z = _zygote
+        if z is not None and (z.owner != os.getpid() or not z.alive()):
+            if z.owner == os.getpid():
+                z.close()
+            z = _zygote = None
+        if z is None:
+            z = _zygote = _Zygote()
+        return z
+
+
+def shutdown_zygote():
+    """Stop this process's zygote (it restarts on the next Session). Also run at exit."""
+    global _zygote
+    with _zygote_lock:
+        z, _zygote = _zygote, None
+    if z is not None and z.owner == os.getpid():
+        z.close()
+
+
+def _forget_zygote_after_fork():
+    global _zygote, _zygote_lock
+    _zygote_lock = threading.Lock()
+    z, _zygote = _zygote, None
+    if z is not None:
+        try:
+            z.sock.close()  # our copy only: the parent keeps its zygote
+        except OSError:
+            pass
+
+
+os.register_at_fork(after_in_child=_forget_zygote_after_fork)
+atexit.register(shutdown_zygote)
+
+
 # ------------------------------------------------------------------ the session
 
 class Session:
@@ -261,15 +460,22 @@ class Session:
     isolation: "auto" (bwrap when root and available, else a loud fallback), "bwrap" (required:
     SandboxError otherwise) or "none" (plain subprocess with rlimits). The AUTOGRADER_SANDBOX
     environment variable supplies the default.
+
+    zygote: in bwrap mode, fork each worker from a per-process zygote sandbox that has torch
+    imported already (default; AUTOGRADER_ZYGOTE=0 disables it) instead of starting a sandbox.
     """
 
-    def __init__(self, cells, assignment, *, load_timeout=60.0, isolation=None, limits=None, uid=None):
+    def __init__(self, cells, assignment, *, load_timeout=60.0, isolation=None, limits=None, uid=None,
+                 zygote=None):
         if isinstance(cells, str):
             cells = [["submission", cells]]
         self.cells, self.assignment, self.load_timeout = [list(c) for c in cells], assignment, load_timeout
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.isolation = self._resolve(isolation or _env_mode())
         self.uid = uid
+        # bwrap mode: fork workers from this process's zygote (AUTOGRADER_ZYGOTE=0 or zygote=False:
+        # a fresh sandbox per worker, as before)
+        self.use_zygote = self.isolation == "bwrap" and _zygote_enabled(zygote)
         self.proc = None
         self.wfd = self.rfd = None
         self.defined, self.load_notes = set(), []
@@ -321,16 +527,28 @@ class Session:
         r_rep, w_rep = os.pipe()
         r_out, w_out = os.pipe()
         try:
-            if self.isolation == "bwrap":
-                uid = self.uid if self.uid is not None else _pick_uid()
-                cmd, cwd = bwrap_command(r_req, w_rep, self.limits, uid), "/"
-            else:
-                if self._scratch is None:
-                    self._scratch = tempfile.mkdtemp(prefix="ag-scratch-")
-                cmd, cwd = plain_command(r_req, w_rep, self.limits), self._scratch
-            env = dict(_ENV, HOME=cwd, TMPDIR=cwd, MPLCONFIGDIR=cwd)
-            self.proc = subprocess.Popen(cmd, pass_fds=(r_req, w_rep), stdin=subprocess.DEVNULL,
-                                         stdout=w_out, stderr=w_out, start_new_session=True, cwd=cwd, env=env)
+            if self.use_zygote:
+                try:
+                    z = _get_zygote()
+                    reply = z.request({"op": "spawn", "uid": self.uid, "rlimits": _rlimits(self.limits),
+                                       "tmp_bytes": self.limits["tmp_mb"] << 20},
+                                      fds=(r_req, w_rep, w_out))
+                    self.proc = _ZygoteChild(z, reply["pid"], reply["uid"])
+                except (ZygoteError, KeyError, TypeError) as exc:
+                    log.warning("autograder: zygote unavailable (%s); starting a fresh sandbox", exc)
+                    self.use_zygote = False
+            if self.proc is None:
+                if self.isolation == "bwrap":
+                    uid = self.uid if self.uid is not None else _pick_uid()
+                    cmd, cwd = bwrap_command(r_req, w_rep, self.limits, uid), "/"
+                else:
+                    if self._scratch is None:
+                        self._scratch = tempfile.mkdtemp(prefix="ag-scratch-")
+                    cmd, cwd = plain_command(r_req, w_rep, self.limits), self._scratch
+                env = dict(_ENV, HOME=cwd, TMPDIR=cwd, MPLCONFIGDIR=cwd)
+                self.proc = subprocess.Popen(cmd, pass_fds=(r_req, w_rep), stdin=subprocess.DEVNULL,
+                                             stdout=w_out, stderr=w_out, start_new_session=True, cwd=cwd,
+                                             env=env)
         finally:
             for fd in (r_req, w_rep, w_out):
                 os.close(fd)
@@ -359,6 +577,9 @@ class Session:
 
     @staticmethod
     def _killpg(proc):
+        if isinstance(proc, _ZygoteChild):
+            proc.kill()
+            return
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -373,6 +594,10 @@ class Session:
             self._request({"op": "ping"}, 60.0)
         except StudentCrash as exc:
             self._kill()
+            if self.use_zygote:  # a child of the zygote could not start: fall back, loudly
+                log.warning("autograder: zygote child did not start (%s); using a fresh sandbox", exc)
+                self.use_zygote = False
+                return self._start()
             raise SandboxError(f"the worker did not start ({exc}); output: {self.output[-500:]!r}") from exc
         self.startup_seconds.append(time.perf_counter() - t0)
         first = not self._loaded

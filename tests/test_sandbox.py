@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -224,3 +225,154 @@ def test_fallback_is_loud(monkeypatch):
     assert s.isolation == "fallback"
     with pytest.raises(sandbox.SandboxError):
         Session("x = 1\n", "ps1_corr2d", isolation="bwrap")
+
+
+# ------------------------------------------------------------------ the zygote (bwrap)
+
+PEER = '''
+import os, signal, time
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def me():
+    return [os.getpid(), os.getuid(), os.getcwd()]
+
+
+def kill(pid):
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "State:\\tZ" not in f.read()
+    except FileNotFoundError:
+        return False
+
+
+def leave_daemon():
+    """Double fork + setsid: a grandchild outside the worker's process group and session."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.write(w, str(os.getpid()).encode())
+            os.close(w)
+            while True:
+                time.sleep(0.05)
+        os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    return int(os.read(r, 64))
+
+
+def crash():
+    os._exit(3)
+'''
+
+
+def peer(**kw):
+    return Session(PEER, "ps1_corr2d", isolation="bwrap", **kw)
+
+
+@needs_bwrap
+def test_zygote_sessions_cannot_see_or_signal_each_other():
+    with peer() as a, peer() as b:
+        assert isinstance(a.proc, sandbox._ZygoteChild) and isinstance(b.proc, sandbox._ZygoteChild)
+        assert a.proc.zygote is b.proc.zygote
+        pid_a, uid_a, cwd_a = a.call("call_function", "me")
+        pid_b, uid_b, _ = b.call("call_function", "me")
+        assert uid_a != uid_b and 0 not in (uid_a, uid_b) and pid_a != pid_b
+        a.call("call_function", "write", "/tmp/secret.txt", "answer-of-a")
+        assert a.call("call_function", "read", "/tmp/secret.txt") == "answer-of-a"
+        for path in ["/tmp/secret.txt", f"/proc/{pid_a}/cwd/secret.txt", f"/proc/{pid_a}/root/tmp/secret.txt",
+                     f"/proc/{pid_a}/environ", f"/proc/{pid_a}/mem"]:
+            with pytest.raises(StudentError) as err:
+                b.call("call_function", "read", path)
+            assert err.value.type_name in ("FileNotFoundError", "PermissionError"), (path, err.value)
+        with pytest.raises(StudentError) as err:
+            b.call("call_function", "kill", pid_a)
+        assert err.value.type_name == "PermissionError"
+        with pytest.raises(StudentError):
+            b.call("call_function", "kill", 1)
+        assert a.call("call_function", "read", "/tmp/secret.txt") == "answer-of-a"
+        assert a.restarts == 0 and b.restarts == 0
+
+
+@needs_bwrap
+def test_zygote_kills_daemons_the_student_leaves_behind():
+    with peer() as watcher:
+        s = peer()
+        with s:
+            daemon = s.call("call_function", "leave_daemon")
+            assert watcher.call("call_function", "alive", daemon)
+        deadline = time.monotonic() + 10
+        while watcher.call("call_function", "alive", daemon) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not watcher.call("call_function", "alive", daemon)
+
+
+@needs_bwrap
+def test_zygote_survives_crashes_and_kills():
+    with peer() as s:
+        z = s.proc.zygote
+        with pytest.raises(StudentCrash) as crash:
+            s.call("call_function", "crash")
+        assert crash.value.reason == "died"
+        assert s.call("call_function", "me")[1] != 0 and s.restarts == 1
+    with cheat("infinite_loop", isolation="bwrap") as s:
+        with pytest.raises(StudentCrash):
+            s.call("call_function", "corr2d", X, K, timeout=2)
+        assert_recovers(s)
+    with peer() as s:  # a fresh Session after killed ones, from the same zygote
+        assert s.proc.zygote is z and z.alive()
+        assert s.call("call_function", "me")[2] == "/tmp"
+
+
+@needs_bwrap
+def test_zygote_restarts_after_it_dies():
+    with peer() as s:
+        old = s.proc.zygote
+        os.killpg(old.proc.pid, signal.SIGKILL)
+        old.proc.wait(10)
+        time.sleep(0.5)  # the namespace's init follows bwrap (die-with-parent), then its processes
+        with pytest.raises(StudentCrash):
+            s.call("call_function", "me", timeout=30)
+        assert s.call("call_function", "me", timeout=60)[1] != 0  # a new zygote
+        assert s.proc.zygote is not old and s.proc.zygote.alive()
+
+
+@needs_bwrap
+def test_forked_process_does_not_share_the_zygote():
+    with peer() as s:
+        s.call("call_function", "me")
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if sandbox._zygote is None else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+        assert sandbox._zygote is s.proc.zygote and s.proc.zygote.alive()
+
+
+@needs_bwrap
+def test_zygote_startup_is_much_faster_than_a_fresh_sandbox():
+    with peer() as s:  # make sure the zygote is up
+        s.call("call_function", "me")
+    with peer() as s:
+        zygote = s.startup_seconds[0]
+    with peer(zygote=False) as s:
+        assert not isinstance(s.proc, sandbox._ZygoteChild)
+        fresh = s.startup_seconds[0]
+    print(f"sandbox start-up: fresh {fresh:.3f} s, zygote {zygote:.3f} s, ratio {fresh / zygote:.1f}x")
+    assert fresh / zygote >= 5

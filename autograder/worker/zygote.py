@@ -1,0 +1,258 @@
+"""Zygote: runs INSIDE the bwrap sandbox, as the sandbox's root, and never runs student code.
+
+It imports torch and the worker package once, then serves requests from the trusted side on a
+control socket (SOCK_SEQPACKET, one JSON message per datagram, fds by SCM_RIGHTS):
+
+  {"op": "spawn", "uid": int|None, "rlimits": [...], "tmp_bytes": int} + fds [req_r, rep_w, out_w]
+      -> {"ok": true, "pid": pid, "uid": uid}
+     forks a child that gets a private mount and IPC namespace (a fresh tmpfs /tmp and
+     /dev/shm), its own session, the rlimits, an unprivileged uid/gid, stdout/stderr on out_w,
+     and then runs the ordinary worker loop (main.serve) on req_r / rep_w.
+  {"op": "kill", "uid": uid, "pid": pid}  -> {"ok": true, "status": returncode|None}
+     kills every process of that uid (a short-lived reaper forks, setresuid(uid) and
+     kill(-1, SIGKILL): this reaches processes that left the process group or the session),
+     then reaps the child.
+  {"op": "ping"} -> {"ok": true, "threads": n}
+
+The zygote exits when the control socket closes. Only the standard library and torch are used.
+"""
+import ctypes
+import gc
+import json
+import os
+import random
+import resource
+import select
+import signal
+import socket
+import sys
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
+UID_BASE, UID_SPAN = 61000, 4000
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(rc, what):
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _private_mounts(tmp_bytes):
+    """New mount + IPC namespace for one child: its /tmp and /dev/shm are fresh tmpfs that no
+    other child sees and that vanish with it."""
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    opts = f"size={int(tmp_bytes)},mode=1777".encode()
+    _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
+    if os.path.isdir("/dev/shm"):
+        _check(_libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16777216,mode=1777"),
+               "mount /dev/shm")
+
+
+def _threads():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def _child(req, rfd, wfd, outfd, uid):
+    """Runs in the forked child, still root: confine, drop privileges, serve. Never returns."""
+    try:
+        os.setsid()
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(outfd, 1)
+        os.dup2(outfd, 2)
+        keep = {0, 1, 2, rfd, wfd}
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        _private_mounts(req["tmp_bytes"])
+        os.chdir("/tmp")
+        for name, soft, hard in req["rlimits"]:
+            try:
+                resource.setrlimit(getattr(resource, name), (soft, hard))
+            except (ValueError, OSError):
+                pass
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() == 0 or os.geteuid() == 0 or os.getgid() == 0:
+            os._exit(97)
+        # Every child is a copy of the same process: give each its own random state.
+        random.seed()
+        np = sys.modules.get("numpy")
+        if np is not None:
+            np.random.seed()
+        gc.unfreeze()
+        # as for a worker started on its own: the protocol fds are the last two arguments
+        sys.argv[-2:] = [str(rfd), str(wfd)]
+    except BaseException:  # noqa: BLE001 - never run student code half-confined
+        os._exit(97)
+    try:
+        from .main import serve
+        serve(rfd, wfd)
+    finally:
+        os._exit(0)
+
+
+class Zygote:
+    def __init__(self, ctl):
+        self.ctl = ctl
+        self.children = {}   # pid -> uid of live session children
+        self.status = {}     # pid -> returncode (Popen convention) of reaped session children
+        self.next_uid = 0
+
+    # -- helpers
+
+    def reap(self):
+        while True:
+            try:
+                pid, st = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.children:
+                del self.children[pid]
+                self.status[pid] = -os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st)
+                if len(self.status) > 1000:
+                    self.status.pop(next(iter(self.status)))
+
+    def kill_uid(self, uid):
+        """SIGKILL every process of uid (never root: uid comes from our range or the request is refused)."""
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                for _ in range(3):
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except ProcessLookupError:
+                        break
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+    def alloc_uid(self):
+        used = set(self.children.values())
+        for _ in range(UID_SPAN):
+            uid = UID_BASE + self.next_uid % UID_SPAN
+            self.next_uid += 1
+            if uid not in used:
+                return uid
+        raise RuntimeError("no free uid")
+
+    # -- ops
+
+    def spawn(self, req, fds):
+        if len(fds) != 3:
+            raise ValueError("spawn needs 3 fds")
+        uid = req.get("uid")
+        if uid is None:
+            uid = self.alloc_uid()
+        uid = int(uid)
+        if uid <= 0 or uid in self.children.values():
+            raise ValueError("bad or busy uid")
+        self.kill_uid(uid)  # nothing of a previous user of this uid may survive
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _child(req, fds[0], fds[1], fds[2], uid)
+        self.children[pid] = uid
+        return {"ok": True, "pid": pid, "uid": uid}
+
+    def kill(self, req):
+        uid, pid = int(req["uid"]), int(req["pid"])
+        if self.children.get(pid, uid) != uid or uid <= 0:
+            raise ValueError("pid/uid mismatch")
+        self.kill_uid(uid)
+        if pid in self.children:
+            for _ in range(200):
+                try:
+                    got, st = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if got == pid:
+                    del self.children[pid]
+                    self.status[pid] = -os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st)
+                    break
+                select.select([], [], [], 0.01)
+        self.reap()
+        return {"ok": True, "status": self.status.get(pid)}
+
+    def serve(self):
+        self.ctl.sendall(json.dumps({"ok": True, "ready": True, "threads": _threads()}).encode())
+        while True:
+            ready, _, _ = select.select([self.ctl], [], [], 1.0)
+            self.reap()
+            if not ready:
+                continue
+            try:
+                msg, fds, _flags, _addr = socket.recv_fds(self.ctl, 1 << 16, 8)
+            except OSError:
+                return
+            if not msg:
+                return
+            try:
+                req = json.loads(msg)
+                op = req.get("op")
+                if op == "spawn":
+                    reply = self.spawn(req, fds)
+                elif op == "kill":
+                    reply = self.kill(req)
+                elif op == "ping":
+                    reply = {"ok": True, "threads": _threads(), "children": len(self.children)}
+                else:
+                    reply = {"ok": False, "error": f"unknown op {op!r}"}
+            except Exception as exc:  # noqa: BLE001 - report, keep serving
+                reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                for fd in fds:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            self.ctl.sendall(json.dumps(reply).encode())
+
+
+def main(ctl_fd, cfg=None):
+    from . import main as worker_main  # noqa: F401 - imports torch, wire, loader, probes once
+    import torch
+    import torch.nn.functional  # noqa: F401
+
+    worker_main._quiet_threads()
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        pass
+    for mod in (cfg or {}).get("preload", ()):
+        try:
+            __import__(mod)
+        except Exception:  # noqa: BLE001
+            pass
+    del torch
+    gc.collect()
+    gc.freeze()  # fewer copy-on-write pages in the children
+    ctl = socket.socket(fileno=ctl_fd)
+    try:
+        Zygote(ctl).serve()
+    finally:
+        os._exit(0)
