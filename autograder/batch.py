@@ -1,12 +1,13 @@
 """Grade many submissions: discover them, plan (names, resume), run (in parallel), collect.
 
 Speed: importing torch and pytest dominates a grader's start-up. The parent process imports
-them (and the assignment's suite) once, then forks one short-lived child per submission
-(start method "fork", torch limited to one thread in the child), at most --jobs at a time.
-Each child grades one submission with ``engine.grade`` and writes its result folder itself,
-atomically; the parent only watches exit codes. A child that dies (killed, out of memory, a
-bug in the grader) loses nothing but its own submission, which gets a result flagged
-``grader_error`` (regraded by the next run). Where "fork" is unavailable, submissions are
+them (and the assignment's suite) once, then forks --jobs grading "lanes" (start method
+"fork", torch limited to one thread) that live for the whole batch, so each lane's sandbox
+zygote imports torch once for all the submissions it grades. A lane grades one submission at a
+time with ``engine.grade`` and writes its result folder itself, atomically; the parent hands
+out submissions and watches the answers. A lane that dies (killed, out of memory, a bug in the
+grader) loses nothing but the submission it was grading, which gets a result flagged
+``grader_error`` (regraded by the next run), and is replaced. Where "fork" is unavailable, submissions are
 graded one after another in this process.
 """
 from __future__ import annotations
@@ -153,34 +154,41 @@ def _grade_and_store(job, assignment, lang, device) -> dict:
     return res
 
 
-def _child_main(job, assignment, lang, device):
-    """Body of a forked grading child. Exit 0: result stored; 3: stored, grader error."""
-    code = 1
-    try:
-        if sys.platform.startswith("linux"):
-            try:  # die with the parent (a killed batch leaves no grader running)
-                import ctypes
-                ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-            except Exception:  # noqa: BLE001
-                pass
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        try:
-            import torch
-            torch.set_num_threads(1)
+def _lane_main(conn, jobs, assignment, lang, device):
+    """Body of a forked grading lane: grades the jobs whose indices arrive on conn, one at a
+    time, answering each with its exit code (0 stored, 3 stored as grader error). A lane lives
+    for the whole batch so its sandbox zygote (torch imported once) serves every submission."""
+    if sys.platform.startswith("linux"):
+        try:  # die with the parent (a killed batch leaves no grader running)
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except Exception:  # noqa: BLE001
             pass
-        res = _grade_and_store(job, assignment, lang, device)
-        code = 3 if store.is_grader_error(res) else 0
-    except BaseException:  # noqa: BLE001
-        import traceback
-        traceback.print_exc()
-    finally:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except Exception:  # noqa: BLE001
+        pass
+    while True:
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+            index = conn.recv()
+        except EOFError:
+            break
+        if index is None:
+            break
+        code = 1
+        try:
+            res = _grade_and_store(jobs[index], assignment, lang, device)
+            code = 3 if store.is_grader_error(res) else 0
+        except BaseException:  # noqa: BLE001
+            import traceback
+            traceback.print_exc()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        conn.send(code)
+    os._exit(0)
 
 
 def _finish(job, assignment, lang, exitcode, started):
@@ -231,28 +239,65 @@ def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
     from multiprocessing.connection import wait
     ctx = multiprocessing.get_context("fork")
     preload(assignment)
-    pending = list(jobs)
-    running = {}  # sentinel -> (process, job, start)
+    pending = list(range(len(jobs)))
+    lanes = {}  # parent end of the pipe -> [process, job index or None, start time]
+
+    def start_lane():
+        parent_end, child_end = ctx.Pipe()
+        proc = ctx.Process(target=_lane_main, args=(child_end, jobs, assignment, lang, device),
+                           name="autograder:lane", daemon=False)
+        proc.start()
+        child_end.close()
+        lanes[parent_end] = [proc, None, 0.0]
+
+    def finish(index, exitcode, started):
+        _finish(jobs[index], assignment, lang, exitcode, started)
+        if progress:
+            progress(jobs[index])
+
     try:
-        while pending or running:
-            while pending and len(running) < max(1, n_jobs):
-                job = pending.pop(0)
-                proc = ctx.Process(target=_child_main, args=(job, assignment, lang, device),
-                                   name=f"autograder:{job.name}", daemon=False)
-                proc.start()
-                running[proc.sentinel] = (proc, job, time.perf_counter())
-            for sentinel in wait(list(running)):
-                proc, job, started = running.pop(sentinel)
-                proc.join()
-                _finish(job, assignment, lang, proc.exitcode, started)
-                proc.close()
-                if progress:
-                    progress(job)
+        for _ in range(min(max(1, n_jobs), len(jobs))):
+            start_lane()
+        while pending or any(lane[1] is not None for lane in lanes.values()):
+            for conn, lane in list(lanes.items()):
+                if lane[1] is None and pending:
+                    index = pending.pop(0)
+                    try:
+                        conn.send(index)
+                    except (OSError, ValueError):  # the lane died while idle: replace it
+                        pending.insert(0, index)
+                        lane[0].join()
+                        del lanes[conn]
+                        start_lane()
+                        continue
+                    lane[1], lane[2] = index, time.perf_counter()
+            busy = {conn: lane for conn, lane in lanes.items() if lane[1] is not None}
+            waitables = list(busy) + [lane[0].sentinel for lane in busy.values()]
+            for ready in wait(waitables):
+                conn = ready if ready in busy else next(
+                    (c for c, lane in busy.items() if lane[0].sentinel == ready), None)
+                if conn is None or conn not in lanes or lanes[conn][1] is None:
+                    continue
+                proc, index, started = lanes[conn]
+                try:
+                    code = conn.recv()
+                except (EOFError, OSError):  # the lane died grading this one: only it is lost
+                    proc.join()
+                    code = proc.exitcode
+                    del lanes[conn]
+                    conn.close()
+                    if pending:
+                        start_lane()
+                lanes.get(conn, [None, None])[1] = None
+                finish(index, code, started)
     finally:
-        for proc, _job, _t in running.values():  # interrupted: stop the children still grading
+        for conn, (proc, _index, _t) in lanes.items():
             try:
+                conn.send(None)
+            except (OSError, ValueError):
+                pass
+            proc.join(5)
+            if proc.is_alive():  # interrupted: stop the lanes still grading
                 proc.kill()
                 proc.join(5)
-            except Exception:  # noqa: BLE001
-                pass
     return jobs
