@@ -1,2 +1,121 @@
-"""Probes that describe the student's LeNet as data (for the trusted training check)."""
-MODEL_PROBES = {}
+"""Probes that describe the student's LeNet as data (for the trusted training check).
+
+Runs inside the sandbox. ``describe_model(ns, name)`` calls the student's ``name()`` and returns
+its layers as plain data (class name, defining module, hyperparameters, parameter count); never
+weights. Lazy layers are materialised first with a 1x1x28x28 zero input. The trusted side
+(autograder/training_check.py) rebuilds the model from its own whitelist of torch.nn classes:
+nothing here is trusted beyond being a description.
+"""
+
+MAX_LAYERS = 200
+INPUT_SHAPE = (1, 1, 28, 28)
+
+
+def _plain(value, depth=0):
+    """Hyperparameter value -> None/bool/int/float/str or a list of those (else a short repr)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if depth < 2 and isinstance(value, (tuple, list)) and len(value) <= 8:
+        return [_plain(v, depth + 1) for v in value]
+    for base in (bool, int, float, str):
+        if isinstance(value, base):
+            return base(value)
+    try:
+        import torch
+
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            return value.item()
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        return "<" + type(value).__name__[:40] + ">"
+    except Exception:  # noqa: BLE001
+        return "<?>"
+
+
+def _hparams(module):
+    out = {}
+    names = list(getattr(type(module), "__constants__", None) or [])
+    for key in names:
+        if not isinstance(key, str) or key.startswith("_"):
+            continue
+        try:
+            out[key] = _plain(getattr(module, key))
+        except Exception:  # noqa: BLE001 - a broken attribute is reported, not raised
+            out[key] = "<error>"
+    params = getattr(module, "_parameters", {})
+    if "bias" in params:
+        out["bias"] = params["bias"] is not None
+    return out
+
+
+def _numel(module):
+    import torch.nn as nn
+
+    total = 0
+    for p in module.parameters(recurse=True):
+        if isinstance(p, nn.parameter.UninitializedParameter):
+            return None
+        total += int(p.numel())
+    return total
+
+
+def _flatten(seq, prefix, out):
+    import torch.nn as nn
+
+    for key, child in seq._modules.items():
+        label = f"{prefix}{key}"
+        if type(child) is nn.Sequential:
+            _flatten(child, label + ".", out)
+        else:
+            out.append((label, child))
+        if len(out) > MAX_LAYERS:
+            raise ValueError("demasiadas capas")
+
+
+def describe_model(ns, name):
+    """{"kind": "sequential", "layers": [...], ...} | {"kind": "missing"|"not_module"|..., ...}."""
+    import torch
+    import torch.nn as nn
+
+    factory = ns.get(name)
+    if factory is None:
+        return {"kind": "missing", "name": name}
+    if not callable(factory):
+        return {"kind": "not_callable", "type": type(factory).__name__[:80]}
+    model = factory()
+    if not isinstance(model, nn.Module):
+        return {"kind": "not_module", "type": type(model).__name__[:80]}
+    if type(model) is not nn.Sequential:
+        return {"kind": "not_sequential", "type": type(model).__name__[:80],
+                "module": str(type(model).__module__)[:120]}
+
+    materialise_error = None
+    lazy = any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters())
+    if lazy:
+        try:
+            with torch.no_grad():
+                model(torch.zeros(INPUT_SHAPE))
+        except Exception as exc:  # noqa: BLE001 - described, the trusted side explains it
+            materialise_error = f"{type(exc).__name__}: {exc}"[:500]
+
+    flat = []
+    _flatten(model, "", flat)
+    layers = []
+    for label, child in flat:
+        cls = type(child)
+        layers.append({
+            "label": str(label)[:80],
+            "type": str(cls.__name__)[:80],
+            "module": str(cls.__module__)[:120],
+            "hparams": _hparams(child),
+            "n_params": _numel(child),
+            "n_children": len(child._modules),
+        })
+    return {"kind": "sequential", "layers": layers, "lazy": lazy,
+            "materialise_error": materialise_error, "n_params": _numel(model)}
+
+
+MODEL_PROBES = {
+    "describe_model": describe_model,
+}

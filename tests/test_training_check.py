@@ -1,0 +1,170 @@
+"""autograder.training_check: describe in the sandbox, rebuild and check in the trusted process,
+train with the grader's recipe. Mutants in tests/corpus/lenet_mutants/."""
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder import training_check as tc
+from autograder.sandbox import Session
+from autograder.worker.probes import PROBES
+from cursocnn import training
+from reference import ps5_lenet as ref
+
+CORPUS = Path(__file__).parent / "corpus" / "lenet_mutants"
+REFERENCE = (Path(__file__).parents[1] / "reference" / "ps5_lenet.py").read_text()
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+# mutant file -> (model, rejection code, substrings of the Spanish message, of the English one)
+MUTANTS = {
+    "lenet_no_padding.py": ("lenet", "wrong_hparam", ["capa 1 (Conv2d)", "padding=0", "padding=2", "24x24"],
+                            ["layer 1 (Conv2d)", "padding=0", "expected padding=2"]),
+    "modern_sigmoid.py": ("lenet_modern", "wrong_layer", ["capa 11 es Sigmoid", "se esperaba ReLU"],
+                          ["layer 11 is Sigmoid; expected ReLU"]),
+    "modern_avgpool.py": ("lenet_modern", "wrong_layer", ["capa 3 es AvgPool2d", "se esperaba MaxPool2d"],
+                          ["layer 3 is AvgPool2d; expected MaxPool2d"]),
+    "final_softmax.py": ("lenet_modern", "extra_layer", ["sobran capas al final (Softmax)", "logits",
+                                                         "CrossEntropyLoss"],
+                         ["extra layers at the end (Softmax)", "logits"]),
+    "wrong_channels.py": ("lenet_modern", "wrong_hparam", ["capa 1 (Conv2d)", "out_channels=8",
+                                                           "out_channels=6"],
+                          ["layer 1 (Conv2d) has out_channels=8; expected out_channels=6"]),
+    "five_outputs.py": ("lenet_modern", "wrong_hparam", ["capa 12 (Linear)", "out_features=5",
+                                                         "out_features=10", "10 clases"],
+                        ["layer 12 (Linear) has out_features=5; expected out_features=10"]),
+    "bigger.py": ("lenet_modern", "wrong_hparam", ["capa 8 (Linear)", "out_features=512"],
+                  ["layer 8 (Linear) has out_features=512"]),
+    "custom_module.py": ("lenet_modern", "custom_layer", ["capa 11", "MyReLU", "torch.nn",
+                                                          "puntos de entrenamiento"],
+                         ["Layer 11", "MyReLU", "not a standard torch.nn layer"]),
+    "not_sequential.py": ("lenet_modern", "not_sequential", ["nn.Sequential", "devolvió Net"],
+                          ["must return an nn.Sequential", "returned Net"]),
+}
+ALTERNATIVES = ["lazy_ok.py", "nested_ok.py"]
+
+
+def describe_file(fname, name):
+    with Session((CORPUS / fname).read_text(), "ps5_lenet") as s:
+        return s.call("describe_model", name, timeout=60)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("training started for a model that should be rejected")
+
+    monkeypatch.setattr(training, "fit", boom)
+
+
+@pytest.mark.parametrize("fname", sorted(MUTANTS))
+def test_mutant_is_rejected_before_training(fname, no_training):
+    name, code, es_parts, en_parts = MUTANTS[fname]
+    result = tc.check_description(name, describe_file(fname, name), device="cpu")
+    assert not result.ok and result.stage == "structure" and result.code == code
+    assert result.accuracy is None and result.history == {}
+    for part in es_parts:
+        assert part in result.message("es"), (part, result.message_es)
+    for part in en_parts:
+        assert part in result.message("en"), (part, result.message_en)
+    assert "0 puntos de entrenamiento" in result.message_es
+    assert "no training points" in result.message_en
+
+
+@pytest.mark.parametrize("fname", ALTERNATIVES)
+def test_equivalent_writings_are_accepted(fname):
+    model = tc.build_checked("lenet_modern", describe_file(fname, "lenet_modern"))
+    expected = tc.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
+    assert [type(m) for m in model] == [type(m) for m in expected]
+    assert sum(p.numel() for p in model.parameters()) == tc.N_PARAMS
+    # same seed, same construction order: the very initial weights the reference's description gets
+    for a, b in zip(model.state_dict().values(), expected.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_probe_describes_without_weights_and_materialises_lazy_layers():
+    desc = describe_file("lazy_ok.py", "lenet_modern")
+    assert desc["kind"] == "sequential" and desc["lazy"] and desc["materialise_error"] is None
+    assert [l["type"] for l in desc["layers"]][:4] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d"]
+    assert desc["layers"][0]["hparams"]["in_channels"] == 1
+    assert desc["n_params"] == tc.N_PARAMS
+
+    def no_tensors(obj):
+        if isinstance(obj, torch.Tensor):
+            return False
+        if isinstance(obj, dict):
+            return all(no_tensors(v) for v in obj.values())
+        if isinstance(obj, (list, tuple)):
+            return all(no_tensors(v) for v in obj)
+        return True
+
+    assert no_tensors(desc)
+
+
+def test_student_weights_are_ignored():
+    """A student who pre-sets weights gets the same, freshly initialised model as the reference."""
+    src = REFERENCE + "\n\n_orig = lenet_modern\n\ndef lenet_modern():\n    net = _orig()\n" \
+                      "    for p in net.parameters():\n        p.data.fill_(0.5)\n    return net\n"
+    with Session(src, "ps5_lenet") as s:
+        desc = s.call("describe_model", "lenet_modern", timeout=60)
+    model = tc.build_checked("lenet_modern", desc)
+    ref_model = tc.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
+    for a, b in zip(model.state_dict().values(), ref_model.state_dict().values()):
+        assert torch.equal(a, b) and not torch.all(a == 0.5)
+
+
+def test_missing_function_is_explained():
+    with Session("x = 1\n", "ps5_lenet") as s:
+        desc = s.call("describe_model", "lenet", timeout=60)
+    result = tc.check_description("lenet", desc, device="cpu")
+    assert not result.ok and result.code == "missing" and "lenet" in result.message_es
+
+
+def test_feedback_for_a_miss_says_accuracy_bar_and_causes(monkeypatch):
+    fake = {"train_loss": [2.3, 2.2], "train_acc": [0.1, 0.2], "test_acc": [0.3, 0.512],
+            "seconds": [1.0, 1.0]}
+    monkeypatch.setattr(tc, "train_reference_like", lambda *a, **k: (0.512, fake))
+    desc = PROBES["describe_model"](vars(ref), "lenet")
+    result = tc.check_description("lenet", desc, device="cpu")
+    bar = tc.THRESHOLDS["cpu"]["lenet"]
+    assert not result.ok and result.stage == "training" and result.code == "below_threshold"
+    assert result.accuracy == 0.512 and result.threshold == bar
+    assert "0.512" in result.message_es and f"{bar:.3f}" in result.message_es
+    assert "Causas probables" in result.message_es and "0.300, 0.512" in result.message_es
+    assert "Likely causes" in result.message_en and "the bar is" in result.message_en
+
+
+def test_thresholds_are_consistent():
+    for recipe in ("cpu", "gpu"):
+        assert 0.1 < tc.THRESHOLDS[recipe]["lenet"] < tc.THRESHOLDS[recipe]["lenet_modern"] < 1
+    assert tc.threshold_for("lenet", "cpu") == tc.THRESHOLDS["cpu"]["lenet"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lenet_modern", "lenet"])
+def test_reference_passes_the_cpu_recipe(name):
+    """Really trains: about a minute per model on an idle 2-core machine (docs/benchmarks.md)."""
+    with Session(REFERENCE, "ps5_lenet") as s:
+        result = tc.check(s, name, device="cpu")
+    assert result.ok, result.message_en
+    assert result.recipe == "cpu" and len(result.history["test_acc"]) == training.CPU_RECIPE.epochs
+    assert result.accuracy >= tc.THRESHOLDS["cpu"][name]
+    assert f"{result.accuracy:.3f}" in result.message_es
+
+
+@pytest.mark.gpu
+@cuda
+@pytest.mark.parametrize("name", ["lenet_modern", "lenet"])
+def test_reference_passes_the_gpu_recipe(name):
+    with Session(REFERENCE, "ps5_lenet") as s:
+        result = tc.check(s, name, device="cuda")
+    assert result.ok, result.message_en
+    assert result.recipe == "gpu" and result.device.startswith("cuda")
+
+
+@pytest.mark.parametrize("desc", [None, {"kind": "sequential", "layers": "x"},
+                                  {"kind": "sequential", "layers": [1, 2]},
+                                  {"kind": "sequential", "layers": [{"type": "Conv2d", "hparams": 3}]},
+                                  {"kind": "sequential", "layers": []}])
+def test_malformed_descriptions_are_rejected_not_crashing(desc, no_training):
+    result = tc.check_description("lenet", desc, device="cpu")
+    assert not result.ok and result.stage == "structure"
