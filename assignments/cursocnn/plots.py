@@ -55,8 +55,10 @@ def show_matrix(X, title: str | None = None, *, annotate: bool = True, cmap: str
 
 def show_images(images, titles=None, *, ncols: int | None = None, cmap: str = "gray",
                 suptitle: str | None = None, size: float = 2.2, colorbar: bool = False,
-                show: bool = True):
-    """Dibuja una lista de imágenes 2-D (o un tensor (n, h, w) / (n, 1, h, w)) en una grilla."""
+                vmin: float | None = None, vmax: float | None = None, show: bool = True):
+    """Dibuja una lista de imágenes 2-D (o un tensor (n, h, w) / (n, 1, h, w)) en una grilla.
+    vmin/vmax fijan la escala de colores (si no, cada imagen usa la suya: una imagen constante
+    se vería negra)."""
     if hasattr(images, "dim") or isinstance(images, np.ndarray):
         arr = to_numpy(images)
         if arr.ndim == 2:
@@ -76,10 +78,12 @@ def show_images(images, titles=None, *, ncols: int | None = None, cmap: str = "g
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
                              squeeze=False)
     for k, ax in enumerate(axes.flat):
-        ax.axis("off")
         if k >= n:
+            ax.axis("off")
             continue
-        im = ax.imshow(images[k], cmap=cmap)
+        ax.set_xticks([])  # no ticks, but keep the frame: white pixels stay visible on white
+        ax.set_yticks([])
+        im = ax.imshow(images[k], cmap=cmap, vmin=vmin, vmax=vmax)
         if titles is not None and k < len(titles):
             ax.set_title(str(titles[k]), fontsize=9)
         if colorbar:

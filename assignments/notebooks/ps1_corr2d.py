@@ -130,9 +130,11 @@ K = torch.tensor([[1.0, -1.0]])
 Y = corr2d(X, K)
 print("Salida del detector:\n", Y)
 print("Sobre la imagen transpuesta:\n", corr2d(X.t(), K))
-show_images([X, Y, X.t(), corr2d(X.t(), K)],
-            ["entrada X", "corr2d(X, [[1, -1]])", "X transpuesta", "corr2d(X.t(), [[1, -1]])"],
-            ncols=4, suptitle="Detector de bordes verticales")
+show_images([X, X.t()], ["entrada X (1 = blanco, 0 = negro)", "X transpuesta"],
+            vmin=0, vmax=1, size=3, suptitle="Las entradas")
+show_images([Y, corr2d(X.t(), K)], ["corr2d(X, [[1, -1]])", "corr2d(X.t(), [[1, -1]])"],
+            vmin=-1, vmax=1, size=3, colorbar=True,
+            suptitle="Las salidas (gris = 0, blanco = 1, negro = -1)")
 
 # %% [markdown]
 # ## 4. Aprender el kernel a partir de ejemplos
