@@ -170,6 +170,9 @@ def _expected_student_source(source: str) -> str:
 def test_release_has_stubs_no_solutions_no_hidden_tests(assignment, released):
     rel = released(assignment)
     nb = nbformat.read(rel / f"{assignment}.ipynb", as_version=4)
+    example = nbformat.read(ROOT / "examples" / assignment / "sin_resolver.ipynb", as_version=4)
+    assert [c.source for c in example.cells] == [c.source for c in nb.cells], \
+        "examples/<id>/sin_resolver.ipynb is stale: copy the new release over it"
     src = _read_source(assignment)
     assert len(nb.cells) == len(src.cells)
     for student, teacher in zip(nb.cells, src.cells):
