@@ -313,7 +313,7 @@ def test_python_m_from_a_checkout_without_nbgrader_or_jupyter(tmp_path):
 def test_examples_with_the_real_suite_in_english(tmp_path):
     out = tmp_path / "out"
     r = autograder("grade", "--assignment", "ps1_corr2d", "--out", out, "--lang", "en", "--jobs", "2",
-                   EXAMPLES / "perfecta.py", EXAMPLES / "con_errores.py")
+                   EXAMPLES / "perfecta.ipynb", EXAMPLES / "con_errores.py")
     assert r.returncode == 0, r.stderr
     found = folders(out)
     perfect, mistakes = found["perfecta"][0], found["con_errores"][0]

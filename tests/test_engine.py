@@ -54,7 +54,7 @@ def bug_suite(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_perfect_example_gets_full_marks_with_a_valid_schema():
-    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d")
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
     assert results.validate(res) == []
     assert res["score"] == res["max_score"] == scoring.max_score("ps1_corr2d")
     assert res["extra_data"]["grader_error"] is False
@@ -92,7 +92,7 @@ def test_unloadable_submission_gets_a_complete_failed_result(tmp_path):
 
 
 def test_grader_bug_is_flagged_generic_for_the_student_and_logged(bug_suite, capfd):
-    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d", lang="es")
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="es")
     assert results.validate(res) == []
     by_name = {t["name"]: t for t in res["tests"]}
     assert by_name["corr2d: pasa"]["status"] == "passed" and by_name["corr2d: pasa"]["score"] == 10
@@ -106,7 +106,7 @@ def test_grader_bug_is_flagged_generic_for_the_student_and_logged(bug_suite, cap
 
 
 def test_english_titles_and_messages(bug_suite):
-    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d", lang="en")
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="en")
     names = [t["name"] for t in res["tests"]]
     assert names == ["corr2d: passes", "conv2d_strict: fails", "learn_kernel: grader bug"]
     assert res["tests"][2]["output"] == engine.MESSAGES["en"]["internal"]
@@ -114,11 +114,11 @@ def test_english_titles_and_messages(bug_suite):
 
 def test_missing_suite_and_unknown_assignment_never_raise(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "SUITES_DIR", str(tmp_path))
-    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d")
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
     assert results.validate(res) == [] and res["extra_data"]["grader_error"] is True
     assert res["max_score"] == 20 and sum(t["max_score"] for t in res["tests"]) == 20
     assert all(t["name"].split(":")[0] in scoring.POINTS["ps1_corr2d"] for t in res["tests"])
-    res = engine.grade(EXAMPLES / "perfecta.py", "ps9_nope")
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps9_nope")
     assert res["extra_data"]["grader_error"] is True and res["score"] == 0
 
 
@@ -128,7 +128,7 @@ def test_loader_exception_does_not_escape(monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("loader bug")
     monkeypatch.setattr(submission, "load_submission", boom)
-    res = engine.grade(EXAMPLES / "perfecta.py", "ps1_corr2d")
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
     assert res["extra_data"]["grader_error"] is True and results.validate(res) == []
     assert "loader bug" not in json.dumps(res)
 
