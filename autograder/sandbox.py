@@ -166,6 +166,13 @@ def _under(path, roots):
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
+def _inside(path):
+    """Where a host path is mounted in the sandbox. The sandbox's /tmp (and each zygote child's)
+    is a private tmpfs, so host paths under /tmp (a checkout or venv there, as in CI) are mounted
+    under SANDBOX_ROOT/host instead of being hidden by it."""
+    return f"{SANDBOX_ROOT}/host{path}" if _under(path, ["/tmp"]) else path
+
+
 def _rlimits(limits):
     mb = 1 << 20
     return [
@@ -212,13 +219,14 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
         if not _under(d, mounted):
             # bwrap would create the missing parents with the host's modes (/root is 0700):
             # create them world-traversable so the unprivileged uid can reach the mount.
-            parts = d.strip("/").split("/")[:-1]
+            target = _inside(d)
+            parts = target.strip("/").split("/")[:-1]
             for i in range(1, len(parts) + 1):
                 parent = "/" + "/".join(parts[:i])
-                if parent not in made and not _under(parent, mounted):
+                if parent not in made and not _under(parent, [_inside(m) for m in mounted]):
                     cmd += ["--perms", "0755", "--dir", parent]
                     made.add(parent)
-            cmd += ["--ro-bind", d, d]
+            cmd += ["--ro-bind", d, target]
             mounted.append(d)
     # A non-editable install puts the grader (with the hidden suites) and the reference solutions
     # in site-packages: hide them.
@@ -226,7 +234,7 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
         for secret in ("autograder", "reference"):
             p = os.path.join(d, secret)
             if os.path.isdir(p):
-                cmd += ["--tmpfs", p, "--remount-ro", p]
+                cmd += ["--tmpfs", _inside(p), "--remount-ro", _inside(p)]
     cmd += ["--perms", "0755", "--dir", os.path.dirname(SANDBOX_ROOT), "--perms", "0755", "--dir", SANDBOX_ROOT,
             "--ro-bind", _WORKER_DIR, f"{SANDBOX_ROOT}/{WORKER_PACKAGE}"]
     kit = _kit_dir()
@@ -237,11 +245,11 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
             "--chdir", "/tmp", "--clearenv"]
     for k, v in {**_ENV, "HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp"}.items():
         cmd += ["--setenv", k, v]
-    cfg = {"front": [SANDBOX_ROOT], "back": std + pkgs, "rlimits": _rlimits(limits), "uid": uid,
-           "package": WORKER_PACKAGE}
+    cfg = {"front": [SANDBOX_ROOT], "back": [_inside(p) for p in std + pkgs], "rlimits": _rlimits(limits),
+           "uid": uid, "package": WORKER_PACKAGE}
     if zygote:
         cfg["zygote"] = True
-    cmd += ["--", exe, "-S", "-E", "-s", "-B", "-c", _BOOT, json.dumps(cfg), str(rfd), str(wfd)]
+    cmd += ["--", _inside(exe), "-S", "-E", "-s", "-B", "-c", _BOOT, json.dumps(cfg), str(rfd), str(wfd)]
     return cmd
 
 
