@@ -376,3 +376,20 @@ def test_zygote_startup_is_much_faster_than_a_fresh_sandbox():
         fresh = s.startup_seconds[0]
     print(f"sandbox start-up: fresh {fresh:.3f} s, zygote {zygote:.3f} s, ratio {fresh / zygote:.1f}x")
     assert fresh / zygote >= 5
+
+
+def test_host_paths_under_tmp_are_not_hidden_by_the_private_tmp(monkeypatch):
+    """CI may clone (and create the venv) under /tmp, which the sandbox replaces with a tmpfs:
+    such paths must be mounted elsewhere and put on the worker's sys.path there."""
+    import json as _json
+
+    import autograder.sandbox as sb
+    std, pkgs = sb._python_paths()
+    fake = "/tmp/ci-clone/.venv/lib/python3.11/site-packages"
+    monkeypatch.setattr(sb, "_python_paths", lambda: (std, pkgs + [fake]))
+    cmd = sb.bwrap_command(3, 4, sb.DEFAULT_LIMITS, None)
+    binds = [(cmd[i + 1], cmd[i + 2]) for i, a in enumerate(cmd) if a == "--ro-bind"]
+    assert (fake, sb.SANDBOX_ROOT + "/host" + fake) in binds
+    assert all(not dst.startswith("/tmp/") for _src, dst in binds)
+    cfg = _json.loads(cmd[cmd.index("-c") + 2])
+    assert sb.SANDBOX_ROOT + "/host" + fake in cfg["back"] and fake not in cfg["back"]
