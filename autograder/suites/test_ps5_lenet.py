@@ -214,8 +214,9 @@ def check_layers_as_data(student, lang, name, input_shape, diagnose):
                      f"expected {fmt_value(value)}.", diagnose(i, field, mine.get(field), value))
 
 
-def check_run(student, lang, name, input_shape):
-    """Output shape of each layer for one input, a batch of 3 gives (3, 10), parameter count."""
+def check_run(student, lang, name, input_shape, diagnose=lambda shapes: None):
+    """Output shape of each layer for one input, a batch of 3 gives (3, 10), parameter count;
+    diagnose(student's [(class, shape)]) -> misconception key or None."""
     got = describe(student, lang, name, input_shape)
     want = probes.PROBES["describe_net"](REF_NS, name, input_shape, 0)
     gs = [(layer["torch_class"], tuple(layer["shape"])) for layer in got["layers"]]
@@ -225,7 +226,7 @@ def check_run(student, lang, name, input_shape):
         fail(lang, f"Formas de salida de cada capa de {name}() con una entrada {input_shape}:\n"
                    f"Se esperaba: {fmt_value(ws)}\nTu modelo:    {fmt_value(gs)}",
              f"Output shape of each layer of {name}() for a {input_shape} input:\n"
-             f"Expected:   {fmt_value(ws)}\nYour model: {fmt_value(gs)}")
+             f"Expected:   {fmt_value(ws)}\nYour model: {fmt_value(gs)}", diagnose(gs))
     if tuple(got["batch_output_shape"]) != (3, 10):
         fail(lang, f"Con un lote de 3 imágenes de {shown}, {name}() devolvió la forma "
                    f"{fmt_value(got['batch_output_shape'])}; se esperaba (3, 10).",
@@ -240,6 +241,10 @@ def _wide_diagnosis(index, field, got, want):
     if field in ("in", "out"):
         return "wide_sizes"
     return None
+
+
+def _rgb_shapes_diagnosis(shapes):
+    return "rgb_padding" if shapes and shapes[0][1] == (1, 6, 32, 32) else None
 
 
 def _rgb_diagnosis(index, field, got, want):
@@ -273,7 +278,7 @@ def test_lenet_rgb_structure(student, lang):
 @pytest.mark.title(es="lenet_rgb: forma de la salida de cada capa (3x32x32) y 62.006 parámetros",
                    en="lenet_rgb: output shape of each layer (3x32x32) and 62,006 parameters")
 def test_lenet_rgb_shapes_and_params(student, lang):
-    check_run(student, lang, "lenet_rgb", RGB_INPUT)
+    check_run(student, lang, "lenet_rgb", RGB_INPUT, _rgb_shapes_diagnosis)
 
 
 # --------------------------------------------------------------------------------------------
