@@ -149,3 +149,20 @@ def test_a_file_that_is_not_a_batch_is_reported(nowhere):
         pickle.dump({"otra": 1}, fh)
     with pytest.raises(ValueError, match="no parece un lote de CIFAR-10"):
         cifar10.load_cifar10(train=False, root=folder)
+
+
+def test_describe_model_materialises_lazy_layers_with_the_given_input():
+    from autograder.worker.probes_model import describe_model
+
+    def lazy_rgb():
+        return nn.Sequential(nn.LazyConv2d(6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.LazyConv2d(16, 5),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.LazyLinear(120), nn.ReLU(),
+                             nn.LazyLinear(84), nn.ReLU(), nn.LazyLinear(10))
+
+    ns = {"lenet_rgb": lazy_rgb}
+    desc = describe_model(ns, "lenet_rgb", (1, 3, 32, 32))
+    assert desc["materialise_error"] is None
+    assert desc["layers"][0]["hparams"]["in_channels"] == 3
+    assert desc["n_params"] == sum(p.numel() for p in ref.lenet_rgb().parameters())
+    grey = describe_model(ns, "lenet_rgb")            # the default input is Fashion-MNIST's
+    assert grey["layers"][0]["hparams"]["in_channels"] == 1
