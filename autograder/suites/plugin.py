@@ -111,13 +111,18 @@ def pytest_runtest_makereport(item, call):
 
 def _fallback_cells(path):
     """Used only while autograder.submission is unavailable: .py text or an .ipynb's code cells."""
-    if os.path.isdir(path):
-        found = sorted(f for f in os.listdir(path) if f.endswith((".ipynb", ".py")))
-        if len(found) != 1:
-            return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
-        path = os.path.join(path, found[0])
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+    from autograder import safefiles  # never through a link, never a special file
+
+    try:
+        if safefiles.lkind(path) == "directory":
+            found = [p for p, kind in safefiles.walk(path, max_depth=1)
+                     if kind == "file" and p[-1].endswith((".ipynb", ".py"))]
+            if len(found) != 1:
+                return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
+            path = os.path.join(path, found[0][0])
+        text = safefiles.read_regular(path, 20 << 20).decode("utf-8", "replace")
+    except safefiles.Refused as exc:
+        return None, exc.spanish()
     if path.endswith(".ipynb"):
         nb = json.loads(text)
         cells = []
