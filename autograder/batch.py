@@ -161,14 +161,14 @@ def preload(assignment) -> None:
                 pass
 
 
-def _grade_and_store(job, assignment, lang, device) -> dict:
+def _grade_and_store(job, assignment, lang, device, budget=None) -> dict:
     from . import engine
-    res = engine.grade(job.source, assignment, lang=lang, device=device)
+    res = engine.grade(job.source, assignment, lang=lang, device=device, budget=budget)
     store.store(job.folder, job.source, assignment, lang, res, job.digest)
     return res
 
 
-def _lane_main(conn, jobs, assignment, lang, device):
+def _lane_main(conn, jobs, assignment, lang, device, budget=None):
     """Body of a forked grading lane: grades the jobs whose indices arrive on conn, one at a
     time, answering each with its exit code (0 stored, 3 stored as grader error). A lane lives
     for the whole batch so its sandbox zygote (torch imported once) serves every submission."""
@@ -194,7 +194,7 @@ def _lane_main(conn, jobs, assignment, lang, device):
             break
         code = 1
         try:
-            res = _grade_and_store(jobs[index], assignment, lang, device)
+            res = _grade_and_store(jobs[index], assignment, lang, device, budget)
             code = 3 if store.is_grader_error(res) else 0
         except BaseException:  # noqa: BLE001
             import traceback
@@ -230,9 +230,10 @@ def _can_fork():
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
+def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None, budget=None):
     """Grade jobs (state "pending"), at most n_jobs at a time; fills each job's results/state.
-    progress: a callable(job) called as each one finishes."""
+    progress: a callable(job) called as each one finishes. budget: seconds of student time
+    per submission (None: the assignment's default)."""
     if not jobs:
         return jobs
     for job in jobs:
@@ -241,7 +242,7 @@ def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
         for job in jobs:
             started = time.perf_counter()
             try:
-                _grade_and_store(job, assignment, lang, device)
+                _grade_and_store(job, assignment, lang, device, budget)
                 _finish(job, assignment, lang, 0, started)
             except Exception:  # noqa: BLE001
                 _finish(job, assignment, lang, None, started)
@@ -258,7 +259,7 @@ def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
 
     def start_lane():
         parent_end, child_end = ctx.Pipe()
-        proc = ctx.Process(target=_lane_main, args=(child_end, jobs, assignment, lang, device),
+        proc = ctx.Process(target=_lane_main, args=(child_end, jobs, assignment, lang, device, budget),
                            name="autograder:lane", daemon=False)
         proc.start()
         child_end.close()

@@ -56,7 +56,8 @@ class StudentCrash(Exception):
     """The worker died, timed out, or broke the protocol while running student code.
 
     reason: "timeout", "output" (too much printed), "died" (exit, signal, memory/cpu limit),
-    "protocol" (unreadable or oversized reply), "load" (the code could not even be loaded)."""
+    "protocol" (unreadable or oversized reply), "load" (the code could not even be loaded),
+    "budget" (the submission's time budget is spent, see autograder/budget.py)."""
 
     def __init__(self, reason, detail=""):
         super().__init__(f"{reason}: {detail}")
@@ -578,14 +579,19 @@ class Session:
 
     zygote: in bwrap mode, fork each worker from a per-process zygote sandbox that has torch
     imported already (default; AUTOGRADER_ZYGOTE=0 disables it) instead of starting a sandbox.
+
+    budget: an autograder.budget.StudentBudget shared by every load and call of the submission
+    (worker start-up is not charged); a request gets min(its timeout, what is left) and, once
+    it is spent, StudentCrash("budget") without running anything.
     """
 
     def __init__(self, cells, assignment, *, load_timeout=60.0, isolation=None, limits=None, uid=None,
-                 zygote=None):
+                 zygote=None, budget=None):
         if isinstance(cells, str):
             cells = [["submission", cells]]
         self.cells, self.assignment, self.load_timeout = [list(c) for c in cells], assignment, load_timeout
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.budget = budget   # a budget.StudentBudget charged by loads and calls, or None
         self.isolation = self._resolve(isolation or _env_mode())
         self.uid = uid
         # bwrap mode: fork workers from this process's zygote (AUTOGRADER_ZYGOTE=0 or zygote=False:
@@ -720,6 +726,9 @@ class Session:
             reply = self._request({"op": "load", "cells": self.cells,
                                    "only_definitions": self._only_definitions}, self.load_timeout)
         except StudentCrash as exc:
+            if exc.reason == "budget":
+                self._kill()
+                raise
             if self._only_definitions:
                 self._broken = StudentCrash("load", f"el código no se pudo cargar: {exc.reason} ({exc.detail})")
                 self.load_notes.append(("load_crash", self._broken.detail))
@@ -739,6 +748,9 @@ class Session:
             reply = self._request({"op": "load", "cells": self.cells, "only_definitions": True},
                                   self.load_timeout)
         except StudentCrash as exc:
+            if exc.reason == "budget":
+                self._kill()
+                raise
             self._broken = StudentCrash("load", f"el código no se pudo cargar: {exc.reason} ({exc.detail})")
             self.load_notes.append(("load_crash", self._broken.detail))
             raise self._broken from exc
@@ -788,6 +800,23 @@ class Session:
         return StudentCrash(reason, detail)
 
     def _request(self, message, timeout):
+        charged = self.budget is not None and message.get("op") in ("load", "call")
+        if not charged:
+            return self._exchange(message, timeout)
+        left = self.budget.left()
+        if left <= 0:
+            raise StudentCrash("budget", f"sin tiempo: se usaron los {self.budget.seconds:g} s de la entrega")
+        t0 = time.monotonic()
+        try:
+            return self._exchange(message, min(timeout, left))
+        except StudentCrash as exc:
+            if exc.reason == "timeout" and left < timeout:
+                raise StudentCrash("budget", f"se usaron los {self.budget.seconds:g} s de la entrega") from exc
+            raise
+        finally:
+            self.budget.charge(time.monotonic() - t0)
+
+    def _exchange(self, message, timeout):
         result = {}
         max_reply = MAX_REPLY
 
@@ -823,6 +852,8 @@ class Session:
         return reply
 
     def call(self, probe, *args, timeout=10.0, **kwargs):
+        if self.budget is not None and self.budget.exhausted:  # no reload for nothing
+            raise StudentCrash("budget", f"sin tiempo: se usaron los {self.budget.seconds:g} s de la entrega")
         if self.proc is None:
             if self._loaded:
                 self.restarts += 1

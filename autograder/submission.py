@@ -21,6 +21,8 @@ MAX_FILE_BYTES = 20 << 20  # a notebook full of plots is a few MB; more is not a
 _IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
 
 _CELL_MARKER = re.compile(r"^# ?%%")
+# a line strip_ipython would change: a magic, a shell escape (also `x = !ls`), a help query
+_IPYTHON_SYNTAX = re.compile(r"^[ \t]*[%!]|^[ \t]*[A-Za-z_][\w.]*\s*=\s*[!%]|\?[ \t]*$", re.MULTILINE)
 
 
 @dataclass
@@ -43,6 +45,8 @@ def strip_ipython(source: str) -> tuple[str | None, list[str]]:
     """Remove IPython syntax from one cell. Returns (clean source or None to drop the cell,
     kinds of things removed). Line magics and shell lines become `pass` so indentation and
     line numbers stay valid."""
+    if not _IPYTHON_SYNTAX.search(source):  # the usual case: nothing to strip, no per-line work
+        return source, []
     removed = []
     lines = source.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
