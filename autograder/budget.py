@@ -8,10 +8,11 @@ charged. Defaults: the student time the reference solutions need on a loaded 2-c
 """
 from __future__ import annotations
 
-# seconds of student time per submission; measured reference figures in docs/benchmarks.md
+# seconds of student time per submission: the reference needs 2-3 s (docs/benchmarks.md); the
+# margin (40x and more) covers slow but honest loops, cold imports and a loaded machine
 DEFAULT_SECONDS = {
     "ps1_corr2d": 120.0,
-    "ps2_conv2d": 180.0,
+    "ps2_conv2d": 120.0,
     "ps3_channels": 120.0,
     "ps4_pooling": 120.0,
     "ps5_lenet": 240.0,

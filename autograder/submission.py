@@ -3,7 +3,8 @@
 A submission is a notebook (.ipynb, as released by nbgrader and filled in), a .py file, or a
 folder holding one of them. This module only *reads* files (it never runs student code: it
 compiles cells to check their syntax, which executes nothing) and never raises on bad input:
-problems become `notes` (something was skipped) or `fatal` (nothing can be graded).
+problems become `notes` (something was skipped) or `fatal` (nothing can be graded). It reads
+regular files only and never through a link (autograder/safefiles.py).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class Submission:
     path: str
     kind: str = "unknown"            # "ipynb", "py", "folder:ipynb", "folder:py", "unknown"
     chosen: str | None = None        # the file actually read
-    cells: list = field(default_factory=list)   # [[label, source], ...]
+    cells: list = field(default_factory=list)   # [[label, source(, mode(, first_line))], ...]
     notes: list = field(default_factory=list)   # Spanish messages for the student
     fatal: str | None = None         # Spanish message when nothing can be graded
 
