@@ -94,11 +94,16 @@ def open_regular(path, dir_fd=None) -> int:
     Raises Refused for a link, a special file, a folder, a missing or unreadable file; never
     blocks (O_NONBLOCK: opening a FIFO does not wait for a writer)."""
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
+    # Look before opening: opening a device can itself do something (a tape rewinds, a
+    # watchdog arms), and an archive extracted by root can hold device nodes.
+    kind = lkind(path, dir_fd)
+    if kind != "file":
+        raise Refused(kind, name)
     try:
         fd = os.open(path, _FILE_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         raise _refusal(exc, path, dir_fd) from None
-    try:
+    try:  # and check again what was opened (it may have been swapped meanwhile)
         kind = kind_of(os.fstat(fd).st_mode)
     except OSError:
         os.close(fd)

