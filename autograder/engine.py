@@ -1,7 +1,10 @@
 """Grade one submission: run the assignment's hidden suite with pytest in this process and turn
 the per-test outcomes into a Gradescope results dict.
 
-    grade(submission_path, assignment, *, lang="es", device="cpu") -> dict
+    grade(submission_path, assignment, *, lang="es", device="cpu", budget=None) -> dict
+
+budget: seconds of student time for the whole submission (None: the assignment's default,
+autograder/budget.py); the student time used is reported in extra_data.student_seconds.
 
 Never raises (KeyboardInterrupt aside). What the student sees (``output`` of the result and of
 each test) is only: the Feedback/AssertionError message of a failing test, a short Spanish (or
@@ -139,6 +142,7 @@ class Collector:
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
         self.collect_errors = []
+        self.student_time = None  # (seconds used, budget) reported by the plugin's fixture
 
     def pytest_collection_finish(self, session):
         for item in session.items:
@@ -151,6 +155,9 @@ class Collector:
             if title is not None:
                 name = title.kwargs.get(self.lang) or title.kwargs.get("es") or (title.args[0] if title.args else None)
             self.items.append((item.nodeid, name or item.name, pts))
+
+    def pytest_sessionfinish(self, session):
+        self.student_time = getattr(session.config, "_autograder_student_time", None)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -165,7 +172,7 @@ class Collector:
         return None  # let pytest build the report
 
 
-def _pytest_args(assignment, files, submission, lang, device, collect_only=False):
+def _pytest_args(assignment, files, submission, lang, device, collect_only=False, budget=None):
     args = list(files) + [
         "-p", PLUGIN,
         "--submission", os.fspath(submission), "--assignment", assignment,
@@ -175,6 +182,8 @@ def _pytest_args(assignment, files, submission, lang, device, collect_only=False
         # hermetic: no ini file, conftest or PYTEST_ADDOPTS from the instructor's checkout
         "-c", os.devnull, "--rootdir", SUITES_DIR, "--confcutdir", SUITES_DIR,
     ]
+    if budget:
+        args += ["--budget", repr(float(budget))]
     if collect_only:
         args.append("--collect-only")
     return args
@@ -254,14 +263,15 @@ def internal_error_result(assignment: str, lang: str = "es", elapsed: float = 0.
                        time.perf_counter() - elapsed, lang, True)
 
 
-def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "cpu") -> dict:
+def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "cpu",
+          budget: float | None = None) -> dict:
     """Grade one submission against the assignment's hidden suite (see the module docstring)."""
     started = time.perf_counter()
     if lang not in MESSAGES:
         lang = "es"
     m = MESSAGES[lang]
     try:
-        return _grade(os.fspath(submission_path), assignment, lang, device, started)
+        return _grade(os.fspath(submission_path), assignment, lang, device, started, budget)
     except KeyboardInterrupt:
         raise
     except BaseException:  # noqa: BLE001 - the engine never lets an exception escape
@@ -273,7 +283,7 @@ def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "
         return internal_error_result(assignment, lang, time.perf_counter() - started)
 
 
-def _grade(path, assignment, lang, device, started):
+def _grade(path, assignment, lang, device, started, budget=None):
     m = MESSAGES[lang]
     if assignment not in scoring.POINTS:
         raise ValueError(f"unknown assignment {assignment!r}")
@@ -299,7 +309,7 @@ def _grade(path, assignment, lang, device, started):
         return res
 
     collector = Collector(lang)
-    code, text = _run_pytest(_pytest_args(assignment, files, path, lang, device), collector)
+    code, text = _run_pytest(_pytest_args(assignment, files, path, lang, device, budget=budget), collector)
     grader_error = code not in (0, 1) or bool(collector.collect_errors) or not collector.items
     details = []
     tests = []
@@ -329,4 +339,8 @@ def _grade(path, assignment, lang, device, started):
         return _all_failed(assignment, None, m["internal_all"], m["internal_all"], started, lang, True)
     headline = m["internal_all"] if grader_error and not any(t["status"] == "passed" for t in tests) else ""
     output = "\n\n".join(p for p in (headline, notes_text) if p)
-    return _result(assignment, tests, output, started, grader_error, lang)
+    extra = None
+    if collector.student_time:
+        used, allowed = collector.student_time
+        extra = {"student_seconds": round(used, 2), "budget_seconds": allowed}
+    return _result(assignment, tests, output, started, grader_error, lang, extra)

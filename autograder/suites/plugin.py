@@ -1,7 +1,9 @@
 """pytest plugin of the hidden suites (entry point `pytest11: autograder`; also `-p
 autograder.suites.plugin`).
 
-Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda.
+Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda,
+--budget SECONDS (student time for the whole submission; default per assignment, see
+autograder/budget.py).
 Fixtures: `student` (session-scoped wrapper over autograder.sandbox.Session), `lang`, `device`.
 Markers: points(n), title(es=..., en=...), assignment(id). Tests of other assignments than
 --assignment are deselected (a suite module's assignment comes from its `assignment` marker or
@@ -37,6 +39,16 @@ def pytest_addoption(parser):
     group.addoption("--lang", default="es", choices=["es", "en"], help="feedback language")
     group.addoption("--device", default="auto", choices=["auto", "cpu", "cuda"],
                     help="device for checks that train (auto: cuda when available)")
+    group.addoption("--budget", default=None, type=_positive_seconds, metavar="SECONDS",
+                    help="wall-clock seconds of student code (loads, reloads, calls) per "
+                         "submission; default per assignment (autograder/budget.py)")
+
+
+def _positive_seconds(text):
+    value = float(text)
+    if not value > 0:
+        raise ValueError("--budget must be a positive number of seconds")
+    return value
 
 
 def pytest_configure(config):
@@ -111,13 +123,18 @@ def pytest_runtest_makereport(item, call):
 
 def _fallback_cells(path):
     """Used only while autograder.submission is unavailable: .py text or an .ipynb's code cells."""
-    if os.path.isdir(path):
-        found = sorted(f for f in os.listdir(path) if f.endswith((".ipynb", ".py")))
-        if len(found) != 1:
-            return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
-        path = os.path.join(path, found[0])
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+    from autograder import safefiles  # never through a link, never a special file
+
+    try:
+        if safefiles.lkind(path) == "directory":
+            found = [p for p, kind in safefiles.walk(path, max_depth=1)
+                     if kind == "file" and p[-1].endswith((".ipynb", ".py"))]
+            if len(found) != 1:
+                return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
+            path = os.path.join(path, found[0][0])
+        text = safefiles.read_regular(path, 20 << 20).decode("utf-8", "replace")
+    except safefiles.Refused as exc:
+        return None, exc.spanish()
     if path.endswith(".ipynb"):
         nb = json.loads(text)
         cells = []
@@ -170,9 +187,12 @@ class Student:
       (or the whole probe record with full=True).
     """
 
-    def __init__(self, path, assignment, lang="es", load_timeout=120.0):
+    def __init__(self, path, assignment, lang="es", load_timeout=120.0, budget=None):
+        from autograder.budget import StudentBudget, default_seconds
+
         self.path, self.assignment, self.lang = path, assignment, lang
         self.load_timeout = load_timeout
+        self.budget = StudentBudget(budget or default_seconds(assignment))
         self._session = None
         self._fatal = None
         self.submission_notes = []
@@ -195,12 +215,15 @@ class Student:
                            f"We could not read your submission: {fatal or 'it holds no code'}")
             return
         try:
-            session = Session(cells, self.assignment, load_timeout=self.load_timeout)
+            session = Session(cells, self.assignment, load_timeout=self.load_timeout,
+                              budget=self.budget)
             session.__enter__()
             self._session = session
         except StudentCrash as exc:
             reason = getattr(exc, "reason", "")
-            if reason == "timeout":
+            if reason == "budget":
+                self._fatal = self._out_of_time_messages()
+            elif reason == "timeout":
                 self._fatal = ("Tu código tardó demasiado en cargarse (¿quedó una celda de "
                                "entrenamiento o un bucle infinito fuera de las funciones?).",
                                "Your code took too long to load (a training cell or an endless "
@@ -214,7 +237,18 @@ class Student:
         self._load()
         if self._fatal:
             fail(self.lang, *self._fatal)
+        if self.budget.exhausted:
+            fail(self.lang, *self._out_of_time_messages())
         return self._session
+
+    def _out_of_time_messages(self):
+        b = self.budget.seconds
+        return (f"Prueba no ejecutada por tiempo agotado: tu código ya usó los {b:g} s que tiene "
+                f"cada entrega para cargarse y ejecutarse (contando las recargas tras un fallo). "
+                f"¿Queda un bucle infinito o algo muy lento?",
+                f"Test not run, time is up: your code already used the {b:g} s each submission "
+                f"gets to load and run (reloads after a crash included). Is there an endless "
+                f"loop or something very slow?")
 
     @property
     def defined(self):
@@ -235,7 +269,15 @@ class Student:
             self._session = None
 
     def call(self, probe, *args, timeout=DEFAULT_TIMEOUT, **kwargs):
-        return self._require_session().call(probe, *args, timeout=timeout, **kwargs)
+        from autograder.sandbox import StudentCrash
+
+        session = self._require_session()
+        try:
+            return session.call(probe, *args, timeout=timeout, **kwargs)
+        except StudentCrash as exc:
+            if getattr(exc, "reason", "") == "budget":
+                fail(self.lang, *self._out_of_time_messages())
+            raise
 
     # -- friendly calls --------------------------------------------------------------------
     def require(self, name):
@@ -337,9 +379,11 @@ def student(request, pytestconfig, lang):
         pytest.skip("hidden suites need --submission PATH")
     assignment = pytestconfig.getoption("--assignment") or item_assignment(request.node) \
         or _assignment_of(request)
-    s = Student(path, assignment, lang)
+    s = Student(path, assignment, lang, budget=pytestconfig.getoption("--budget"))
     yield s
     s.close()
+    # for the engine's results (extra_data) and the benchmarks: student time used / allowed
+    pytestconfig._autograder_student_time = (s.budget.used, s.budget.seconds)
 
 
 def _assignment_of(request):
