@@ -9,7 +9,10 @@ from its file name test_<assignment>*.py).
 
 Every report of a suite test carries user_properties: ("points", n), ("title_es", ...),
 ("title_en", ...), ("object", graded object), ("assignment", id) and, when it failed with
-Feedback, ("feedback", message). The long representation of a Feedback failure is the message
+Feedback, ("feedback", message), ("misconception", key) when it names one, and ("review", {...})
+when the failure must be looked at by an instructor (a construct that breaks the "implement it
+yourself" rule, or a reply from the worker that the genuine probes never send). The long
+representation of a Feedback failure is the message
 alone, so not even plain pytest output shows test source.
 """
 from __future__ import annotations
@@ -20,7 +23,7 @@ import os
 import pytest
 
 from autograder import scoring
-from autograder.feedback import Feedback, fail, pick
+from autograder.feedback import Feedback, explain, fail, pick
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -102,7 +105,158 @@ def pytest_runtest_makereport(item, call):
             report.user_properties.append(("feedback", message))
             if call.excinfo.value.misconception:
                 report.user_properties.append(("misconception", call.excinfo.value.misconception))
+            review = getattr(call.excinfo.value, "review", None)
+            if review:
+                report.user_properties.append(("review", review))
             report.longrepr = message
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A grader-side exception (KeyError, TypeError...) in a test of a submission whose code
+    could have tampered with the worker, or that already sent a malformed reply, is the
+    student's failure (flagged for review), not a grader error: a forged reply must never make
+    the grader look broken (and be regraded forever)."""
+    try:
+        return (yield)
+    except Exception as exc:
+        student = getattr(item, "funcargs", {}).get("student")
+        if isinstance(exc, (AssertionError, pytest.skip.Exception, pytest.fail.Exception)) \
+                or not isinstance(student, Student) or _is_student_exception(exc):
+            raise
+        reason = student.tamper_reason()
+        if reason is None:
+            raise
+        _log_instructor(student.path, f"{item.nodeid}: {type(exc).__name__}: {exc} "
+                                      f"(counted as the student's failure: {reason})")
+        raise student.tampered_feedback(None, reason) from exc
+
+
+def _is_student_exception(exc):
+    try:
+        from autograder.sandbox import StudentCrash, StudentError
+    except ImportError:
+        return False
+    return isinstance(exc, (StudentError, StudentCrash))
+
+
+def _log_instructor(path, message):
+    import sys
+
+    try:
+        print(f"[autograder] {path}: {message}", file=sys.__stderr__ or sys.stderr, flush=True)
+    except Exception:  # noqa: BLE001 - logging must not fail grading
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# "Implement it yourself", decided in this trusted process from the source the grader loaded
+# (never from anything the worker reports). The rule lives in the student kit
+# (cursocnn/implementation_check.py) so the self-check applies the very same one; it is loaded
+# here by file path, next to this package, never through sys.path (a submission folder may
+# carry its own cursocnn/).
+
+_CHECK_MODULE = None
+
+
+def implementation_check():
+    global _CHECK_MODULE
+    if _CHECK_MODULE is None:
+        import importlib.util
+        import sys
+
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
+        candidates = [os.path.join(os.path.dirname(here), "assignments", "cursocnn"),  # checkout
+                      os.path.join(os.path.dirname(here), "cursocnn")]                  # installed
+        for folder in candidates:
+            path = os.path.join(folder, "implementation_check.py")
+            if os.path.isfile(path):
+                spec = importlib.util.spec_from_file_location("_autograder_implementation_check", path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module  # dataclasses look their module up there
+                spec.loader.exec_module(module)
+                _CHECK_MODULE = module
+                break
+        else:
+            raise RuntimeError("cursocnn/implementation_check.py not found next to autograder/")
+    return _CHECK_MODULE
+
+
+# What the genuine probes return (autograder/worker/probes.py). A reply of another shape was
+# forged by the student's code: it is their failure, never a grader error.
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _ints(v):
+    return isinstance(v, (tuple, list)) and all(_is_int(x) for x in v)
+
+
+def _str_dict(v, check):
+    return isinstance(v, dict) and all(isinstance(k, str) and check(x) for k, x in v.items())
+
+
+def _is_tensor(v):
+    import torch
+
+    return isinstance(v, torch.Tensor)
+
+
+def _record_ok(r):
+    return (isinstance(r, dict) and "value" in r and isinstance(r.get("type"), str)
+            and isinstance(r.get("forbidden"), list) and all(isinstance(x, str) for x in r["forbidden"])
+            and all(r.get(k) is None or _is_int(r.get(k)) for k in ("ops", "lines")))
+
+
+def _attr_ok(v):
+    if v is None:
+        return True
+    if not (isinstance(v, dict) and isinstance(v.get("type"), str) and isinstance(v.get("is_tensor"), bool)):
+        return False
+    if not v["is_tensor"]:
+        return True
+    return (all(isinstance(v.get(k), bool) for k in ("is_parameter", "registered", "requires_grad"))
+            and _ints(v.get("shape")) and _is_tensor(v.get("value")))
+
+
+def _params_ok(r):
+    return (isinstance(r, dict) and isinstance(r.get("is_module"), bool)
+            and _str_dict(r.get("parameters"), lambda p: isinstance(p, dict) and _ints(p.get("shape"))
+                          and isinstance(p.get("requires_grad"), bool))
+            and all(_attr_ok(r.get(k)) for k in ("weight", "bias", "weight_second")))
+
+
+def _forward_ok(r):
+    return (isinstance(r, dict) and "output" in r and _attr_ok(r.get("weight")) and _attr_ok(r.get("bias"))
+            and isinstance(r.get("output_requires_grad"), bool)
+            and (r.get("grads") is None or _str_dict(r["grads"], lambda g: g is None or _is_tensor(g))))
+
+
+def _net_ok(r):
+    layer_ok = (lambda x: isinstance(x, dict) and isinstance(x.get("class"), str)
+                and isinstance(x.get("torch_class"), str) and isinstance(x.get("config"), dict)
+                and _ints(x.get("shape")))
+    return (isinstance(r, dict) and isinstance(r.get("type"), str)
+            and all(isinstance(r.get(k), bool) for k in ("is_module", "is_sequential", "nested"))
+            and isinstance(r.get("layers"), list) and all(layer_ok(x) for x in r["layers"])
+            and (r.get("n_params") is None or _is_int(r["n_params"]))
+            and (r.get("batch_output_shape") is None or _ints(r["batch_output_shape"])))
+
+
+def _loop_ok(r):
+    entry_ok = (lambda e: isinstance(e, (tuple, list)) and e and isinstance(e[0], str)
+                and all(isinstance(x, (bool, int, float, str)) for x in e[1:]))
+    return (isinstance(r, dict) and "value" in r and isinstance(r.get("type"), str)
+            and isinstance(r.get("log"), list) and all(entry_ok(e) for e in r["log"])
+            and _str_dict(r.get("weights"), _is_tensor) and isinstance(r.get("final_training"), bool))
+
+
+REPLY_SHAPES = {
+    "call_student": _record_ok, "run_layer_shapes": _record_ok, "conv2d_params": _params_ok,
+    "conv2d_forward": _forward_ok, "describe_net": _net_ok, "run_loop": _loop_ok,
+    "describe_model": lambda r: isinstance(r, dict) and isinstance(r.get("kind"), str),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,6 +331,10 @@ class Student:
         self._fatal = None
         self.submission_notes = []
         self._loaded = False
+        self._cells = None
+        self._analysis = None
+        self.malformed_replies = []   # probes whose reply had a shape the genuine probe never sends
+        self._current_obj = None      # the graded object of the probe() call in progress
 
     # -- session -------------------------------------------------------------------------
     def _load(self):
@@ -190,6 +348,7 @@ class Student:
         except Exception as exc:  # noqa: BLE001 - unreadable submission
             cells, notes, fatal = None, [], f"{type(exc).__name__}: {exc}"
         self.submission_notes = notes
+        self._cells = cells
         if fatal or not cells:
             self._fatal = (fatal or "No pudimos leer tu entrega: no contiene código.",
                            f"We could not read your submission: {fatal or 'it holds no code'}")
@@ -235,7 +394,63 @@ class Student:
             self._session = None
 
     def call(self, probe, *args, timeout=DEFAULT_TIMEOUT, **kwargs):
-        return self._require_session().call(probe, *args, timeout=timeout, **kwargs)
+        session = self._require_session()
+        if probe == "call_student" and kwargs.get("guard") and args:
+            self.check_implementation(args[0], kwargs.get("isolate") or ())
+        reply = session.call(probe, *args, timeout=timeout, **kwargs)
+        shape_ok = REPLY_SHAPES.get(probe)
+        if shape_ok is not None and not shape_ok(reply):
+            self.malformed_replies.append(probe)
+            obj = self._current_obj or (args[0] if args and isinstance(args[0], str) else probe)
+            raise self.tampered_feedback(obj, f"malformed reply to {probe}")
+        return reply
+
+    # -- "implement it yourself" and tampering, decided here -------------------------------
+    def static_analysis(self):
+        """The implementation_check Analysis of the cells this process loaded (None when the
+        submission could not be read)."""
+        self._load()
+        if self._analysis is None and self._cells:
+            self._analysis = implementation_check().Analysis(self._cells)
+        return self._analysis
+
+    def check_implementation(self, name, isolate=()):
+        """Fail (Feedback, flagged for review) when the static rule cannot vouch for `name`."""
+        analysis = self.static_analysis()
+        if analysis is None:
+            return
+        verdict = analysis.verdict(name, tuple(isolate))
+        if verdict.ok:
+            return
+        first = verdict.first
+        key = verdict.kind
+        message = verdict.message(self.lang) + "\n" + explain(self.lang, key)
+        exc = Feedback(message, key)
+        exc.review = {"object": name, "kind": key, "construct": first.construct,
+                      "where": first.where_en(), "counter": bool(first.counter),
+                      "at_load": bool(first.at_load)}
+        raise exc
+
+    def tamper_reason(self):
+        """Why a grader-side exception may be the student's doing (None: it is not)."""
+        if self.malformed_replies:
+            return f"malformed reply to {self.malformed_replies[0]}"
+        analysis = self.static_analysis()
+        found = analysis.tamper_findings() if analysis is not None else []
+        if found:
+            return f"`{found[0].construct}` at {found[0].where_en()}"
+        return None
+
+    def tampered_feedback(self, obj, reason):
+        what_es = f"{obj}: " if obj else ""
+        what_en = f"{obj}: " if obj else ""
+        es = (f"{what_es}la respuesta del proceso que ejecuta tu código no tiene el formato que "
+              f"envía el corrector, así que no podemos calificar esta prueba.")
+        en = (f"{what_en}the reply of the process running your code does not have the format "
+              f"the grader sends, so this test cannot be graded.")
+        exc = Feedback(pick(self.lang, es, en) + "\n" + explain(self.lang, "tampered"), "tampered")
+        exc.review = {"object": obj, "kind": "tampered", "construct": reason}
+        return exc
 
     # -- friendly calls --------------------------------------------------------------------
     def require(self, name):
@@ -263,6 +478,7 @@ class Student:
             where_es, where_en = "\n" + ctx[0], "\n" + ctx[1]
         kind_es = "La clase" if obj[:1].isupper() else "La función"
         kind_en = "The class" if obj[:1].isupper() else "The function"
+        self._current_obj = obj
         try:
             return self.call(probe, *args, timeout=timeout, **kwargs)
         except StudentError as exc:
@@ -303,6 +519,8 @@ class Student:
                  f"{obj} ({reason}: {getattr(exc, 'detail', '')}).{where_es}",
                  f"The process running your code ended unexpectedly while running {obj} "
                  f"({reason}: {getattr(exc, 'detail', '')}).{where_en}")
+        finally:
+            self._current_obj = None
 
     def function(self, name, *args, kwargs=None, timeout=DEFAULT_TIMEOUT, guard=False,
                  isolate=(), seed=None, count=False, full=False, ctx=None):
