@@ -4,6 +4,7 @@ assignment: ps1_corr2d
 target: corr2d
 expect: forbidden
 construct: sys.modules
+also_flagged: F.conv2d
 """
 import torch
 from torch import nn

@@ -4,6 +4,7 @@ assignment: ps2_conv2d
 target: Conv2D
 expect: tampered
 construct: conv2d_params
+also_zero: corr2d_pad_stride (load-time tampering taints every guarded object)
 """
 import torch
 from torch import nn
