@@ -297,3 +297,9 @@ def test_cheat_is_graded_as_the_students_failure(path, capsys):
             assert score == scoring.POINTS[assignment][obj], (obj, [t["output"] for t in tests])
     review = result["extra_data"]["review"]
     assert review and {r["object"] for r in review} >= {target} | also_zero or key == "tampered"
+
+
+def test_absurdly_nested_code_is_unverifiable_not_a_crash():
+    deep = "def corr2d(X, K):\n    return " + " + ".join(["X"] * 1000) + "\n"
+    verdict = rule.check([["c", deep]], "corr2d")
+    assert verdict.kind == "unverifiable"

@@ -578,8 +578,8 @@ class Analysis:
             definitions_only = len(cell) > 2 and cell[2] == "definitions"
             try:
                 tree = ast.parse(source)
-            except (SyntaxError, ValueError):
-                self.parse_errors.append(label)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self.parse_errors.append(label)  # the worker cannot run it either
                 continue
             for node in tree.body:
                 self.units.append(_Unit(label, node, self._binds(node),
@@ -652,19 +652,25 @@ class Analysis:
         """Full walk of top-level unit i (function bodies included)."""
         if i not in self._walks:
             u = self.units[i]
-            w = _Walk(self, u.label, _Scope(None, None))
-            w.visit(u.node)
-            self._walks[i] = w
+            self._walks[i] = self._guarded_walk(u, [u.node])
         return self._walks[i]
+
+    def _guarded_walk(self, unit, parts):
+        w = _Walk(self, unit.label, _Scope(None, None))
+        try:
+            for part in parts:
+                w.visit(part)
+        except RecursionError:  # absurdly nested code cannot be read, so it cannot be vouched for
+            w = _Walk(self, unit.label, _Scope(None, None))
+            w.findings.append(Finding("unverifiable", "código anidado demasiado profundo", unit.label,
+                                      getattr(unit.node, "lineno", 0) or 0))
+        return w
 
     def _exec_walk(self, i):
         """Walk of what unit i runs at load: everything but function bodies."""
         if i not in self._exec_walks:
             u = self.units[i]
-            w = _Walk(self, u.label, _Scope(None, None))
-            for part in _executed_parts(u.node):
-                w.visit(part)
-            self._exec_walks[i] = w
+            self._exec_walks[i] = self._guarded_walk(u, _executed_parts(u.node))
         return self._exec_walks[i]
 
     def _binders(self, name):
