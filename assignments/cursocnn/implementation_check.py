@@ -74,7 +74,14 @@ _UNVERIFIABLE_PREFIXES = {
     "threading.settrace_all_threads": True, "threading.setprofile_all_threads": True,
     "sys": False, "os": False, "io": False, "signal": False, "threading": False,
     "agworker": False, "autograder": False, "cursocnn": False, "reference": False,
+    # files and descriptors: the way to the worker's protocol pipe (forged replies)
+    "pathlib": False, "shutil": False, "tempfile": False, "mmap": False, "socket": False,
+    "fcntl": False, "pty": False, "resource": False, "select": False, "torch.save": False,
+    "torch.load": False, "numpy.save": False, "numpy.savez": False, "numpy.savez_compressed": False,
+    "numpy.fromfile": False, "numpy.memmap": False, "numpy.load": False, "numpy.tofile": False,
 }
+# Attribute names that write or map files whatever object they are called on.
+_FILE_ATTRS = {"tofile", "write_bytes", "write_text", "fdopen", "fileno"}
 # Harmless members of the modules above.
 _ALLOWED = ("os.path", "os.environ", "os.getenv", "os.cpu_count", "sys.maxsize", "sys.float_info", "sys.version", "sys.version_info",
             "sys.stdout", "sys.stderr", "sys.getrecursionlimit", "sys.setrecursionlimit",
@@ -420,6 +427,8 @@ class _Walk(ast.NodeVisitor):
             self._add("unverifiable", node, text, attr in _COUNTER_ATTRS)
         elif attr in ("settrace", "setprofile"):
             self._add("unverifiable", node, text, True)
+        elif attr in _FILE_ATTRS:
+            self._add("unverifiable", node, text)
         if isinstance(node.value, ast.Name):
             self._ref_only(node.value)
         else:
@@ -451,7 +460,8 @@ class _Walk(ast.NodeVisitor):
             self.visit(kw.value)
 
     def visit_Constant(self, node):
-        return
+        if isinstance(node.value, str) and ("/proc/" in node.value or node.value.startswith(("/proc", "/dev/"))):
+            self._add("unverifiable", node, repr(node.value)[:60])  # descriptors of the worker
 
     # -- statements with scopes
     def visit_Import(self, node):
