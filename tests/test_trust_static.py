@@ -306,3 +306,12 @@ def test_absurdly_nested_code_is_unverifiable_not_a_crash():
     deep = "def corr2d(X, K):\n    return " + " + ".join(["X"] * 1000) + "\n"
     verdict = rule.check([["c", deep]], "corr2d")
     assert verdict.kind == "unverifiable"
+
+
+def test_report_marks_submissions_to_review():
+    from autograder import report
+
+    flagged = {"score": 0, "tests": [], "extra_data": {"review": [{"object": "corr2d"}]}}
+    plain = {"score": 0, "tests": [], "extra_data": {}}
+    text = report.table([("a", flagged, "graded"), ("b", plain, "graded")], "ps1_corr2d")
+    assert "calificada (revisar)" in text.splitlines()[2] and "revisar" not in text.splitlines()[3]
