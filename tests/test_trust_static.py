@@ -138,6 +138,20 @@ def test_each_construct_is_found(case, body, kind, shown):
     assert verdict.first.label == "celda 3" and verdict.first.line >= 7
 
 
+def test_star_imports_are_resolved():
+    verdict = rule.check([["c", "from torch.nn.functional import *\ndef pool2d(X, s, mode='max'):\n"
+                                "    return max_pool2d(X[None], s)[0]\n"]], "pool2d")
+    assert verdict.first.construct == "max_pool2d` (= `torch.nn.functional.max_pool2d"
+
+
+def test_in_worker_guard_failures_are_flagged_for_review():
+    from autograder.feedback import Feedback
+
+    with pytest.raises(Feedback) as info:
+        plugin._fail_for_review({"object": "corr2d"}, "es", "corr2d usa x", "corr2d uses x", "forbidden")
+    assert info.value.review == {"object": "corr2d"} and info.value.misconception == "forbidden"
+
+
 def test_counter_evasion_is_marked():
     for body in ("sys.settrace(None)\n    return X", "with torch._C.DisableTorchFunction():\n        return X",
                  "sys.setprofile(None)\n    return X"):

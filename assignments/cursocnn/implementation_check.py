@@ -391,12 +391,9 @@ class _Walk(ast.NodeVisitor):
                 self._add("unverifiable", node, name)
             elif name in _BUILTIN_NAMES:
                 return
-            elif _FORBIDDEN_NAME.match(name):
-                self._add("forbidden", node, name)       # from a star import, or undefined
-            else:
-                for module in self.a.star_modules:
-                    if self._check_paths(node, {f"{module}.{name}"}, name):
-                        break
+            elif not self._check_paths(node, {f"{m}.{name}" for m in self.a.star_modules}, name) \
+                    and _FORBIDDEN_NAME.match(name):
+                self._add("forbidden", node, name)       # undefined, or from an unknown star import
         elif isinstance(node.ctx, (ast.Store, ast.Del)) and not self._is_local(name):
             self.mutates.add(name)
 
