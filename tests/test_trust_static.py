@@ -6,6 +6,7 @@ and its integration in the hidden suites (autograder/suites/plugin.py):
   rest, is flagged for review and never produces a grader error.
 """
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -281,6 +282,12 @@ def test_selfcheck_reports_the_same_verdict():
     lines = selfcheck.implementation_lines(nb, "corr2d")
     assert len(lines) == 1 and lines[0].startswith(selfcheck.FAIL)
     assert "corr2d usa `torch._C._nn.im2col` (línea 4 de celda" in lines[0], lines
+    # the grader's own cells give the same verdict
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "entrega.ipynb"
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        graded = rule.Analysis(_cells(path)).verdict("corr2d")
+    assert graded.message("es") in lines[0]
 
 
 # --------------------------------------------------------------------------- end to end

@@ -150,6 +150,7 @@ def _report(results, *, stream=None) -> None:
 
 def _grader_cells(nb: dict) -> list:
     cells = []
+    has_nbgrader = any(_meta(c) for c in nb.get("cells", []) if c.get("cell_type") == "code")
     for i, cell in enumerate(nb.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -157,7 +158,9 @@ def _grader_cells(nb: dict) -> list:
         lines = [ln if not ln.lstrip().startswith(("%", "!")) else
                  ln[: len(ln) - len(ln.lstrip())] + "pass" for ln in _source(cell).splitlines()]
         label = f"celda {i} ({meta['grade_id']})" if meta.get("grade_id") else f"celda {i}"
-        if meta.get("solution") or (meta.get("locked") and not meta.get("grade")
+        if not has_nbgrader:
+            cells.append([label, "\n".join(lines)])  # a plain notebook: the grader runs every cell
+        elif meta.get("solution") or (meta.get("locked") and not meta.get("grade")
                                     and not str(meta.get("grade_id", "")).startswith("visible_")):
             cells.append([label, "\n".join(lines)])
         elif not meta:
