@@ -124,6 +124,8 @@ CONSTRUCTS = [
     ("ctypes", "import ctypes\n    return ctypes.pythonapi", "unverifiable", "ctypes"),
     ("monkeypatch_in_body", "torch.matmul = lambda a, b: a\n    return X", "unverifiable", "torch.matmul = ..."),
     ("subclasses", "return X.__class__.__mro__", "unverifiable", "__mro__"),
+    ("torchvision", "import torchvision\n    return torchvision.ops.deform_conv2d(X, K, K)", "forbidden",
+     "torchvision.ops.deform_conv2d"),
     ("proc_fd", "return torch.save(X, '/proc/self/fd/4')", "unverifiable", "torch.save"),
     ("fd_path", "p = '/proc/self/fd/' + str(4)\n    return p", "unverifiable", "/proc/self/fd/"),
     ("tofile", "X.numpy().tofile(K)\n    return X", "unverifiable", "tofile"),

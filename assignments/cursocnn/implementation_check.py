@@ -45,6 +45,7 @@ _FORBIDDEN_NAME = re.compile(
     r"^_*(?:"
     r"conv(?:_transpose)?[123]d(?:_input|_weight|_backward\w*)?|conv_tbc\w*|conv_depthwise\w*|"
     r"convolution\w*|conv_forward|\w*_convolution\w*|slow_conv\w*|thnn_conv\w*|"
+    r"\w+_conv(?:_transpose)?[123]d\w*|"
     r"(?:quantized_|mkldnn_|mps_|cudnn_)?(?:max|avg)_pool[123]d\w*|"
     r"adaptive_(?:max|avg)_pool[123]d\w*|lp_pool[123]d|fractional_max_pool[123]d\w*|"
     r"im2col\w*|col2im\w*|"
@@ -56,7 +57,8 @@ _FORBIDDEN_PREFIXES = (
     "torch.nn.functional.unfold", "torch.nn.functional.fold", "torch.nn.functional.interpolate",
     "torch.nn.functional.upsample", "torch.nn.Upsample", "torch.nn.grad",
     "torch.nn.modules.conv", "torch.nn.modules.pooling", "torch.nn.modules.fold",
-    "scipy.signal", "scipy.ndimage", "cv2", "skimage.filters", "tensorflow", "jax",
+    "scipy.signal", "scipy.ndimage", "cv2", "skimage.filters", "skimage.measure.block_reduce",
+    "torchvision.ops", "kornia", "tensorflow", "jax",
 )
 # Dotted prefixes whose use cannot be vouched for. (kind, counter-evasion?)
 _UNVERIFIABLE_PREFIXES = {
@@ -124,7 +126,7 @@ def classify_path(path: str):
     parts = path.split(".")
     if any(_starts(path, p) for p in _FORBIDDEN_PREFIXES):
         return "forbidden", False
-    if parts[0] in ("torch", "numpy", "scipy") and any(_FORBIDDEN_NAME.match(p) for p in parts[1:]):
+    if parts[0] in ("torch", "torchvision", "numpy", "scipy") and any(_FORBIDDEN_NAME.match(p) for p in parts[1:]):
         return "forbidden", False
     if any(_starts(path, a) for a in _ALLOWED):
         return None
