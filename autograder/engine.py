@@ -143,6 +143,7 @@ class Collector:
         self.passed = set()      # nodeids whose call phase passed
         self.collect_errors = []
         self.student_time = None  # (seconds used, budget) reported by the plugin's fixture
+        self.review = {}         # nodeid -> [("review", ...) user properties]: for an instructor
 
     def pytest_collection_finish(self, session):
         for item in session.items:
@@ -162,6 +163,11 @@ class Collector:
     def pytest_collectreport(self, report):
         if report.failed:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext}")
+
+    def pytest_runtest_logreport(self, report):
+        for prop in getattr(report, "user_properties", None) or ():
+            if isinstance(prop, tuple) and len(prop) == 2 and prop[0] == "review":
+                self.review.setdefault(report.nodeid, []).append(prop[1])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
@@ -230,6 +236,8 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
     for name, entry in zip(_unique([t["name"] for t in tests]), tests):
         tests_out.append({"name": name, "score": _num(entry["score"]), "max_score": _num(entry["max_score"]),
                           "status": entry["status"], "output": entry["output"], "visibility": VISIBILITY})
+        if entry.get("review"):
+            tests_out[-1]["extra_data"] = {"review": entry["review"]}
     data = {
         "score": _num(sum(t["score"] for t in tests_out)),
         "max_score": scoring.max_score(assignment),
@@ -238,6 +246,10 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
         "tests": tests_out,
         "extra_data": {"assignment": assignment, "lang": lang, "grader_error": bool(grader_error)},
     }
+    review = [dict(r, test=t["name"]) if isinstance(r, dict) else {"test": t["name"], "detail": str(r)}
+              for t in tests_out for r in (t.get("extra_data") or {}).get("review", ())]
+    if review:  # an instructor should look at this submission (see docs/security.md)
+        data["extra_data"]["review"] = review
     if extra:
         data["extra_data"].update(extra)
     return data
@@ -329,7 +341,8 @@ def _grade(path, assignment, lang, device, started, budget=None):
         if kind == "internal":
             grader_error = True
             details.append(f"{nodeid}: {''.join(traceback.format_exception(failure)) if failure else 'not run'}")
-        tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message})
+        tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message,
+                      "review": collector.review.get(nodeid)})
     if grader_error:
         log(path, f"grader error (pytest exit {code})\n" + "\n".join(collector.collect_errors + details)
             + ("\n--- pytest output ---\n" + text if text.strip() else ""))

@@ -228,6 +228,18 @@ MISCONCEPTIONS = {
                          "dentro de CrossEntropyLoss",
                          "the model ends with a Softmax: return logits, the softmax is already "
                          "inside CrossEntropyLoss"),
+    "unverifiable": ("tu código usa construcciones (acceso dinámico a nombres, módulos privados de "
+                     "torch, cambios a torch o al corrector) que impiden comprobar que implementas "
+                     "la operación tú mismo/a; un docente revisará tu entrega",
+                     "your code uses constructs (dynamic name access, private torch modules, "
+                     "changes to torch or to the grader) that make it impossible to check that "
+                     "you implement the operation yourself; an instructor will review your "
+                     "submission"),
+    "tampered": ("el proceso que ejecuta tu código respondió algo que el corrector nunca envía: "
+                 "tu código modificó el corrector o su comunicación; un docente revisará tu entrega",
+                 "the process running your code answered something the grader never sends: your "
+                 "code changed the grader or its communication; an instructor will review your "
+                 "submission"),
 }
 
 

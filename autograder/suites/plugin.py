@@ -11,7 +11,10 @@ from its file name test_<assignment>*.py).
 
 Every report of a suite test carries user_properties: ("points", n), ("title_es", ...),
 ("title_en", ...), ("object", graded object), ("assignment", id) and, when it failed with
-Feedback, ("feedback", message). The long representation of a Feedback failure is the message
+Feedback, ("feedback", message), ("misconception", key) when it names one, and ("review", {...})
+when the failure must be looked at by an instructor (a construct that breaks the "implement it
+yourself" rule, or a reply from the worker that the genuine probes never send). The long
+representation of a Feedback failure is the message
 alone, so not even plain pytest output shows test source.
 """
 from __future__ import annotations
@@ -22,7 +25,8 @@ import os
 import pytest
 
 from autograder import scoring
-from autograder.feedback import Feedback, fail, pick
+from autograder.feedback import Feedback, explain, fail, pick
+from autograder.suites.replies import REPLY_SHAPES
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -114,7 +118,90 @@ def pytest_runtest_makereport(item, call):
             report.user_properties.append(("feedback", message))
             if call.excinfo.value.misconception:
                 report.user_properties.append(("misconception", call.excinfo.value.misconception))
+            review = getattr(call.excinfo.value, "review", None)
+            if review:
+                report.user_properties.append(("review", review))
             report.longrepr = message
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A grader-side exception (KeyError, TypeError...) in a test of a submission whose code
+    could have tampered with the worker, or that already sent a malformed reply, is the
+    student's failure (flagged for review), not a grader error: a forged reply must never make
+    the grader look broken (and be regraded forever)."""
+    try:
+        return (yield)
+    except Exception as exc:
+        student = getattr(item, "funcargs", {}).get("student")
+        if isinstance(exc, (AssertionError, pytest.skip.Exception, pytest.fail.Exception)) \
+                or not isinstance(student, Student) or _is_student_exception(exc):
+            raise
+        reason = student.tamper_reason()
+        if reason is None:
+            raise
+        _log_instructor(student.path, f"{item.nodeid}: {type(exc).__name__}: {exc} "
+                                      f"(counted as the student's failure: {reason})")
+        raise student.tampered_feedback(None, reason) from exc
+
+
+def _fail_for_review(review, lang, es, en, misconception=None):
+    """fail(), with a ("review", ...) user property on the report."""
+    try:
+        fail(lang, es, en, misconception)
+    except Feedback as exc:
+        exc.review = review
+        raise
+
+
+def _is_student_exception(exc):
+    try:
+        from autograder.sandbox import StudentCrash, StudentError
+    except ImportError:
+        return False
+    return isinstance(exc, (StudentError, StudentCrash))
+
+
+def _log_instructor(path, message):
+    import sys
+
+    try:
+        print(f"[autograder] {path}: {message}", file=sys.__stderr__ or sys.stderr, flush=True)
+    except Exception:  # noqa: BLE001 - logging must not fail grading
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# "Implement it yourself", decided in this trusted process from the source the grader loaded
+# (never from anything the worker reports). The rule lives in the student kit
+# (cursocnn/implementation_check.py) so the self-check applies the very same one; it is loaded
+# here by file path, next to this package, never through sys.path (a submission folder may
+# carry its own cursocnn/).
+
+_CHECK_MODULE = None
+
+
+def implementation_check():
+    global _CHECK_MODULE
+    if _CHECK_MODULE is None:
+        import importlib.util
+        import sys
+
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
+        candidates = [os.path.join(os.path.dirname(here), "assignments", "cursocnn"),  # checkout
+                      os.path.join(os.path.dirname(here), "cursocnn")]                  # installed
+        for folder in candidates:
+            path = os.path.join(folder, "implementation_check.py")
+            if os.path.isfile(path):
+                spec = importlib.util.spec_from_file_location("_autograder_implementation_check", path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module  # dataclasses look their module up there
+                spec.loader.exec_module(module)
+                _CHECK_MODULE = module
+                break
+        else:
+            raise RuntimeError("cursocnn/implementation_check.py not found next to autograder/")
+    return _CHECK_MODULE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,6 +284,10 @@ class Student:
         self._fatal = None
         self.submission_notes = []
         self._loaded = False
+        self._cells = None
+        self._analysis = None
+        self.malformed_replies = []   # probes whose reply had a shape the genuine probe never sends
+        self._current_obj = None      # the graded object of the probe() call in progress
 
     # -- session -------------------------------------------------------------------------
     def _load(self):
@@ -210,6 +301,7 @@ class Student:
         except Exception as exc:  # noqa: BLE001 - unreadable submission
             cells, notes, fatal = None, [], f"{type(exc).__name__}: {exc}"
         self.submission_notes = notes
+        self._cells = cells
         if fatal or not cells:
             self._fatal = (fatal or "No pudimos leer tu entrega: no contiene código.",
                            f"We could not read your submission: {fatal or 'it holds no code'}")
@@ -272,12 +364,67 @@ class Student:
         from autograder.sandbox import StudentCrash
 
         session = self._require_session()
+        if probe == "call_student" and kwargs.get("guard") and args:
+            self.check_implementation(args[0], kwargs.get("isolate") or ())
         try:
-            return session.call(probe, *args, timeout=timeout, **kwargs)
+            reply = session.call(probe, *args, timeout=timeout, **kwargs)
         except StudentCrash as exc:
             if getattr(exc, "reason", "") == "budget":
                 fail(self.lang, *self._out_of_time_messages())
             raise
+        shape_ok = REPLY_SHAPES.get(probe)
+        if shape_ok is not None and not shape_ok(reply):
+            self.malformed_replies.append(probe)
+            obj = self._current_obj or (args[0] if args and isinstance(args[0], str) else probe)
+            raise self.tampered_feedback(obj, f"malformed reply to {probe}")
+        return reply
+
+    # -- "implement it yourself" and tampering, decided here -------------------------------
+    def static_analysis(self):
+        """The implementation_check Analysis of the cells this process loaded (None when the
+        submission could not be read)."""
+        self._load()
+        if self._analysis is None and self._cells:
+            self._analysis = implementation_check().Analysis(self._cells)
+        return self._analysis
+
+    def check_implementation(self, name, isolate=()):
+        """Fail (Feedback, flagged for review) when the static rule cannot vouch for `name`."""
+        analysis = self.static_analysis()
+        if analysis is None:
+            return
+        verdict = analysis.verdict(name, tuple(isolate))
+        if verdict.ok:
+            return
+        first = verdict.first
+        key = verdict.kind
+        message = verdict.message(self.lang) + "\n" + explain(self.lang, key)
+        exc = Feedback(message, key)
+        exc.review = {"object": name, "kind": key, "construct": first.construct,
+                      "where": first.where_en(), "counter": bool(first.counter),
+                      "at_load": bool(first.at_load)}
+        raise exc
+
+    def tamper_reason(self):
+        """Why a grader-side exception may be the student's doing (None: it is not)."""
+        if self.malformed_replies:
+            return f"malformed reply to {self.malformed_replies[0]}"
+        analysis = self.static_analysis()
+        found = analysis.tamper_findings() if analysis is not None else []
+        if found:
+            return f"`{found[0].construct}` at {found[0].where_en()}"
+        return None
+
+    def tampered_feedback(self, obj, reason):
+        what_es = f"{obj}: " if obj else ""
+        what_en = f"{obj}: " if obj else ""
+        es = (f"{what_es}la respuesta del proceso que ejecuta tu código no tiene el formato que "
+              f"envía el corrector, así que no podemos calificar esta prueba.")
+        en = (f"{what_en}the reply of the process running your code does not have the format "
+              f"the grader sends, so this test cannot be graded.")
+        exc = Feedback(pick(self.lang, es, en) + "\n" + explain(self.lang, "tampered"), "tampered")
+        exc.review = {"object": obj, "kind": "tampered", "construct": reason}
+        return exc
 
     # -- friendly calls --------------------------------------------------------------------
     def require(self, name):
@@ -305,6 +452,7 @@ class Student:
             where_es, where_en = "\n" + ctx[0], "\n" + ctx[1]
         kind_es = "La clase" if obj[:1].isupper() else "La función"
         kind_en = "The class" if obj[:1].isupper() else "The function"
+        self._current_obj = obj
         try:
             return self.call(probe, *args, timeout=timeout, **kwargs)
         except StudentError as exc:
@@ -318,14 +466,18 @@ class Student:
                      f"{kind_en} {obj} is not implemented yet (NotImplementedError): fill in its "
                      f"solution cell and delete the `raise NotImplementedError()` line.", "stub")
             if t == "ForbiddenBuiltinError":
+                # the static rule let it through and the in-worker guard caught it: an instructor
+                # should see how (the rule may need a new spelling)
                 used = msg.split(" ", 1)[0]
-                fail(self.lang,
-                     f"{obj} usa {used}. El ejercicio pide implementar la operación sin las "
-                     f"funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
-                     f"matmul, Tensor.unfold o einsum).",
-                     f"{obj} uses {used}. The exercise asks you to implement the operation without "
-                     f"PyTorch's convolution/pooling functions (with loops, slicing, sums, matmul, "
-                     f"Tensor.unfold or einsum).", "forbidden")
+                _fail_for_review(
+                    {"object": obj, "kind": "forbidden", "construct": used[:120], "where": "worker guard"},
+                    self.lang,
+                    f"{obj} usa {used}. El ejercicio pide implementar la operación sin las "
+                    f"funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
+                    f"matmul, Tensor.unfold o einsum).",
+                    f"{obj} uses {used}. The exercise asks you to implement the operation without "
+                    f"PyTorch's convolution/pooling functions (with loops, slicing, sums, matmul, "
+                    f"Tensor.unfold or einsum).", "forbidden")
             if t == "UnsupportedResult":
                 fail(self.lang, f"{obj} devolvió un objeto que no podemos revisar: {msg}{where_es}",
                      f"{obj} returned an object we cannot check: {msg}{where_en}")
@@ -345,6 +497,8 @@ class Student:
                  f"{obj} ({reason}: {getattr(exc, 'detail', '')}).{where_es}",
                  f"The process running your code ended unexpectedly while running {obj} "
                  f"({reason}: {getattr(exc, 'detail', '')}).{where_en}")
+        finally:
+            self._current_obj = None
 
     def function(self, name, *args, kwargs=None, timeout=DEFAULT_TIMEOUT, guard=False,
                  isolate=(), seed=None, count=False, full=False, ctx=None):
