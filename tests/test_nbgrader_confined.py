@@ -146,7 +146,7 @@ def course(tmp_path_factory):
     code = CHEAT.format(root=str(course), solved=solved_text, aid=AID,
                         repo_ref=str(REPO / "reference" / f"{AID}.py"),
                         suites=str(REPO / "autograder" / "suites"))
-    cheat["cells"].insert(0, {"cell_type": "code", "execution_count": None, "metadata": {},
+    cheat["cells"].insert(0, {"cell_type": "code", "id": "cheat", "execution_count": None, "metadata": {},
                               "outputs": [], "source": code})
     cheat_path = _write(course, "cheat", cheat)
     cheat_bytes = cheat_path.read_bytes()
@@ -155,7 +155,7 @@ def course(tmp_path_factory):
     # everything the cheat's kernel must not change: the whole course but its own autograded
     # folder, the store (snapshots of its notebook are added) and the gradebook (nbgrader writes
     # the cheat's scores there itself), plus the reference solutions and the grader of the repo
-    skip = {"gradebook.db", f"autograded/cheat", "autograded/.autograder"}
+    skip = {"assignments/gradebook.db", "assignments/autograded/cheat", "assignments/autograded/.autograder"}
     before = _tree_hashes(base, skip)
     repo_before = _tree_hashes(REPO / "reference", set())
     proc = _nbgrader(course, "autograde", AID, "--student", "cheat", env=env)
