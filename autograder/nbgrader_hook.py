@@ -200,6 +200,9 @@ def grade_notebook(path: str | os.PathLike, assignment: str, *, lang: str = "es"
     """engine.grade(path) once per (notebook content, assignment, lang, device, grader code):
     memoised in this process and in a private per-user file cache (unconfined kernels only)."""
     from .nbgrader_snapshot import grade_cached
+    # a notebook the instructor names may be a link (examples/); the unconfined kernel that
+    # calls this protects nothing anyway (the confined one never gets here)
+    path = os.path.realpath(path)
     return grade_cached(path, assignment, lang=lang, device=device, cache_dir=_cache_dir())[0]
 
 

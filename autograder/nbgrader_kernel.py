@@ -216,6 +216,15 @@ class ConfinedKernelManager(AsyncKernelManager):
             kw["cwd"] = self.notebook_dir
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_start_kernel(self, **kw):
+        try:
+            await super()._async_start_kernel(**kw)
+        except BaseException:
+            self.release()          # nbclient does not shut down a kernel that failed to start
+            raise
+
+    start_kernel = _async_start_kernel
+
     def _setup(self, kw) -> bool:
         if not sandbox.bwrap_available():
             msg = ("autograder: the nbgrader kernel cannot be confined (needs root and a working "

@@ -270,65 +270,78 @@ def hook_view(result: dict, assignment: str, notebook: str, digest: str, lang: s
 
 # ------------------------------------------------------------------ nbgrader preprocessors
 
-from nbgrader.coursedir import CourseDirectory  # noqa: E402
-from nbgrader.preprocessors import NbGraderPreprocessor  # noqa: E402
-
-
 def _settings() -> tuple[str, str]:
     return os.environ.get("AUTOGRADER_LANG", "es"), os.environ.get("AUTOGRADER_DEVICE", "auto")
 
 
-class SnapshotSubmission(NbGraderPreprocessor):
-    """Before execution: snapshot the submitted notebook, grade it (cached), write the kernel's
-    view; leaves resources["autograder"] = {"result", "snapshot", "hook_results"}."""
+def _make_preprocessors():
+    """The two preprocessors (built on first use: nbgrader is needed only by nbgrader's process)."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import NbGraderPreprocessor
 
-    def preprocess(self, nb, resources):
-        info = resources.get("nbgrader") or {}
-        student, assignment, notebook = info.get("student"), info.get("assignment"), info.get("notebook")
-        if not (student and notebook) or assignment not in POINTS:
+    class SnapshotSubmission(NbGraderPreprocessor):
+        """Before execution: snapshot the submitted notebook, grade it (cached), write the kernel's
+        view; leaves resources["autograder"] = {"result", "snapshot", "hook_results"}."""
+
+        def preprocess(self, nb, resources):
+            info = resources.get("nbgrader") or {}
+            student, assignment, notebook = info.get("student"), info.get("assignment"), info.get("notebook")
+            if not (student and notebook) or assignment not in POINTS:
+                return nb, resources
+            lang, device = _settings()
+            cd = CourseDirectory(config=self.config)
+            store = Store(cd.root, cd.autograded_directory)
+            submitted = Path(cd.format_path(cd.submitted_directory, student, assignment)) / f"{notebook}.ipynb"
+            ours = resources.setdefault("autograder", {})
+            try:
+                snap = store.take(assignment, student, notebook, submitted)
+                result, hit = grade_cached(snap.path, assignment, lang=lang, device=device,
+                                           cache_dir=store.cache_dir)
+                self.log.info("autograder: %s/%s/%s graded (%s): %s / %s", assignment, student, notebook,
+                              "cached" if hit else "now", result.get("score"), result.get("max_score"))
+                ours.update(result=result, snapshot=str(snap.path))
+                view = hook_view(result, assignment, notebook, snap.sha256, lang)
+            except (SnapshotError, HookError, OSError) as exc:
+                self.log.error("autograder: could not grade %s of %s: %s", notebook, student, exc)
+                view = {"assignment": assignment, "notebook": notebook, "error": str(exc)}
+            ours["hook_results"] = str(store.write_view(assignment, student, notebook, view))
             return nb, resources
-        lang, device = _settings()
-        cd = CourseDirectory(config=self.config)
-        store = Store(cd.root, cd.autograded_directory)
-        submitted = Path(cd.format_path(cd.submitted_directory, student, assignment)) / f"{notebook}.ipynb"
-        ours = resources.setdefault("autograder", {})
-        try:
-            snap = store.take(assignment, student, notebook, submitted)
-            result, hit = grade_cached(snap.path, assignment, lang=lang, device=device,
-                                       cache_dir=store.cache_dir)
-            self.log.info("autograder: %s/%s/%s graded (%s): %s / %s", assignment, student, notebook,
-                          "cached" if hit else "now", result.get("score"), result.get("max_score"))
-            ours.update(result=result, snapshot=str(snap.path))
-            view = hook_view(result, assignment, notebook, snap.sha256, lang)
-        except (SnapshotError, HookError, OSError) as exc:
-            self.log.error("autograder: could not grade %s of %s: %s", notebook, student, exc)
-            view = {"assignment": assignment, "notebook": notebook, "error": str(exc)}
-        ours["hook_results"] = str(store.write_view(assignment, student, notebook, view))
-        return nb, resources
 
 
-class TrustedGradeCells(NbGraderPreprocessor):
-    """After execution: the grade cells that call hidden_score show the trusted feedback and
-    score of the snapshot; without a trusted result, their stderr output is dropped."""
+    class TrustedGradeCells(NbGraderPreprocessor):
+        """After execution: the grade cells that call hidden_score show the trusted feedback and
+        score of the snapshot; without a trusted result, their stderr output is dropped."""
 
-    def preprocess_cell(self, cell, resources, cell_index):
-        if not is_hook_cell(cell):
+        def preprocess_cell(self, cell, resources, cell_index):
+            if not is_hook_cell(cell):
+                return cell, resources
+            import nbformat
+            result = (resources.get("autograder") or {}).get("result")
+            assignment = (resources.get("nbgrader") or {}).get("assignment")
+            match = HOOK_CALL.search(cell.get("source", ""))
+            obj = match.group(2) if match and match.group(1) == assignment else None
+            if result is not None and obj in POINTS.get(assignment, {}):
+                score = object_scores(result, assignment)[obj]["score"]
+                lang, _ = _settings()
+                cell.outputs = [
+                    nbformat.v4.new_output("stream", name="stdout",
+                                           text=feedback_text(result, assignment, obj, lang) + "\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
+                                           execution_count=cell.get("execution_count")),
+                ]
+            else:
+                cell.outputs = [o for o in cell.get("outputs", [])
+                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
             return cell, resources
-        import nbformat
-        result = (resources.get("autograder") or {}).get("result")
-        assignment = (resources.get("nbgrader") or {}).get("assignment")
-        match = HOOK_CALL.search(cell.get("source", ""))
-        obj = match.group(2) if match and match.group(1) == assignment else None
-        if result is not None and obj in POINTS.get(assignment, {}):
-            score = object_scores(result, assignment)[obj]["score"]
-            lang, _ = _settings()
-            cell.outputs = [
-                nbformat.v4.new_output("stream", name="stdout",
-                                       text=feedback_text(result, assignment, obj, lang) + "\n"),
-                nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
-                                       execution_count=cell.get("execution_count")),
-            ]
-        else:
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-        return cell, resources
+
+    for cls in (SnapshotSubmission, TrustedGradeCells):
+        cls.__module__ = __name__
+        cls.__qualname__ = cls.__name__
+    return {"SnapshotSubmission": SnapshotSubmission, "TrustedGradeCells": TrustedGradeCells}
+
+
+def __getattr__(name):
+    if name in ("SnapshotSubmission", "TrustedGradeCells"):
+        globals().update(_make_preprocessors())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

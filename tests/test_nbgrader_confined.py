@@ -330,3 +330,37 @@ def test_take_back_removes_links_and_special_files(tmp_path):
         st = p.lstat()
         assert st.st_uid == os.geteuid() and not st.st_mode & 0o7022, (p, oct(st.st_mode))
     assert secret.read_text() == "s"
+
+
+def test_hidden_score_prints_the_trusted_view(tmp_path, monkeypatch, capsys):
+    from autograder.nbgrader_hook import HookError, hidden_score
+    from autograder.nbgrader_snapshot import hook_view
+    result = _fake_result(4.0)
+    result["tests"][0]["status"] = "failed"
+    result["tests"][0]["output"] = "corr2d devuelve otra forma"
+    view = tmp_path / "view.json"
+    view.write_text(json.dumps(hook_view(result, AID, AID, "abc", "es")))
+    monkeypatch.setenv("AUTOGRADER_HOOK_RESULTS", str(view))
+    assert hidden_score(AID, "corr2d") == 4.0
+    assert hidden_score(AID, "learn_kernel") == 0.0
+    out = capsys.readouterr().out
+    assert "corr2d: 4 / 10 puntos" in out and "corr2d devuelve otra forma" in out
+    with pytest.raises(HookError):
+        hidden_score("ps2_conv2d", "Conv2D")               # a view of another assignment
+    view.write_text(json.dumps({"assignment": AID, "error": "se agotó el tiempo"}))
+    with pytest.raises(HookError, match="se agotó el tiempo"):
+        hidden_score(AID, "corr2d")
+
+
+@pytest.mark.slow
+def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, capsys):
+    """An unconfined kernel (nbgrader validate, an instructor's own run): the hook grades the
+    notebook file itself, in a fresh process, cached."""
+    from autograder import nbgrader_hook
+    monkeypatch.delenv("AUTOGRADER_HOOK_RESULTS", raising=False)
+    monkeypatch.setenv("AUTOGRADER_NOTEBOOK", str(REPO / "examples" / AID / "perfecta.ipynb"))
+    monkeypatch.setenv("AUTOGRADER_DEVICE", "cpu")
+    monkeypatch.setattr(nbgrader_hook, "_cache_dir", lambda: tmp_path)
+    assert nbgrader_hook.hidden_score(AID, "corr2d") == POINTS[AID]["corr2d"]
+    assert "Todas las pruebas ocultas de corr2d pasan" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("*.json"))) == 1
