@@ -85,6 +85,12 @@ def kernel_command(kernel_args, *, notebook_dir: str, ipc_dir: str, uid: int, ho
             "--ro-bind", os.path.join(_HERE, "__init__.py"), f"{HOOK_PACKAGE}/__init__.py",
             "--ro-bind", os.path.join(_HERE, "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py",
             "--ro-bind", _BOOT_DIR, f"{sandbox.SANDBOX_ROOT}/{KERNEL_PACKAGE}"]
+    if os.path.isdir("/etc/fonts"):               # fontconfig, for plots in the notebook
+        cmd += ["--ro-bind", "/etc/fonts", "/etc/fonts"]
+    if "/etc/ld.so.cache" in cmd or "/etc/fonts" in cmd:
+        cmd += ["--chmod", "0755", "/etc"]        # bwrap makes the folder of those binds 0700
+    at = cmd.index("--chdir")                     # ours comes last
+    del cmd[at:at + 2]
     env = dict(env or {})
     if hook_results:
         cmd += ["--ro-bind", hook_results, HOOK_RESULTS]
