@@ -82,7 +82,7 @@ def sha256(data: bytes) -> str:
 # ------------------------------------------------------------------ the store
 
 def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
         raise SnapshotError(f"{path} no es una carpeta propia / is not a folder of ours")
@@ -127,13 +127,14 @@ class Store:
 
     @property
     def cache_dir(self) -> Path:
+        _private_dir(self.root)
         return _private_dir(self.root / "cache")
 
     def _folder(self, assignment, student, create=False) -> Path:
         folder = self.root / "snapshots" / _safe_part(assignment) / _safe_part(student)
         if create:
-            _private_dir(self.root)
-            _private_dir(folder)
+            for level in (self.root, folder.parent.parent, folder.parent, folder):
+                _private_dir(level)
         return folder
 
     def take(self, assignment: str, student: str, notebook: str, submitted) -> Snapshot:
