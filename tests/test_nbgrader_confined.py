@@ -218,6 +218,10 @@ def test_snapshot_is_what_was_submitted(course):
     assert snap is not None
     assert snap.path.read_bytes() == course["cheat_bytes"]
     assert snap.sha256 == hashlib.sha256(course["cheat_bytes"]).hexdigest()
+    store = Store(course["path"]).root
+    for folder in (store, store / "cache", *(store / "snapshots").rglob("*")):
+        if folder.is_dir():
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 @needs_bwrap
