@@ -96,9 +96,9 @@ def kernel_command(kernel_args, *, notebook_dir: str, ipc_dir: str, uid: int, ho
         cmd += ["--ro-bind", hook_results, HOOK_RESULTS]
         env["AUTOGRADER_HOOK_RESULTS"] = HOOK_RESULTS
     made = {"/tmp", "/opt", sandbox.SANDBOX_ROOT}
-    data = env.get("FASHION_MNIST_DIR")
-    if data and os.path.isdir(data) and not data.startswith("/usr/"):
-        data = os.path.realpath(data)
+    data = os.path.realpath(env["FASHION_MNIST_DIR"]) if env.get("FASHION_MNIST_DIR") else ""
+    exposes_course = sandbox._under(notebook_dir, [data]) if data else False
+    if data and os.path.isdir(data) and not data.startswith("/usr/") and not exposes_course:
         for parent in _parents(data, made):
             cmd += ["--perms", "0755", "--dir", parent]
             made.add(parent)
