@@ -226,11 +226,14 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
                 _write_results(Path(out_dir), student, assignment, row)
             log(f"{student}: {row['score']:g} / {row['max_score']:g}")
         csv_path = Path(csv_path) if csv_path else layout.root / f"grades-{assignment}.csv"
-        if gb is not None:
+        if students and not wanted:
+            pass                    # nothing graded: the CSV stays as it is
+        elif gb is not None:
             _export_csv(gb, csv_path, assignment, wanted, partial=bool(students))
+            log(f"wrote {csv_path}")
         else:
             _write_csv(csv_path, assignment, rows, partial=bool(students))
-        log(f"wrote {csv_path}")
+            log(f"wrote {csv_path}")
     finally:
         if gb is not None:
             gb.close()
