@@ -217,6 +217,9 @@ class ConfinedKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         if self._uid is None and not self._setup(kw):
+            if self.hook_results:       # unconfined: still only print the trusted grading
+                kw["env"] = {**os.environ, **(kw.get("env") or {}),
+                             "AUTOGRADER_HOOK_RESULTS": self.hook_results}
             return await super()._async_pre_start_kernel(**kw)
         if self._confined:
             kw["cwd"] = self.notebook_dir
