@@ -368,3 +368,29 @@ def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, ca
     assert nbgrader_hook.hidden_score(AID, "corr2d") == POINTS[AID]["corr2d"]
     assert "Todas las pruebas ocultas de corr2d pasan" in capsys.readouterr().out
     assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_kernel_command_binds_only_its_folder(tmp_path):
+    from autograder import sandbox
+    from autograder.nbgrader_kernel import HOOK_RESULTS, kernel_command
+    course = tmp_path / "course"
+    nb_dir = course / "autograded" / "ana" / AID
+    nb_dir.mkdir(parents=True)
+    view = tmp_path / "view.json"
+    view.write_text("{}")
+    cmd = kernel_command(["-f", "/tmp/agk-x/kernel.json"], notebook_dir=str(nb_dir), ipc_dir="/tmp/agk-x",
+                         uid=60007, hook_results=str(view), env={"FASHION_MNIST_DIR": str(course)})
+    opts = cmd[:cmd.index("--")]
+    binds = [(opts[i], opts[i + 1], opts[i + 2]) for i in range(len(opts) - 2)
+             if opts[i] in ("--bind", "--ro-bind")]
+    writable = [(src, dst) for kind, src, dst in binds if kind == "--bind"]
+    assert writable == [("/tmp/agk-x", "/tmp/agk-x"), (str(nb_dir), str(nb_dir))]
+    assert ("--ro-bind", str(view), HOOK_RESULTS) in binds
+    sources = [src for _, src, _ in binds]
+    assert str(course) not in sources                       # a data folder holding the course: not mounted
+    assert not any(s.startswith(str(REPO / "reference")) or s == str(REPO / "autograder") for s in sources)
+    assert f"{sandbox.SANDBOX_ROOT}/{sandbox.WORKER_PACKAGE}" not in opts
+    assert opts.count("--chdir") == 1 and opts[opts.index("--chdir") + 1] == str(nb_dir)
+    assert "--unshare-net" in opts and "--clearenv" in opts
+    boot = json.loads(cmd[cmd.index("--") + 8])
+    assert boot["uid"] == 60007 and boot["package"] == "agkernel"
