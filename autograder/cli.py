@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("--assignment", "-a", required=True, choices=ASSIGNMENTS, metavar="ID",
                    help="tarea / assignment: " + ", ".join(ASSIGNMENTS))
-    g.add_argument("--out", "-o", default="grading-out", metavar="DIR",
-                   help="carpeta de resultados / results folder (default: %(default)s)")
+    g.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="carpeta de resultados / results folder (default: grading-out; with "
+                        "--nbgrader: none unless given)")
     g.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="entregas en paralelo; 0 = una por CPU / submissions in parallel; "
                         "0 = one per CPU (default: %(default)s)")
@@ -97,6 +98,7 @@ def cmd_grade(args, parser) -> int:
         return nbgrader_gradebook.run(args)
     if not args.submissions:
         parser.error("falta SUBMISSION / missing SUBMISSION")
+    args.out = args.out or "grading-out"
     missing = [p for p in args.submissions if not os.path.exists(p)]
     if missing:
         parser.error("no existe / not found: " + ", ".join(missing))

@@ -361,6 +361,20 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
     return cmd
 
 
+def bwrap_view(limits=None):
+    """The bwrap options of a worker's sandbox, without its command and without the worker
+    package: namespaces, the read-only system/Python/site-packages view (grader and solutions
+    masked), the kit at SANDBOX_ROOT/cursocnn, private /proc, /dev and /tmp (the cwd), a clear
+    environment. Other programs confined like a worker (the nbgrader kernel,
+    autograder/nbgrader_kernel.py) append their own binds, --setenv and `-- command`, so they
+    follow every change to the worker's view."""
+    cmd = bwrap_command(-1, -1, {**DEFAULT_LIMITS, **(limits or {})}, None)
+    cmd = cmd[:cmd.index("--")]
+    at = cmd.index(f"{SANDBOX_ROOT}/{WORKER_PACKAGE}")
+    del cmd[at - 2:at + 1]           # --ro-bind <autograder/worker> <SANDBOX_ROOT/agworker>
+    return cmd
+
+
 def plain_command(rfd, wfd, limits):
     std, pkgs = _python_paths()
     front = [_REPO_ROOT]
