@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="dispositivo para las pruebas de entrenamiento / device for training "
                         "checks (default: %(default)s)")
+    g.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="calificar en un clúster Dask (tcp://host:8786) / grade on a Dask "
+                        "cluster; see docs/cluster.md")
     g.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help=".ipynb, .py o carpeta / .ipynb, .py or folder")
     g.set_defaults(func=cmd_grade)
@@ -118,7 +121,16 @@ def cmd_grade(args, parser) -> int:
             bar.update(1)
 
     try:
-        batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress)
+        if args.scheduler:
+            from . import cluster
+            try:
+                cluster.run(todo, args.assignment, args.lang, args.device, args.scheduler, progress)
+            except cluster.SchedulerUnreachable as exc:
+                print(f"no se pudo conectar con el clúster / cannot reach the scheduler: {exc}",
+                      file=sys.stderr)
+                return EXIT_GRADER_ERROR
+        else:
+            batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress)
     finally:
         if bar is not None:
             bar.close()
