@@ -21,6 +21,7 @@ dask/distributed are imported only here and only when a batch is sent (optional 
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import stat
@@ -288,27 +289,29 @@ def run(jobs, assignment, lang, device, scheduler, progress=None, *, resources="
         if allowed_failures is not None:
             _set_allowed_failures(client, allowed_failures)
         _warn_missing_resource(client, resources)
-        started = {}
+        started, local = {}, []
         for job in jobs:
             try:
                 payload = make_payload(job.source, assignment)
             except Unreadable as exc:
-                # cannot travel as content: the trusted reader here says why, as in local mode
-                from . import engine
-                engine.log(job.source, f"graded locally: {exc}")
-                t0 = time.perf_counter()
-                res = engine.grade(job.source, assignment, lang=lang, device=device)
-                _store_result(job, assignment, lang, res,
-                              "grader_error" if store.is_grader_error(res) else "graded", t0)
-                job.worker = ""
-                if progress:
-                    progress(job)
+                local.append((job, exc))
                 continue
             key = f"autograder-{store.safe_name(job.name)[:40]}-{uuid.uuid4().hex[:12]}"
             fut = client.submit(grade_payload, payload, assignment, lang, device, key=key,
                                 resources=resources, pure=False, retries=0)
             futures[fut] = job
             started[fut.key] = time.perf_counter()
+        for job, exc in local:  # while the cluster works
+            # cannot travel as content: the trusted reader here says why, as in local mode
+            from . import engine
+            engine.log(job.source, f"graded locally: {exc}")
+            t0 = time.perf_counter()
+            res = engine.grade(job.source, assignment, lang=lang, device=device)
+            _store_result(job, assignment, lang, res,
+                          "grader_error" if store.is_grader_error(res) else "graded", t0)
+            job.worker = ""
+            if progress:
+                progress(job)
         for fut in as_completed(list(futures), loop=client.loop):
             job = futures[fut]
             t0 = started[fut.key]
@@ -322,7 +325,7 @@ def run(jobs, assignment, lang, device, scheduler, progress=None, *, resources="
                 res = could_not_finish_result(assignment, lang, (allowed_failures or 0) + 1, reason)
                 _store_result(job, assignment, lang, res, "grader_error", t0, reason)
                 job.worker = ""
-            except Exception as exc:  # noqa: BLE001 - the task itself failed (a grader bug)
+            except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - a grader bug, a lost task
                 reason = f"task {fut.key} failed on the cluster: {type(exc).__name__}: {exc}"
                 from . import engine
                 engine.log(job.source, reason)

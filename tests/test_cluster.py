@@ -157,6 +157,22 @@ def test_payload_is_content_and_refuses_links(tmp_path):
     assert not (tmp_path / "escape.py").exists() and not (out / "escape.py").exists()
 
 
+def test_local_grading_never_imports_dask():
+    code = ("import sys, autograder.cli, autograder.batch, autograder.engine, autograder.cluster; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]; "
+            "assert not bad, bad")
+    r = subprocess.run([sys.executable, "-c", code], env=_repo_env(), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def test_unreachable_scheduler_is_reported_and_writes_nothing(tmp_path):
+    p = _plan([EXAMPLES / "con_errores.py"], tmp_path / "out")
+    with pytest.raises(cluster.SchedulerUnreachable):
+        cluster.run(p.todo, "ps1_corr2d", "es", "cpu", "tcp://127.0.0.1:1", timeout=2)
+    assert not (tmp_path / "out" / "con_errores").exists()
+
+
 # ---------------------------------------------------------------- real suites
 
 def test_cluster_grades_like_local_mode(real_cluster, tmp_path):
@@ -236,6 +252,35 @@ def test_worker_killed_mid_batch_loses_nothing(fake_cluster, tmp_path, monkeypat
         meta = json.loads(Path(j.folder, "meta.json").read_text())
         assert meta["status"] == "complete"
         assert not store.validate(json.loads(Path(j.folder, "results.json").read_text()))
+
+
+def test_killed_client_resumes_from_results_on_disk(fake_cluster, tmp_path):
+    fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
+    subs = [sub(tmp_path / "in" / f"r{i}.py", "SLEEP corr2d_OK") for i in range(4)]
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "autograder", "grade", "--assignment", "ps1_corr2d", "--out", str(out),
+           "--scheduler", fake_cluster.address, *map(str, subs)]
+    first = subprocess.Popen(cmd, env=fake_cluster.env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not any((d / "results.json").exists() for d in out.glob("*")):
+        assert time.time() < deadline and first.poll() is None, "no result before the kill"
+        time.sleep(0.1)
+    first.kill()
+    first.wait()
+    done_before = {d.name for d in out.glob("*")
+                   if json.loads((d / "meta.json").read_text())["status"] == "complete"}
+    assert 0 < len(done_before) < len(subs)
+    again = subprocess.run(cmd, env=fake_cluster.env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "previa" in again.stdout  # the table marks what the first run finished
+    for d in out.iterdir():
+        meta = json.loads((d / "meta.json").read_text())
+        assert meta["status"] == "complete" and meta["score"] == 10, (d.name, meta)
+    assert len(list(out.iterdir())) == len(subs)
+    # the first run's results were kept, not rewritten
+    resumed = [ln.split()[0] for ln in again.stdout.splitlines() if ln.rstrip().endswith("previa")]
+    assert set(resumed) == done_before
 
 
 def test_poison_submission_is_stopped_with_an_explained_result(fake_cluster, tmp_path, monkeypatch):
