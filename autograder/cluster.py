@@ -40,11 +40,11 @@ GPU_RESOURCE = "GPU"
 
 MESSAGES = {
     "es": "El corrector no pudo terminar de calificar esta entrega: el proceso que la calificaba "
-          "se cerró {attempts} veces seguidas. Se volverá a intentar; si persiste, avisa al "
-          "equipo docente.",
+          "se cerró {attempts} veces seguidas. Se volverá a intentar en la próxima corrección; "
+          "si persiste, avisa al equipo docente.",
     "en": "The grader could not finish grading this submission: the process grading it ended "
-          "{attempts} times in a row. It will be tried again; if this persists, please tell "
-          "the teaching staff.",
+          "{attempts} times in a row. It will be tried again at the next grading run; if this "
+          "persists, please tell the teaching staff.",
 }
 
 
