@@ -175,6 +175,7 @@ def test_unreachable_scheduler_is_reported_and_writes_nothing(tmp_path):
 
 # ---------------------------------------------------------------- real suites
 
+@pytest.mark.slow
 def test_cluster_grades_like_local_mode(real_cluster, tmp_path):
     subs = [EXAMPLES / "con_errores.py", EXAMPLES / "sin_resolver.ipynb",
             ROOT / "assignments" / "source" / "ps1_corr2d" / "ps1_corr2d.ipynb",
@@ -196,6 +197,7 @@ def test_cluster_grades_like_local_mode(real_cluster, tmp_path):
     assert "varios archivos" in outs["cluster"]["same_stem"]["output"]  # the folder's note survives
 
 
+@pytest.mark.slow
 def test_gpu_tasks_run_only_on_the_gpu_worker(real_cluster, tmp_path):
     workers = real_cluster.workers()
     gpu_addr = workers["gpu-worker"][0]
@@ -224,6 +226,7 @@ def _count_writes(monkeypatch):
     return writes
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_batch_loses_nothing(fake_cluster, tmp_path, monkeypatch):
     fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
     subs = [sub(tmp_path / "in" / f"s{i}.py", "SLEEP corr2d_OK conv2d_strict_OK learn_kernel_OK")
@@ -254,6 +257,7 @@ def test_worker_killed_mid_batch_loses_nothing(fake_cluster, tmp_path, monkeypat
         assert not store.validate(json.loads(Path(j.folder, "results.json").read_text()))
 
 
+@pytest.mark.slow
 def test_killed_client_resumes_from_results_on_disk(fake_cluster, tmp_path):
     fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
     subs = [sub(tmp_path / "in" / f"r{i}.py", "SLEEP corr2d_OK") for i in range(4)]
@@ -283,6 +287,7 @@ def test_killed_client_resumes_from_results_on_disk(fake_cluster, tmp_path):
     assert set(resumed) == done_before
 
 
+@pytest.mark.slow
 def test_poison_submission_is_stopped_with_an_explained_result(fake_cluster, tmp_path, monkeypatch):
     fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
     good = [sub(tmp_path / "in" / f"ok{i}.py", "corr2d_OK conv2d_strict_OK") for i in range(3)]
