@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tiempo máximo del código de cada entrega (cargas, recargas y llamadas; "
                         "por defecto, según la tarea) / wall-clock seconds of student code per "
                         "submission (default: per assignment)")
+    g.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="calificar en un clúster Dask (tcp://host:8786) / grade on a Dask "
+                        "cluster; see docs/cluster.md")
     g.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help=".ipynb, .py o carpeta / .ipynb, .py or folder")
     g.set_defaults(func=cmd_grade)
@@ -126,7 +129,18 @@ def cmd_grade(args, parser) -> int:
             bar.update(1)
 
     try:
-        batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress, budget=args.budget)
+        if args.scheduler:
+            from . import cluster
+            try:
+                cluster.run(todo, args.assignment, args.lang, args.device, args.scheduler, progress,
+                            budget=args.budget)
+            except cluster.SchedulerUnreachable as exc:
+                print(f"no se pudo conectar con el clúster / cannot reach the scheduler: {exc}",
+                      file=sys.stderr)
+                return EXIT_GRADER_ERROR
+        else:
+            batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress,
+                      budget=args.budget)
     finally:
         if bar is not None:
             bar.close()
