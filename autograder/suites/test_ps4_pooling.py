@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from autograder.feedback import check_tensor, fail
 from autograder.sandbox import StudentCrash, StudentError
-from autograder.suites import ctx, generator, randn
+from autograder.suites import ctx, diagnosis, generator, randn
 
 pytestmark = pytest.mark.assignment("ps4_pooling")
 
@@ -156,8 +156,16 @@ def check_pad_stride(student, lang, X, size, mode=None, padding=None, stride=Non
               lambda: pool(F.pad(X, (2 * pp[1], 0, 2 * pp[0], 0), value=fill), size, mode, 0, s)),
              ("transposed", lambda: expected.transpose(-1, -2))]
     alts = [(key, _try(fn)) for key, fn in alts]
-    check_tensor(lang, f"pool2d_pad_stride({', '.join(names)})", got, expected,
-                 inputs={"X": X}, alternatives=alts)
+
+    def padding_counted_once():  # an output size computed from h + p instead of h + 2p
+        h, w = X.shape[-2:]
+        once = ((h + pp[0] - k[0]) // s[0] + 1, (w + pp[1] - k[1]) // s[1] + 1)
+        shape = tuple(got.shape[-2:])
+        return "padding_not_doubled" if shape == once != tuple(expected.shape[-2:]) else None
+
+    with diagnosis(lang, padding_counted_once):
+        check_tensor(lang, f"pool2d_pad_stride({', '.join(names)})", got, expected,
+                     inputs={"X": X}, alternatives=alts)
 
 
 @pytest.mark.points(3)
