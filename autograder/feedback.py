@@ -147,6 +147,15 @@ MISCONCEPTIONS = {
                    "your function ignores the lr argument (with lr=0 the kernel still changed)"),
     "iters_ignored": ("tu función no hace num_iters iteraciones",
                       "your function does not run num_iters iterations"),
+    "defaults_changed": ("cambiaste los valores por defecto de la firma: el enunciado fija "
+                         "lr=3e-2 y num_iters=10 (quien llame learn_kernel(X, Y, kernel_size) "
+                         "espera esos valores)",
+                         "you changed the signature's defaults: the exercise fixes lr=3e-2 and "
+                         "num_iters=10 (a call learn_kernel(X, Y, kernel_size) expects them)"),
+    "default_mode_not_max": ("el modo por defecto tiene que ser 'max' (mode='max' en la firma), "
+                             "como nn.MaxPool2d",
+                             "the default mode must be 'max' (mode='max' in the signature), as "
+                             "in nn.MaxPool2d"),
     "bias_not_parameter": ("bias no es un parámetro registrado de la capa: créalo con "
                            "nn.Parameter(torch.zeros(1)) y asígnalo a self.bias",
                            "bias is not a registered parameter of the layer: create it with "
@@ -241,6 +250,11 @@ MISCONCEPTIONS = {
                  "code changed the grader or its communication; an instructor will review your "
                  "submission"),
 }
+
+
+def with_misconception(exc: Feedback, lang: str, key: str) -> Feedback:
+    """The same failure, now naming the misconception `key` (found after the fact)."""
+    return Feedback(exc.message + "\n" + explain(lang, key), key)
 
 
 def explain(lang: str, key: str) -> str:

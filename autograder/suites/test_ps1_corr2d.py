@@ -1,10 +1,12 @@
-"""Hidden suite of ps1_corr2d: corr2d (10), conv2d_strict (4), learn_kernel (6)."""
+"""Hidden suite of ps1_corr2d: corr2d (10), conv2d_strict (4), learn_kernel (6).
+
+Calls stay within the contract (COURSE.md): learn_kernel always gets num_iters >= 1."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.feedback import check_tensor, fail, fmt_tensor, fmt_shape
-from autograder.suites import ctx, generator, rand, randn
+from autograder.feedback import check_tensor, close, fail, fmt_tensor, fmt_shape
+from autograder.suites import ctx, diagnosis, generator, rand, randn
 from reference import ps1_corr2d as ref
 
 pytestmark = pytest.mark.assignment("ps1_corr2d")
@@ -125,12 +127,16 @@ def simulate_sgd(K0, X, Y, lr, n, variant="exact"):
     return K
 
 
-def learned(student, lang, X, Y, kernel_size, lr, num_iters, seed):
+def learned(student, lang, X, Y, kernel_size, lr=None, num_iters=None, seed=0):
+    """The student's learn_kernel(X, Y, kernel_size[, lr=..][, num_iters=..]) after
+    torch.manual_seed(seed) (None: the argument is left to its default), checked to be a finite
+    floating tensor of the kernel's shape; returns (kernel, call text)."""
     inputs = {"X": X, "Y": Y}
-    out = student.function("learn_kernel", X, Y, kernel_size, kwargs={"lr": lr, "num_iters": num_iters},
+    kwargs = {k: v for k, v in (("lr", lr), ("num_iters", num_iters)) if v is not None}
+    out = student.function("learn_kernel", X, Y, kernel_size, kwargs=kwargs,
                            seed=seed, isolate=("corr2d",), timeout=20,
-                           ctx=ctx(dict(inputs, kernel_size=kernel_size, lr=lr, num_iters=num_iters)))
-    call = f"learn_kernel(X, Y, {kernel_size}, lr={lr}, num_iters={num_iters})"
+                           ctx=ctx(dict(inputs, kernel_size=kernel_size, **kwargs)))
+    call = f"learn_kernel(X, Y, {kernel_size}{''.join(f', {k}={v}' for k, v in kwargs.items())})"
     if not isinstance(out, torch.Tensor):
         fail(lang, f"{call} tiene que devolver un tensor, pero devolvió {fmt_tensor(out)}.",
              f"{call} must return a tensor, but it returned {fmt_tensor(out)}.")
@@ -164,7 +170,15 @@ def test_learn_kernel_converges(student, lang):
                  f"(within 0.02).")
 
 
-@pytest.mark.points(3)
+def lr_ignored(student, lang, X, Y, ks, seed):
+    """Diagnostic, run only after a failed check: with lr=0 the kernel must not move between one
+    step and two (num_iters >= 1: a lazy layer has no weights before its first step)."""
+    one, _ = learned(student, lang, X, Y, ks, 0.0, 1, seed)
+    two, _ = learned(student, lang, X, Y, ks, 0.0, 2, seed)
+    return None if torch.allclose(one.double(), two.double(), atol=1e-6) else "lr_ignored"
+
+
+@pytest.mark.points(2)
 @pytest.mark.title(es="learn_kernel: cada paso es w <- w - lr * gradiente de la suma de errores al cuadrado",
                    en="learn_kernel: each step is w <- w - lr * gradient of the summed squared error")
 def test_learn_kernel_exact_steps(student, lang):
@@ -173,17 +187,38 @@ def test_learn_kernel_exact_steps(student, lang):
     for seed, (ks, X, lr, n) in enumerate(cases, start=10):
         Y = randn(g, X.shape[0] - ks[0] + 1, X.shape[1] - ks[1] + 1)
         K0, _ = learned(student, lang, X, Y, ks, 0.0, n, seed)      # lr=0: the initial kernel
-        K0b, _ = learned(student, lang, X, Y, ks, 0.0, 0, seed)
         got, call = learned(student, lang, X, Y, ks, lr, n, seed)
-        key = None
-        if not torch.allclose(K0.double(), K0b.double(), atol=1e-6):
-            key = "lr_ignored"
         expected = simulate_sgd(K0, X, Y, lr, n)
         alts = [(v, simulate_sgd(K0, X, Y, lr, n, v))
                 for v in ("mean_loss", "no_zero_grad_manual", "gradient_ascent")]
         alts += [("iters_ignored", simulate_sgd(K0, X, Y, lr, 10)),
                  ("iters_ignored", simulate_sgd(K0, X, Y, lr, 1))]
-        inputs = {"X": X, "Y": Y, "K0 (lr=0)": K0}
-        check_tensor(lang, call, got, expected,
-                     inputs=inputs, alternatives=([(key, got)] if key else []) + alts,
-                     rtol=1e-4, atol=1e-5)
+        with diagnosis(lang, lambda: lr_ignored(student, lang, X, Y, ks, seed)):
+            check_tensor(lang, call, got, expected, inputs={"X": X, "Y": Y, "K0 (lr=0)": K0},
+                         alternatives=alts, rtol=1e-4, atol=1e-5)
+
+
+DEFAULT_LR, DEFAULT_ITERS = 3e-2, 10  # COURSE.md: part of learn_kernel's contract
+
+
+@pytest.mark.points(1)
+@pytest.mark.title(es="learn_kernel: valores por defecto lr=3e-2 y num_iters=10",
+                   en="learn_kernel: defaults lr=3e-2 and num_iters=10")
+def test_learn_kernel_defaults(student, lang):
+    g = generator(105)
+    X_edge, Y_edge = edge_example()
+    X = rand(g, 5, 6) * 0.5
+    cases = [((1, 2), X_edge, Y_edge), ((2, 2), X, randn(g, 4, 5))]
+    for seed, (ks, X, Y) in enumerate(cases, start=20):
+        K0, _ = learned(student, lang, X, Y, ks, 0.0, DEFAULT_ITERS, seed)  # the initial kernel
+        got, call = learned(student, lang, X, Y, ks, seed=seed)
+        expected = simulate_sgd(K0, X, Y, DEFAULT_LR, DEFAULT_ITERS)
+        alts = []
+        if not close(got, expected, rtol=1e-4, atol=1e-5):  # only then: which defaults it used
+            alts = [("defaults_changed", simulate_sgd(K0, X, Y, DEFAULT_LR, n))
+                    for n in (1, 5, 9, 11, 20, 50, 100)]
+            alts += [("defaults_changed", simulate_sgd(K0, X, Y, lr, DEFAULT_ITERS))
+                     for lr in (1e-3, 3e-3, 1e-2, 2e-2, 4e-2, 6e-2, 0.1, 0.3)]
+        with diagnosis(lang, lambda: lr_ignored(student, lang, X, Y, ks, seed)):
+            check_tensor(lang, call, got, expected, inputs={"X": X, "Y": Y, "K0 (lr=0)": K0},
+                         alternatives=alts, rtol=1e-4, atol=1e-5)

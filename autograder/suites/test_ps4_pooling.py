@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from autograder.feedback import check_tensor, fail
 from autograder.sandbox import StudentCrash, StudentError
-from autograder.suites import ctx, generator, randn
+from autograder.suites import ctx, diagnosis, generator, randn
 
 pytestmark = pytest.mark.assignment("ps4_pooling")
 
@@ -39,19 +39,23 @@ def _try(fn):
 
 # --------------------------------------------------------------------------------------------
 
-def check_pool2d(student, lang, X, size, mode):
-    got = student.function("pool2d", X, size, kwargs={"mode": mode}, guard=True,
-                           ctx=ctx({"X": X, "pool_size": size, "mode": mode}))
-    expected = pool(X, size, mode, stride=1)
+def check_pool2d(student, lang, X, size, mode=None):
+    """mode=None: the call leaves mode to its default, which must be 'max'."""
+    kwargs = {} if mode is None else {"mode": mode}
+    got = student.function("pool2d", X, size, kwargs=kwargs, guard=True,
+                           ctx=ctx(dict({"X": X, "pool_size": size}, **kwargs)))
+    used = mode or "max"
+    expected = pool(X, size, used, stride=1)
     n = size[0] * size[1]
-    other = pool(X, size, "avg" if mode == "max" else "max", stride=1)
-    alts = [("modes_swapped", other), ("transposed", expected.T)]
-    if mode == "avg":
+    other = pool(X, size, "avg" if used == "max" else "max", stride=1)
+    alts = [("default_mode_not_max" if mode is None else "modes_swapped", other),
+            ("transposed", expected.T)]
+    if used == "avg":
         alts.append(("avg_as_sum", expected * n))
     else:
         alts.append(("min_instead_of_max", pool_min(X, size)))
-    check_tensor(lang, f"pool2d(X, {size}, mode={mode!r})", got, expected,
-                 inputs={"X": X}, alternatives=alts, off_by_one=True)
+    call = f"pool2d(X, {size})" if mode is None else f"pool2d(X, {size}, mode={mode!r})"
+    check_tensor(lang, call, got, expected, inputs={"X": X}, alternatives=alts, off_by_one=True)
 
 
 @pytest.mark.points(2)
@@ -60,6 +64,7 @@ def check_pool2d(student, lang, X, size, mode):
 def test_pool2d_course(student, lang):
     check_pool2d(student, lang, COURSE_X, (2, 2), "max")
     check_pool2d(student, lang, COURSE_X, (2, 2), "avg")
+    check_pool2d(student, lang, COURSE_X - 4.0, (2, 2))  # the default mode is 'max'
 
 
 @pytest.mark.points(4)
@@ -75,36 +80,44 @@ def test_pool2d_random(student, lang):
             check_pool2d(student, lang, X, size, mode)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="pool2d: un modo desconocido lanza ValueError",
-                   en="pool2d: an unknown mode raises ValueError")
-def test_pool2d_unknown_mode(student, lang):
-    student.require("pool2d")
-    X = torch.arange(9.0).reshape(3, 3)
-    for mode in ("min", "average"):
-        call = f"pool2d(X, (2, 2), mode={mode!r})"
+def check_unknown_mode(student, lang, name, X, size):
+    """name(X, size, mode=...) with a mode other than 'max'/'avg' must raise ValueError."""
+    student.require(name)
+    for mode in ("min", "average", "MAX"):
+        call = f"{name}(X, {size!r}, mode={mode!r})"
         try:
-            result = student.call("call_student", "pool2d", (X, (2, 2)), {"mode": mode},
+            result = student.call("call_student", name, (X, size), {"mode": mode},
                                   guard=True, timeout=10)
         except StudentError as exc:
             if exc.type_name == "ValueError":
                 continue
             if exc.type_name in ("NotImplementedError", "ForbiddenBuiltinError"):
-                student.function("pool2d", X, (2, 2), kwargs={"mode": mode}, guard=True)
+                student.function(name, X, size, kwargs={"mode": mode}, guard=True)
             fail(lang, f"{call} lanzó {exc.type_name}; se esperaba ValueError.",
                  f"{call} raised {exc.type_name}; expected ValueError.", "no_value_error")
         except StudentCrash:
-            student.function("pool2d", X, (2, 2), kwargs={"mode": mode}, guard=True)
+            student.function(name, X, size, kwargs={"mode": mode}, guard=True)
             raise
         fail(lang, f"{call} devolvió {result['value']!s:.200} sin lanzar ValueError.",
              f"{call} returned {result['value']!s:.200} without raising ValueError.",
              "no_value_error")
 
 
+@pytest.mark.points(2)
+@pytest.mark.title(es="pool2d: un modo desconocido lanza ValueError",
+                   en="pool2d: an unknown mode raises ValueError")
+def test_pool2d_unknown_mode(student, lang):
+    check_unknown_mode(student, lang, "pool2d", torch.arange(9.0).reshape(3, 3), (2, 2))
+
+
 # --------------------------------------------------------------------------------------------
 
-def check_pad_stride(student, lang, X, size, mode, padding=None, stride=None):
-    kwargs, names = {"mode": mode}, ["X", repr(size), f"mode={mode!r}"]
+def check_pad_stride(student, lang, X, size, mode=None, padding=None, stride=None):
+    """mode=None: the call leaves mode to its default, which must be 'max'."""
+    kwargs, names = {}, ["X", repr(size)]
+    if mode is not None:
+        kwargs["mode"] = mode
+        names.append(f"mode={mode!r}")
     if padding is not None:
         kwargs["padding"] = padding
         names.append(f"padding={padding!r}")
@@ -114,10 +127,14 @@ def check_pad_stride(student, lang, X, size, mode, padding=None, stride=None):
     got = student.function("pool2d_pad_stride", X, size, kwargs=kwargs, guard=True,
                            ctx=ctx(dict({"X": X}, **kwargs)))
     p = padding or 0
+    default_mode, mode = mode is None, mode or "max"
     expected = pool(X, size, mode, p, stride)
     k, pp = pair(size), pair(p)
     s = pair(stride) if stride is not None else k
+    fill = float("-inf") if mode == "max" else 0.0
     alts = []
+    if default_mode:
+        alts.append(("default_mode_not_max", lambda: pool(X, size, "avg", p, s)))
     if stride is None:
         alts.append(("default_stride_1", lambda: pool(X, size, mode, p, 1)))
     if mode == "max":
@@ -133,10 +150,22 @@ def check_pad_stride(student, lang, X, size, mode, padding=None, stride=None):
              ("stride_ignored", lambda: pool(X, size, mode, p, 1)),
              ("pair_swapped", lambda: pool(X, size, mode, pp[::-1], s)),
              ("pair_swapped", lambda: pool(X, size, mode, p, s[::-1])),
+             ("padding_one_side",
+              lambda: pool(F.pad(X, (pp[1], 0, pp[0], 0), value=fill), size, mode, 0, s)),
+             ("padding_one_side",
+              lambda: pool(F.pad(X, (2 * pp[1], 0, 2 * pp[0], 0), value=fill), size, mode, 0, s)),
              ("transposed", lambda: expected.transpose(-1, -2))]
     alts = [(key, _try(fn)) for key, fn in alts]
-    check_tensor(lang, f"pool2d_pad_stride({', '.join(names)})", got, expected,
-                 inputs={"X": X}, alternatives=alts)
+
+    def padding_counted_once():  # an output size computed from h + p instead of h + 2p
+        h, w = X.shape[-2:]
+        once = ((h + pp[0] - k[0]) // s[0] + 1, (w + pp[1] - k[1]) // s[1] + 1)
+        shape = tuple(got.shape[-2:])
+        return "padding_not_doubled" if shape == once != tuple(expected.shape[-2:]) else None
+
+    with diagnosis(lang, padding_counted_once):
+        check_tensor(lang, f"pool2d_pad_stride({', '.join(names)})", got, expected,
+                     inputs={"X": X}, alternatives=alts)
 
 
 @pytest.mark.points(3)
@@ -144,9 +173,10 @@ def check_pad_stride(student, lang, X, size, mode, padding=None, stride=None):
                    en="pool2d_pad_stride: the course's examples (arange(16) as 1x1x4x4, as nn.MaxPool2d)")
 def test_pad_stride_course(student, lang):
     X = torch.arange(16.0).reshape(1, 1, 4, 4)
-    check_pad_stride(student, lang, X, 3, "max")
+    check_pad_stride(student, lang, X, 3)  # nn.MaxPool2d(3): the default mode is 'max'
     check_pad_stride(student, lang, X, 3, "max", padding=1, stride=2)
     check_pad_stride(student, lang, X, (2, 3), "max", padding=(0, 1), stride=(2, 3))
+    check_pad_stride(student, lang, X - 8.0, 2, padding=1, stride=1)
     check_pad_stride(student, lang, COURSE_X, (2, 2), "avg", stride=1)
 
 
@@ -169,13 +199,14 @@ def test_pad_stride_max(student, lang):
 def test_pad_stride_avg(student, lang):
     g = generator(403)
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
-             ((8, 8), 2, 0, None), ((9, 4), (3, 2), (0, 1), (3, 1))]
+             ((8, 8), 2, 0, None), ((9, 4), (3, 2), (0, 1), (3, 1)), ((6, 7), 4, 2, None),
+             ((9, 8), (5, 4), (2, 2), (2, 3))]
     for i, (hw, size, p, s) in enumerate(cases):
         dtype = torch.float64 if i % 2 else torch.float32
         check_pad_stride(student, lang, randn(g, *hw, dtype=dtype) + 1.0, size, "avg", p, s)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.title(es="pool2d_pad_stride: canales y lotes (dimensiones iniciales) por separado",
                    en="pool2d_pad_stride: channels and batches (leading dimensions) independently")
 def test_pad_stride_leading_dims(student, lang):
@@ -184,3 +215,10 @@ def test_pad_stride_leading_dims(student, lang):
              ((4, 7, 7), 3, "avg", 1, 2), ((2, 2, 6, 6), 2, "max", 0, None)]
     for shape, size, mode, p, s in cases:
         check_pad_stride(student, lang, randn(g, *shape) - 0.5, size, mode, p, s)
+
+
+@pytest.mark.points(1)
+@pytest.mark.title(es="pool2d_pad_stride: un modo desconocido lanza ValueError",
+                   en="pool2d_pad_stride: an unknown mode raises ValueError")
+def test_pad_stride_unknown_mode(student, lang):
+    check_unknown_mode(student, lang, "pool2d_pad_stride", torch.arange(16.0).reshape(1, 4, 4), 2)
