@@ -139,6 +139,7 @@ class Collector:
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
         self.collect_errors = []
+        self.data = {}           # nodeid -> trusted data for the report pages (test_extra)
 
     def pytest_collection_finish(self, session):
         for item in session.items:
@@ -158,11 +159,34 @@ class Collector:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
+        if call.when == "call":
+            self.data[item.nodeid] = test_extra(item, call.excinfo.value if call.excinfo else None)
         if call.excinfo is not None:
             self.excinfo.setdefault(item.nodeid, {})[call.when] = call.excinfo.value
         elif call.when == "call":
             self.passed.add(item.nodeid)
         return None  # let pytest build the report
+
+
+PAGE_DATA = "page_data"  # user property a suite test may record (record_property) for the pages
+
+
+def test_extra(item, exc) -> dict:
+    """Trusted per-test data for the report pages: the misconception key and the data a
+    Feedback failure carries (tensors it saw), plus what the test recorded as PAGE_DATA
+    (e.g. ps5's training curve). Never student-facing text or test source."""
+    extra = {}
+    try:
+        for key, value in getattr(item, "user_properties", ()):
+            if key == PAGE_DATA and isinstance(value, dict):
+                extra.update(value)
+        if exc is not None and getattr(exc, "misconception", None):
+            extra["misconception"] = str(exc.misconception)
+        if exc is not None and isinstance(getattr(exc, "data", None), dict):
+            extra.update(exc.data)
+    except Exception:  # noqa: BLE001 - page data must never cost a grade
+        return {}
+    return extra
 
 
 def _pytest_args(assignment, files, submission, lang, device, collect_only=False):
@@ -221,6 +245,8 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
     for name, entry in zip(_unique([t["name"] for t in tests]), tests):
         tests_out.append({"name": name, "score": _num(entry["score"]), "max_score": _num(entry["max_score"]),
                           "status": entry["status"], "output": entry["output"], "visibility": VISIBILITY})
+        if entry.get("extra_data"):
+            tests_out[-1]["extra_data"] = entry["extra_data"]
     data = {
         "score": _num(sum(t["score"] for t in tests_out)),
         "max_score": scoring.max_score(assignment),
@@ -308,7 +334,8 @@ def _grade(path, assignment, lang, device, started):
         excs = collector.excinfo.get(nodeid, {})
         failure = excs.get("setup") or excs.get("call")
         if failure is None and nodeid in collector.passed:
-            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed", "output": ""})
+            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed", "output": "",
+                          "extra_data": collector.data.get(nodeid)})
             if "teardown" in excs:
                 details.append(f"{nodeid}: teardown error: {excs['teardown']!r}")
             continue
@@ -319,7 +346,8 @@ def _grade(path, assignment, lang, device, started):
         if kind == "internal":
             grader_error = True
             details.append(f"{nodeid}: {''.join(traceback.format_exception(failure)) if failure else 'not run'}")
-        tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message})
+        tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message,
+                      "extra_data": collector.data.get(nodeid) if kind == "failed" else None})
     if grader_error:
         log(path, f"grader error (pytest exit {code})\n" + "\n".join(collector.collect_errors + details)
             + ("\n--- pytest output ---\n" + text if text.strip() else ""))
