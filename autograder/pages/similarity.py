@@ -3,7 +3,7 @@ Schleimer, Wilkerson and Aiken 2003), written here on top of Python's tokenize.
 
 Only the graded objects' source is compared (top-level defs/classes named in
 autograder.scoring.POINTS). Tokens are normalised so renaming variables, editing comments or
-reformatting changes nothing: comments, blank lines and docstrings are dropped, identifiers
+reformatting changes nothing: comments, blank lines, parentheses and docstrings are dropped, identifiers
 that are not keywords, builtins, imported modules or attribute names become one symbol, and
 literals keep their kind (numbers keep their value). Every k-gram of normalised tokens is
 hashed; of every window of w consecutive hashes the smallest is kept (winnowing), so any
@@ -90,6 +90,9 @@ def normalise(source: str) -> list[Token]:
                 continue
             if kind == tokenize.STRING and tok.start[0] in skip_lines:
                 continue
+            if kind == tokenize.OP and text in "()":
+                previous = text
+                continue  # redundant parentheses are layout (ast.unparse and black add/drop them)
             if kind == tokenize.NEWLINE:
                 if out and out[-1].text != ";":
                     out.append(Token(";", tok.start[0]))
