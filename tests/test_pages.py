@@ -364,3 +364,25 @@ def test_training_curve_from_the_training_check(tmp_path, browser):
     assert "0.800" in alt and "0.870" in alt and "0.610" in alt
     assert not errors, errors
     page.close()
+
+
+# ---------------------------------------------------------------- pictures
+
+def test_heatmap_layout_and_alt_text():
+    import numpy as np
+    from autograder.pages import figures
+    from autograder.pages.build import TEXT
+
+    channels = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]                  # (2, 2, 2)
+    m = figures.as_matrix(channels)
+    assert m.shape == (2, 5) and np.isnan(m[:, 2]).all() and m[1, 4] == 8
+    assert figures.as_matrix([channels, channels]).shape == (5, 5)   # (2, 2, 2, 2): rows of channels
+    assert figures.as_matrix([[channels]]).shape == (4, 2)           # 5-D: flattened to (-1, w)
+    assert figures.as_matrix([1, None, 3]).shape == (1, 3)
+    snap = {"inputs": {"X": channels}, "expected": [[1, 2], [3, 4]], "obtained": [[1, 2], [3, None]]}
+    uri, alt = figures.tensor_panels(snap, TEXT["es"])
+    assert uri.startswith("data:image/png;base64,")
+    assert "X 2×2×2" in alt and "1 de 4 celdas difieren" in alt
+    # different shapes (an off-by-one): no difference panel, both shapes named
+    uri, alt = figures.tensor_panels(dict(snap, obtained=[[1, 2, 0]]), TEXT["en"])
+    assert "(2×2)" in alt and "(1×3)" in alt and "differ" not in alt

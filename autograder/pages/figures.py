@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 DPI = 72
-ANNOTATE_MAX_CELLS = 64  # write the numbers inside cells of small matrices
+ANNOTATE_MAX_CELLS = 36  # write the numbers inside cells of small matrices
 
 
 def _png(fig) -> str:
@@ -61,7 +61,12 @@ def _fmt(x) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e4 else f"{x:.2g}"
 
 
-def _draw(ax, m, title, cmap, vmin, vmax):
+def _shape(value) -> str:
+    shape = np.array(_nan(value), dtype=float).shape
+    return "×".join(map(str, shape)) or "1"
+
+
+def _draw(ax, m, title, cmap, vmin, vmax, label=""):
     ax.imshow(np.ma.masked_invalid(m), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
@@ -75,7 +80,7 @@ def _draw(ax, m, title, cmap, vmin, vmax):
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
                 ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=7,
                         color="white" if dark else "black")
-    ax.set_xlabel(f"{m.shape[0]}×{m.shape[1]}" if m.size > 1 else "", fontsize=7)
+    ax.set_xlabel(label, fontsize=7)
 
 
 def _limits(*ms):
@@ -94,12 +99,13 @@ def tensor_panels(snapshot: dict, text: dict) -> tuple[str, str] | None:
     obtained = as_matrix(snapshot["obtained"]) if snapshot.get("obtained") is not None else None
     if expected is None and obtained is None:
         return None
-    panels = [(f"{text['input']} {k}", m, "Greys", _limits(m)) for k, m in inputs.items()]
+    raw = snapshot.get("inputs") or {}
+    panels = [(f"{text['input']} {k}", m, "Greys", _limits(m), _shape(raw[k])) for k, m in inputs.items()]
     shared = _limits(*(m for m in (expected, obtained) if m is not None))
     if expected is not None:
-        panels.append((text["expected"], expected, "viridis", shared))
+        panels.append((text["expected"], expected, "viridis", shared, _shape(snapshot["expected"])))
     if obtained is not None:
-        panels.append((text["obtained"], obtained, "viridis", shared))
+        panels.append((text["obtained"], obtained, "viridis", shared, _shape(snapshot["obtained"])))
     same = expected is not None and obtained is not None and expected.shape == obtained.shape \
         and np.array(_nan(snapshot["expected"]), dtype=float).shape == \
         np.array(_nan(snapshot["obtained"]), dtype=float).shape
@@ -107,21 +113,23 @@ def tensor_panels(snapshot: dict, text: dict) -> tuple[str, str] | None:
         diff = obtained - expected
         bound = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
         bound = bound or 1.0
-        panels.append((text["difference"], diff, "RdBu_r", (-bound, bound)))
-    widths = [max(1.0, min(3.2, 0.32 * m.shape[1] + 0.4)) for _t, m, _c, _l in panels]
-    height = max(1.3, min(3.2, 0.32 * max(m.shape[0] for _t, m, _c, _l in panels) + 0.7))
+        panels.append((text["difference"], diff, "RdBu_r", (-bound, bound), _shape(snapshot["expected"])))
+    widths = [max(1.0, min(3.2, 0.32 * m.shape[1] + 0.4)) for _t, m, _c, _l, _s in panels]
+    height = max(1.3, min(3.2, 0.32 * max(m.shape[0] for _t, m, _c, _l, _s in panels) + 0.7))
     fig, axes = plt.subplots(1, len(panels), figsize=(sum(widths) + 0.3 * len(panels), height),
                              gridspec_kw={"width_ratios": widths})
     axes = np.atleast_1d(axes)
-    for ax, (title, m, cmap, (lo, hi)) in zip(axes, panels):
-        _draw(ax, m, title, cmap, lo, hi)
+    for ax, (title, m, cmap, (lo, hi), label) in zip(axes, panels):
+        _draw(ax, m, title, cmap, lo, hi, label)
     alt = text["alt_tensors"].format(
-        inputs=", ".join(f"{k} {m.shape[0]}×{m.shape[1]}" for k, m in inputs.items()) or "-",
-        expected="×".join(map(str, expected.shape)) if expected is not None else "-",
-        obtained="×".join(map(str, obtained.shape)) if obtained is not None else "-")
+        inputs=", ".join(f"{k} {_shape(raw[k])}" for k in inputs) or "-",
+        expected=_shape(snapshot["expected"]) if expected is not None else "-",
+        obtained=_shape(snapshot["obtained"]) if obtained is not None else "-")
     if same:
-        bad = int(np.sum(np.abs(np.nan_to_num(diff, nan=np.inf)) > 1e-5 + 1.3e-6 * np.abs(expected)))
-        alt += " " + text["alt_diff"].format(n=bad, total=diff.size)
+        e = np.array(_nan(snapshot["expected"]), dtype=float)
+        o = np.array(_nan(snapshot["obtained"]), dtype=float)
+        differs = ~(np.abs(o - e) <= 1e-5 + 1.3e-6 * np.abs(e))  # nan/inf count as different
+        alt += " " + text["alt_diff"].format(n=int(differs.sum()), total=e.size)
     return _png(fig), alt
 
 
