@@ -139,7 +139,7 @@ class Collector:
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
         self.collect_errors = []
-        self.data = {}           # nodeid -> trusted data for the report pages (test_extra)
+        self.data = {}           # nodeid -> trusted data for the report pages (page_extra)
 
     def pytest_collection_finish(self, session):
         for item in session.items:
@@ -160,7 +160,7 @@ class Collector:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
         if call.when == "call":
-            self.data[item.nodeid] = test_extra(item, call.excinfo.value if call.excinfo else None)
+            self.data[item.nodeid] = page_extra(item, call.excinfo.value if call.excinfo else None)
         if call.excinfo is not None:
             self.excinfo.setdefault(item.nodeid, {})[call.when] = call.excinfo.value
         elif call.when == "call":
@@ -171,7 +171,7 @@ class Collector:
 PAGE_DATA = "page_data"  # user property a suite test may record (record_property) for the pages
 
 
-def test_extra(item, exc) -> dict:
+def page_extra(item, exc) -> dict:
     """Trusted per-test data for the report pages: the misconception key and the data a
     Feedback failure carries (tensors it saw), plus what the test recorded as PAGE_DATA
     (e.g. ps5's training curve). Never student-facing text or test source."""
@@ -186,6 +186,11 @@ def test_extra(item, exc) -> dict:
             extra.update(exc.data)
     except Exception:  # noqa: BLE001 - page data must never cost a grade
         return {}
+    try:  # results.json must stay strict JSON: drop data that is not (objects, NaN)
+        import json
+        json.dumps(extra, allow_nan=False)
+    except (TypeError, ValueError):
+        return {k: extra[k] for k in ("misconception",) if k in extra}
     return extra
 
 

@@ -386,3 +386,23 @@ def test_heatmap_layout_and_alt_text():
     # different shapes (an off-by-one): no difference panel, both shapes named
     uri, alt = figures.tensor_panels(dict(snap, obtained=[[1, 2, 0]]), TEXT["en"])
     assert "(2×2)" in alt and "(1×3)" in alt and "differ" not in alt
+
+
+def test_page_extra_stays_strict_json():
+    """What a test carries for the pages never makes results.json unwritable or non-JSON."""
+    import math
+    from types import SimpleNamespace
+
+    from autograder.engine import page_extra
+    from autograder.feedback import Feedback
+
+    exc = Feedback("mensaje", "off_by_one")
+    exc.data["tensors"] = {"expected": [[1.0]], "obtained": [[2.0]]}
+    item = SimpleNamespace(user_properties=[("points", 2), ("page_data", {"training": {"test_acc": [0.5]}})])
+    assert page_extra(item, exc) == {"misconception": "off_by_one", "training": {"test_acc": [0.5]},
+                                     "tensors": {"expected": [[1.0]], "obtained": [[2.0]]}}
+    exc.data["tensors"] = {"expected": [[math.nan]]}
+    assert page_extra(item, exc) == {"misconception": "off_by_one"}
+    exc.data["tensors"] = object()
+    assert page_extra(SimpleNamespace(user_properties=[]), exc) == {"misconception": "off_by_one"}
+    assert page_extra(SimpleNamespace(user_properties=[]), None) == {}

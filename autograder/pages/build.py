@@ -30,6 +30,7 @@ STUDENT_PAGE = "feedback.html"
 GRADES = "grades.csv"
 MAX_FIGURES = 10            # heatmaps per student page (keeps a page to a few hundred KB)
 SLOWEST = 5
+MAX_PAIRS = 50              # similarity hints shown per assignment (most similar first)
 
 # Phrases of the engine/plugin messages that mean a limit was hit (time, memory, crash).
 _LIMIT_PATTERNS = re.compile(
@@ -321,7 +322,7 @@ def _pairs(group, assignment):
     pairs = similarity.compare(sources, similarity.release_sources(assignment, objects))
     return [{"a": p.a, "b": p.b, "pct": f"{100 * p.similarity:.0f}", "shared": p.shared,
              "fragment_a": p.fragment_a, "fragment_b": p.fragment_b,
-             "lines_a": p.lines_a, "lines_b": p.lines_b} for p in pairs]
+             "lines_a": p.lines_a, "lines_b": p.lines_b} for p in pairs[:MAX_PAIRS]]
 
 
 def _stored_killtable(out_dir, assignment):
