@@ -29,7 +29,8 @@ Leading and trailing blank lines of each cell are dropped. Everything before the
 "# %%" line is ignored (use it for a module comment).
 
 Outputs: assignments/source/<id>/<id>.ipynb (nbformat 4.5, deterministic cell ids, no
-outputs) and assignments/source/<id>/cursocnn/<file>.py, relative *file* symlinks to
+outputs), the same notebook as examples/<id>/perfecta.ipynb (a real copy: the grader refuses
+links inside submissions) and assignments/source/<id>/cursocnn/<file>.py, relative *file* symlinks to
 assignments/cursocnn/<file>.py (nbgrader's copy walks directories without following directory
 symlinks, but shutil.copy follows file symlinks, so the release gets real files).
 """
@@ -51,6 +52,7 @@ NOTEBOOKS = HERE / "notebooks"
 SOURCE = HERE / "source"
 KIT = HERE / "cursocnn"
 REFERENCE = ROOT / "reference"
+EXAMPLES = ROOT / "examples"                    # examples/<id>/perfecta.ipynb: a copy of the source notebook
 
 if str(ROOT) not in sys.path:  # so `autograder.scoring` imports when run as a script
     sys.path.insert(0, str(ROOT))
@@ -308,18 +310,29 @@ def build(assignments: list[str] | None = None, *, check: bool = False) -> list[
     report = []
     for assignment in assignments or assignment_ids():
         target_dir = SOURCE / assignment
-        nb_path = target_dir / f"{assignment}.ipynb"
         want = render(build_notebook(assignment))
-        have = nb_path.read_text(encoding="utf-8") if nb_path.exists() else None
-        if have != want:
-            if check:
-                report.append(f"{_rel(nb_path)} differs from what the builder produces")
-            else:
-                target_dir.mkdir(parents=True, exist_ok=True)
-                nb_path.write_text(want, encoding="utf-8")
-                report.append(_rel(nb_path))
+        # the perfect example is a real file (the grader never follows a link in a submission)
+        for nb_path in (target_dir / f"{assignment}.ipynb", EXAMPLES / assignment / "perfecta.ipynb"):
+            report += _sync_file(nb_path, want, check=check)
         report += _sync_kit(target_dir / "cursocnn", check=check)
     return report
+
+
+def _sync_file(path: Path, want: str, *, check: bool) -> list[str]:
+    """Make path a regular file holding want (or, with check, report that it is not)."""
+    have = None
+    if path.is_file() and not path.is_symlink():
+        have = path.read_text(encoding="utf-8")
+    if have == want:
+        return []
+    if check:
+        what = "is a symlink, not a file" if path.is_symlink() else "differs from what the builder produces"
+        return [f"{_rel(path)} {what}"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(want, encoding="utf-8")
+    return [_rel(path)]
 
 
 def _sync_kit(kit_dir: Path, *, check: bool) -> list[str]:

@@ -3,7 +3,7 @@
     cd assignments
     python build_notebooks.py                       # source/<id>/<id>.ipynb from notebooks/ + reference/
     nbgrader generate_assignment ps1_corr2d --force # -> release/ps1_corr2d/ (stubs, no hidden tests)
-    nbgrader autograde ps1_corr2d                   # grade cells call autograder.nbgrader_hook
+    nbgrader autograde ps1_corr2d                   # as root: confined kernels, trusted grading
 
 generate_assignment creates the assignment in the gradebook when missing
 (GenerateAssignment.create_assignment); `nbgrader db assignment add ID` does the same by hand.
@@ -39,16 +39,18 @@ c.GenerateAssignment.create_assignment = True
 c.ClearSolutions.code_stub = {"python": "# TU CÓDIGO AQUÍ\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "TU RESPUESTA AQUÍ"
 
-# Grade cells run the hardened grader (autograder.nbgrader_hook.hidden_score); ps5's includes a
-# LeNet training run, far above nbgrader's 30 s default per cell.
+# Students' demo cells may train a small network: far above nbgrader's 30 s default per cell.
+# (The hardened grading, with ps5's LeNet training, runs before execution, outside the kernel.)
 c.Execute.timeout = 3600
 
 # Demo cells honour CNN_QUICK=1 (smaller data, fewer iterations): when nbgrader executes a whole
 # notebook (validate, autograde) only the graded objects matter, so keep the demos short.
 os.environ.setdefault("CNN_QUICK", "1")
 
-# nbgrader zeroes a grade cell that wrote anything to stderr; output of a student's background
-# thread can land in a later grade cell, so autograde drops stderr from grade cells.
+# autograde: snapshot + trusted grading of the submitted notebook before any kernel runs, the
+# student's kernel confined (bwrap, unprivileged uid, only its own folder writable), the grade
+# cells' outputs replaced by the trusted results (docs/instructors.md §4, docs/security.md).
+# The kernel's limits: c.ConfinedKernelManager.limits = {"mem_mb": 4096, ...}
 from autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()

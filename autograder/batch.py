@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import results as store
+from . import safefiles
 
 SUBMISSION_EXTS = (".ipynb", ".py")
 # never student work: the course kit shipped in the released folder, caches, checkpoints
@@ -29,6 +30,10 @@ _IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data"
 # ---------------------------------------------------------------- discovery
 
 def _listing(folder):
+    """(files, dirs) at the top of folder, never through a link: a link or a special file
+    (FIFO, device, socket) with a .ipynb/.py name is listed with the files, so its student gets
+    a result whose note explains the refusal (load_submission reads nothing through it); other
+    links (a linked folder, `a -> .`) are skipped. No entry is followed or opened here."""
     files, dirs = [], []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -37,8 +42,12 @@ def _listing(folder):
     for e in entries:
         if e.name.startswith((".", "__")):
             continue
-        if e.is_dir():
-            if e.name in _IGNORED_DIRS or os.path.exists(os.path.join(e.path, "__init__.py")):
+        try:
+            kind = safefiles.kind_of(e.stat(follow_symlinks=False).st_mode)
+        except OSError:
+            continue
+        if kind == "directory":
+            if e.name in _IGNORED_DIRS or safefiles.lkind(os.path.join(e.path, "__init__.py")) != "missing":
                 continue
             dirs.append(e.path)
         elif e.name.endswith(SUBMISSION_EXTS):
@@ -56,9 +65,11 @@ def discover(path, assignment) -> list[tuple[str, str]]:
       each sub-folder is discovered in turn (a sub-folder that is one submission is named after
       itself, e.g. nbgrader's submitted/<student>/<assignment>/ gives <student>).
     Hidden entries, __pycache__, checkpoints, the cursocnn kit and Python packages are skipped.
+    Entries below path are never followed through a link (see _listing); path itself is taken
+    as it is (discover_all resolves the paths the instructor typed).
     """
     path = os.path.abspath(path)
-    if not os.path.isdir(path):
+    if safefiles.lkind(path) != "directory":
         return [(path, os.path.splitext(os.path.basename(path))[0])]
     files, dirs = _listing(path)
     name = os.path.basename(path.rstrip(os.sep)) or "entrega"
@@ -77,10 +88,13 @@ def discover_all(paths, assignment) -> list[tuple[str, str]]:
     """discover() over every argument; a path given (or found) twice is graded once."""
     seen, out = set(), []
     for p in paths:
-        items = discover(p, assignment)
+        # a path the instructor typed may go through links (resolved here, once); nothing
+        # found below it is ever followed
+        given = os.path.abspath(p)
+        items = discover(os.path.realpath(given), assignment)
         if len(items) == 1:  # the argument itself is one submission: named after the argument
-            items = [(items[0][0], items[0][1] if not os.path.isdir(p) else
-                      os.path.basename(os.path.abspath(p).rstrip(os.sep)) or items[0][1])]
+            stem = os.path.basename(given.rstrip(os.sep))
+            items = [(items[0][0], stem if os.path.isdir(given) else os.path.splitext(stem)[0])]
         for src, hint in items:
             if src not in seen:
                 seen.add(src)
@@ -147,14 +161,14 @@ def preload(assignment) -> None:
                 pass
 
 
-def _grade_and_store(job, assignment, lang, device) -> dict:
+def _grade_and_store(job, assignment, lang, device, budget=None) -> dict:
     from . import engine
-    res = engine.grade(job.source, assignment, lang=lang, device=device)
+    res = engine.grade(job.source, assignment, lang=lang, device=device, budget=budget)
     store.store(job.folder, job.source, assignment, lang, res, job.digest)
     return res
 
 
-def _lane_main(conn, jobs, assignment, lang, device):
+def _lane_main(conn, jobs, assignment, lang, device, budget=None):
     """Body of a forked grading lane: grades the jobs whose indices arrive on conn, one at a
     time, answering each with its exit code (0 stored, 3 stored as grader error). A lane lives
     for the whole batch so its sandbox zygote (torch imported once) serves every submission."""
@@ -180,7 +194,7 @@ def _lane_main(conn, jobs, assignment, lang, device):
             break
         code = 1
         try:
-            res = _grade_and_store(jobs[index], assignment, lang, device)
+            res = _grade_and_store(jobs[index], assignment, lang, device, budget)
             code = 3 if store.is_grader_error(res) else 0
         except BaseException:  # noqa: BLE001
             import traceback
@@ -216,9 +230,10 @@ def _can_fork():
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
+def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None, budget=None):
     """Grade jobs (state "pending"), at most n_jobs at a time; fills each job's results/state.
-    progress: a callable(job) called as each one finishes."""
+    progress: a callable(job) called as each one finishes. budget: seconds of student time
+    per submission (None: the assignment's default)."""
     if not jobs:
         return jobs
     for job in jobs:
@@ -227,7 +242,7 @@ def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
         for job in jobs:
             started = time.perf_counter()
             try:
-                _grade_and_store(job, assignment, lang, device)
+                _grade_and_store(job, assignment, lang, device, budget)
                 _finish(job, assignment, lang, 0, started)
             except Exception:  # noqa: BLE001
                 _finish(job, assignment, lang, None, started)
@@ -244,7 +259,7 @@ def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None):
 
     def start_lane():
         parent_end, child_end = ctx.Pipe()
-        proc = ctx.Process(target=_lane_main, args=(child_end, jobs, assignment, lang, device),
+        proc = ctx.Process(target=_lane_main, args=(child_end, jobs, assignment, lang, device, budget),
                            name="autograder:lane", daemon=False)
         proc.start()
         child_end.close()

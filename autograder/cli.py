@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("--assignment", "-a", required=True, choices=ASSIGNMENTS, metavar="ID",
                    help="tarea / assignment: " + ", ".join(ASSIGNMENTS))
-    g.add_argument("--out", "-o", default="grading-out", metavar="DIR",
-                   help="carpeta de resultados / results folder (default: %(default)s)")
+    g.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="carpeta de resultados / results folder (default: grading-out; with "
+                        "--nbgrader: none unless given)")
     g.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="entregas en paralelo; 0 = una por CPU / submissions in parallel; "
                         "0 = one per CPU (default: %(default)s)")
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="dispositivo para las pruebas de entrenamiento / device for training "
                         "checks (default: %(default)s)")
+    g.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="tiempo máximo del código de cada entrega (cargas, recargas y llamadas; "
+                        "por defecto, según la tarea) / wall-clock seconds of student code per "
+                        "submission (default: per assignment)")
     g.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help=".ipynb, .py o carpeta / .ipynb, .py or folder")
     g.set_defaults(func=cmd_grade)
@@ -95,11 +100,14 @@ def cmd_grade(args, parser) -> int:
         return nbgrader_gradebook.run(args)
     if not args.submissions:
         parser.error("falta SUBMISSION / missing SUBMISSION")
+    args.out = args.out or "grading-out"
     missing = [p for p in args.submissions if not os.path.exists(p)]
     if missing:
         parser.error("no existe / not found: " + ", ".join(missing))
     if args.jobs < 0:
         parser.error("--jobs debe ser >= 0 / must be >= 0")
+    if args.budget is not None and not args.budget > 0:
+        parser.error("--budget debe ser > 0 / must be > 0")
     jobs_n = args.jobs or os.cpu_count() or 1
     out_dir = os.path.abspath(args.out)
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
@@ -120,7 +128,7 @@ def cmd_grade(args, parser) -> int:
             bar.update(1)
 
     try:
-        batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress)
+        batch.run(todo, args.assignment, args.lang, args.device, jobs_n, progress, budget=args.budget)
     finally:
         if bar is not None:
             bar.close()

@@ -1,7 +1,10 @@
 """Grade one submission: run the assignment's hidden suite with pytest in this process and turn
 the per-test outcomes into a Gradescope results dict.
 
-    grade(submission_path, assignment, *, lang="es", device="cpu") -> dict
+    grade(submission_path, assignment, *, lang="es", device="cpu", budget=None) -> dict
+
+budget: seconds of student time for the whole submission (None: the assignment's default,
+autograder/budget.py); the student time used is reported in extra_data.student_seconds.
 
 Never raises (KeyboardInterrupt aside). What the student sees (``output`` of the result and of
 each test) is only: the Feedback/AssertionError message of a failing test, a short Spanish (or
@@ -139,6 +142,8 @@ class Collector:
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
         self.collect_errors = []
+        self.student_time = None  # (seconds used, budget) reported by the plugin's fixture
+        self.review = {}         # nodeid -> [("review", ...) user properties]: for an instructor
         self.data = {}           # nodeid -> trusted data for the report pages (page_extra)
 
     def pytest_collection_finish(self, session):
@@ -153,9 +158,17 @@ class Collector:
                 name = title.kwargs.get(self.lang) or title.kwargs.get("es") or (title.args[0] if title.args else None)
             self.items.append((item.nodeid, name or item.name, pts))
 
+    def pytest_sessionfinish(self, session):
+        self.student_time = getattr(session.config, "_autograder_student_time", None)
+
     def pytest_collectreport(self, report):
         if report.failed:
             self.collect_errors.append(f"{report.nodeid}: {report.longreprtext}")
+
+    def pytest_runtest_logreport(self, report):
+        for prop in getattr(report, "user_properties", None) or ():
+            if isinstance(prop, tuple) and len(prop) == 2 and prop[0] == "review":
+                self.review.setdefault(report.nodeid, []).append(prop[1])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
@@ -194,7 +207,7 @@ def page_extra(item, exc) -> dict:
     return extra
 
 
-def _pytest_args(assignment, files, submission, lang, device, collect_only=False):
+def _pytest_args(assignment, files, submission, lang, device, collect_only=False, budget=None):
     args = list(files) + [
         "-p", PLUGIN,
         "--submission", os.fspath(submission), "--assignment", assignment,
@@ -204,6 +217,8 @@ def _pytest_args(assignment, files, submission, lang, device, collect_only=False
         # hermetic: no ini file, conftest or PYTEST_ADDOPTS from the instructor's checkout
         "-c", os.devnull, "--rootdir", SUITES_DIR, "--confcutdir", SUITES_DIR,
     ]
+    if budget:
+        args += ["--budget", repr(float(budget))]
     if collect_only:
         args.append("--collect-only")
     return args
@@ -250,8 +265,11 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
     for name, entry in zip(_unique([t["name"] for t in tests]), tests):
         tests_out.append({"name": name, "score": _num(entry["score"]), "max_score": _num(entry["max_score"]),
                           "status": entry["status"], "output": entry["output"], "visibility": VISIBILITY})
-        if entry.get("extra_data"):
-            tests_out[-1]["extra_data"] = entry["extra_data"]
+        extra = dict(entry.get("extra_data") or {})
+        if entry.get("review"):
+            extra["review"] = entry["review"]
+        if extra:
+            tests_out[-1]["extra_data"] = extra
     data = {
         "score": _num(sum(t["score"] for t in tests_out)),
         "max_score": scoring.max_score(assignment),
@@ -260,6 +278,10 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
         "tests": tests_out,
         "extra_data": {"assignment": assignment, "lang": lang, "grader_error": bool(grader_error)},
     }
+    review = [dict(r, test=t["name"]) if isinstance(r, dict) else {"test": t["name"], "detail": str(r)}
+              for t in tests_out for r in (t.get("extra_data") or {}).get("review", ())]
+    if review:  # an instructor should look at this submission (see docs/security.md)
+        data["extra_data"]["review"] = review
     if extra:
         data["extra_data"].update(extra)
     return data
@@ -285,14 +307,15 @@ def internal_error_result(assignment: str, lang: str = "es", elapsed: float = 0.
                        time.perf_counter() - elapsed, lang, True)
 
 
-def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "cpu") -> dict:
+def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "cpu",
+          budget: float | None = None) -> dict:
     """Grade one submission against the assignment's hidden suite (see the module docstring)."""
     started = time.perf_counter()
     if lang not in MESSAGES:
         lang = "es"
     m = MESSAGES[lang]
     try:
-        return _grade(os.fspath(submission_path), assignment, lang, device, started)
+        return _grade(os.fspath(submission_path), assignment, lang, device, started, budget)
     except KeyboardInterrupt:
         raise
     except BaseException:  # noqa: BLE001 - the engine never lets an exception escape
@@ -304,7 +327,7 @@ def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "
         return internal_error_result(assignment, lang, time.perf_counter() - started)
 
 
-def _grade(path, assignment, lang, device, started):
+def _grade(path, assignment, lang, device, started, budget=None):
     m = MESSAGES[lang]
     if assignment not in scoring.POINTS:
         raise ValueError(f"unknown assignment {assignment!r}")
@@ -330,7 +353,7 @@ def _grade(path, assignment, lang, device, started):
         return res
 
     collector = Collector(lang)
-    code, text = _run_pytest(_pytest_args(assignment, files, path, lang, device), collector)
+    code, text = _run_pytest(_pytest_args(assignment, files, path, lang, device, budget=budget), collector)
     grader_error = code not in (0, 1) or bool(collector.collect_errors) or not collector.items
     details = []
     tests = []
@@ -352,7 +375,8 @@ def _grade(path, assignment, lang, device, started):
             grader_error = True
             details.append(f"{nodeid}: {''.join(traceback.format_exception(failure)) if failure else 'not run'}")
         tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message,
-                      "extra_data": collector.data.get(nodeid) if kind == "failed" else None})
+                      "extra_data": collector.data.get(nodeid) if kind == "failed" else None,
+                      "review": collector.review.get(nodeid)})
     if grader_error:
         log(path, f"grader error (pytest exit {code})\n" + "\n".join(collector.collect_errors + details)
             + ("\n--- pytest output ---\n" + text if text.strip() else ""))
@@ -362,4 +386,8 @@ def _grade(path, assignment, lang, device, started):
         return _all_failed(assignment, None, m["internal_all"], m["internal_all"], started, lang, True)
     headline = m["internal_all"] if grader_error and not any(t["status"] == "passed" for t in tests) else ""
     output = "\n\n".join(p for p in (headline, notes_text) if p)
-    return _result(assignment, tests, output, started, grader_error, lang)
+    extra = None
+    if collector.student_time:
+        used, allowed = collector.student_time
+        extra = {"student_seconds": round(used, 2), "budget_seconds": allowed}
+    return _result(assignment, tests, output, started, grader_error, lang, extra)

@@ -211,10 +211,38 @@ MISCONCEPTIONS = {
                         "24x24 en lugar de 28x28",
                         "the first convolution needs padding=2: without it the output is 24x24 "
                         "instead of 28x28"),
+    "wide_sizes": ("lenet_wide ensancha las cuatro capas ocultas de lenet_modern: convoluciones de "
+                   "20 y 50 canales y capas lineales de 200 y 80 unidades; la primera capa lineal "
+                   "recibe entonces 50·5·5 = 1250 entradas",
+                   "lenet_wide widens the four hidden layers of lenet_modern: convolutions with 20 "
+                   "and 50 channels and linear layers with 200 and 80 units; the first linear layer "
+                   "then takes 50·5·5 = 1250 inputs"),
+    "rgb_in_channels": ("las imágenes de CIFAR-10 son en color: la primera convolución de lenet_rgb "
+                        "recibe 3 canales (rojo, verde y azul), no 1",
+                        "CIFAR-10 images are in colour: the first convolution of lenet_rgb takes 3 "
+                        "channels (red, green and blue), not 1"),
+    "rgb_padding": ("la primera convolución de lenet_rgb no lleva relleno: la imagen ya mide 32x32 y "
+                    "sin relleno da 28x28, como en lenet_modern (con padding=2 saldría 32x32 y todo "
+                    "lo demás cambiaría de tamaño)",
+                    "the first convolution of lenet_rgb has no padding: the image is already 32x32 "
+                    "and without padding gives 28x28, as in lenet_modern (with padding=2 it would "
+                    "give 32x32 and every later size would change)"),
     "softmax_in_model": ("el modelo termina en una Softmax: devuelve logits, la softmax ya está "
                          "dentro de CrossEntropyLoss",
                          "the model ends with a Softmax: return logits, the softmax is already "
                          "inside CrossEntropyLoss"),
+    "unverifiable": ("tu código usa construcciones (acceso dinámico a nombres, módulos privados de "
+                     "torch, cambios a torch o al corrector) que impiden comprobar que implementas "
+                     "la operación tú mismo/a; un docente revisará tu entrega",
+                     "your code uses constructs (dynamic name access, private torch modules, "
+                     "changes to torch or to the grader) that make it impossible to check that "
+                     "you implement the operation yourself; an instructor will review your "
+                     "submission"),
+    "tampered": ("el proceso que ejecuta tu código respondió algo que el corrector nunca envía: "
+                 "tu código modificó el corrector o su comunicación; un docente revisará tu entrega",
+                 "the process running your code answered something the grader never sends: your "
+                 "code changed the grader or its communication; an instructor will review your "
+                 "submission"),
 }
 
 

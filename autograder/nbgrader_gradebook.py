@@ -16,17 +16,40 @@ ROOT/nbgrader_config.py when present):
    of those grade cells are replaced with the hardened feedback and score, so that
    `nbgrader generate_feedback` shows the same text as the scores;
 4. a CSV with the columns of `nbgrader export` is written (nbgrader's own CSV exporter, limited
-   to this assignment; without a gradebook, the same columns computed here).
+   to this assignment; without a gradebook, the same columns computed here). The file is merged:
+   rows of students not graded in this run (`--student`) and of other assignments are kept; it
+   is replaced atomically (temporary file + os.replace);
+5. with --out, OUT/<student>/results.json (Gradescope format, as `autograder grade`); the score
+   table of `autograder grade` is printed on stdout.
+
+What is graded is what the student submitted: the snapshot `nbgrader autograde` took before any
+kernel ran (autograder/nbgrader_snapshot.py), from the same result cache (a ps5 notebook is not
+trained twice) unless --force. When submitted/<student>/<ID>/<nb>.ipynb no longer matches that
+snapshot, this is said on stderr and in the student's results, and the snapshot is graded. Without
+a snapshot (autograde never ran for that notebook) the file is graded as it is.
 """
 from __future__ import annotations
 
 import csv
+import io
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .nbgrader_hook import HOOK_CALL, feedback_text, object_scores
 from .scoring import POINTS
+
+CHANGED_NOTE = {
+    "es": "Aviso: el archivo entregado ({path}) cambió después de `nbgrader autograde`; se calificó "
+          "la copia tomada antes de ejecutar el cuaderno (sha256 {old}, ahora {new}).",
+    "en": "Note: the submitted file ({path}) changed after `nbgrader autograde`; the copy taken "
+          "before the notebook ran was graded (sha256 {old}, now {new}).",
+}
+UNREADABLE_NOTE = {
+    "es": "No se pudo leer la entrega {path}: {error}",
+    "en": "The submission {path} could not be read: {error}",
+}
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                   "email", "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -99,7 +122,7 @@ def _update_autograded(nb_path: Path, cell_objects: dict, result, assignment, la
     """Replace the outputs of the hook's grade cells in an autograded notebook with the hardened
     feedback and score. Returns True when the file was rewritten."""
     import nbformat
-    if not nb_path.is_file():
+    if nb_path.is_symlink() or not nb_path.is_file():
         return False
     nb = nbformat.read(str(nb_path), as_version=4)
     scores = object_scores(result, assignment) if result is not None else None
@@ -129,18 +152,22 @@ def _update_autograded(nb_path: Path, cell_objects: dict, result, assignment, la
 
 def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto", students=None,
                  csv_path=None, update_gradebook: bool = True, update_autograded: bool = True,
-                 grade=None, log=None) -> list[dict]:
+                 grade=None, log=None, force: bool = False, out_dir=None) -> list[dict]:
     """Grade every submission of `assignment` in the nbgrader course at `root`.
 
-    Returns one row per student: {"student_id", "score", "max_score", "notebooks": {name: result}}.
-    `grade` (default engine.grade) is grade(path, assignment, lang=, device=) -> results dict.
+    Returns one row per student: {"student_id", "score", "max_score", "notebooks": {name: result},
+    "notes": [str], "state": "graded" | "resumed" (every result from the cache)}.
+    `grade` (default engine.grade) is grade(path, assignment, lang=, device=) -> results dict; it
+    runs only for content not in the course's result cache (or always with force=True).
     """
     if assignment not in POINTS:
         raise SystemExit(f"unknown assignment {assignment!r} (known: {', '.join(POINTS)})")
     if grade is None:
         from .engine import grade
+    from .nbgrader_snapshot import Store
     log = log or (lambda msg: print(msg, file=sys.stderr))
     layout = CourseLayout(root)
+    store = Store(layout.root, layout.cd.autograded_directory)
     wanted = layout.students(assignment)
     if students:
         missing = sorted(set(students) - set(wanted))
@@ -170,18 +197,23 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
     try:
         for student in wanted:
             folder = layout.submitted(student, assignment)
-            results = {}
+            results, notes, fresh = {}, [], False
             for name in notebook_names:
                 path = folder / f"{name}.ipynb"
-                if not path.is_file() and not update_gradebook:
-                    path = folder          # a folder submission: let the engine pick the file
-                if path.exists():
-                    results[name] = grade(str(path), assignment, lang=lang, device=device)
-                else:
-                    log(f"{student}: no {path.name}: 0 points for its grade cells")
-                    results[name] = None
+                if not os.path.lexists(path) and not update_gradebook and folder.is_dir():
+                    results[name] = grade(str(folder), assignment, lang=lang, device=device)
+                    fresh = True       # a folder submission: the engine picks the file
+                    continue
+                result, hit, note = _grade_notebook(store, student, assignment, name, path, lang=lang,
+                                                    device=device, force=force, grade=grade, log=log)
+                results[name] = result
+                fresh = fresh or not hit
+                if note:
+                    notes.append(note)
             row = _row(student, assignment, results)
             row["timestamp"] = layout.timestamp(student, assignment)
+            row["notes"] = notes
+            row["state"] = "graded" if fresh else "resumed"
             rows.append(row)
             if gb is not None:
                 _write_grades(gb, layout, student, assignment, results, cell_objects, row["timestamp"])
@@ -190,17 +222,70 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
                     nb_path = layout.autograded(student, assignment) / f"{name}.ipynb"
                     objs = cell_objects.get(name) or {f"test_{o}": o for o in POINTS[assignment]}
                     _update_autograded(nb_path, objs, result, assignment, lang)
+            if out_dir is not None:
+                _write_results(Path(out_dir), student, assignment, row)
             log(f"{student}: {row['score']:g} / {row['max_score']:g}")
         csv_path = Path(csv_path) if csv_path else layout.root / f"grades-{assignment}.csv"
-        if gb is not None:
-            _export_csv(gb, csv_path, assignment, wanted if students else [])
+        if students and not wanted:
+            pass                    # nothing graded: the CSV stays as it is
+        elif gb is not None:
+            _export_csv(gb, csv_path, assignment, wanted, partial=bool(students))
+            log(f"wrote {csv_path}")
         else:
-            _write_csv(csv_path, assignment, rows)
-        log(f"wrote {csv_path}")
+            _write_csv(csv_path, assignment, rows, partial=bool(students))
+            log(f"wrote {csv_path}")
     finally:
         if gb is not None:
             gb.close()
     return rows
+
+
+def _grade_notebook(store, student, assignment, name, path: Path, *, lang, device, force, grade, log):
+    """(result or None, from the cache?, note or None) for one notebook of a student: its snapshot
+    when `nbgrader autograde` took one, else the submitted file as it is."""
+    from .nbgrader_snapshot import SnapshotError, grade_cached, read_regular, sha256
+    texts = CHANGED_NOTE.get(lang, CHANGED_NOTE["es"])
+    snap = store.find(assignment, student, name)
+    note = None
+    if snap is not None:
+        try:
+            current = sha256(read_regular(path))
+        except SnapshotError:
+            current = None
+        if current != snap.sha256:
+            note = texts.format(path=path, old=snap.sha256[:12], new=(current or "-")[:12])
+            log(f"{student}: {path} changed after nbgrader autograde (or is gone); grading the "
+                f"snapshot taken before its kernel ran ({snap.path})")
+        target = snap.path
+    elif os.path.lexists(path):
+        target = path
+    else:
+        log(f"{student}: no {path.name}: 0 points for its grade cells")
+        return None, False, None
+    cache_dir = store.cache_dir if store.root.is_dir() else None
+    try:
+        result, hit = grade_cached(target, assignment, lang=lang, device=device, cache_dir=cache_dir,
+                                   force=force, grade=grade)
+    except SnapshotError as exc:
+        msg = UNREADABLE_NOTE.get(lang, UNREADABLE_NOTE["es"]).format(path=path, error=exc)
+        log(f"{student}: {msg}")
+        return None, False, msg
+    if note:
+        result = dict(result)
+        result["output"] = note + ("\n\n" + result["output"] if result.get("output") else "")
+        result["extra_data"] = {**(result.get("extra_data") or {}), "submission_changed": True,
+                                "snapshot_sha256": snap.sha256}
+    return result, hit, note
+
+
+def _write_results(out_dir: Path, student: str, assignment: str, row) -> None:
+    """OUT/<student>/results.json: the assignment's notebook's results (Gradescope format)."""
+    from .results import safe_name, write_json_atomic
+    results = [r for r in row["notebooks"].values() if r is not None]
+    if not results:
+        return
+    main = row["notebooks"].get(assignment) or results[0]
+    write_json_atomic(out_dir / safe_name(student) / "results.json", main)
 
 
 def _row(student, assignment, results) -> dict:
@@ -226,27 +311,61 @@ def _write_grades(gb, layout, student, assignment, results, cell_objects, timest
     gb.db.commit()
 
 
-def _export_csv(gb, path: Path, assignment: str, students) -> None:
-    """nbgrader's own CSV exporter (same columns and values as `nbgrader export`), one assignment."""
+def _export_csv(gb, path: Path, assignment: str, students, partial: bool) -> None:
+    """nbgrader's own CSV exporter (same columns and values as `nbgrader export`), one assignment,
+    merged into `path`."""
     from nbgrader.plugins.export import CsvExportPlugin
-    plugin = CsvExportPlugin(to=str(path), assignment=[assignment], student=list(students))
     path.parent.mkdir(parents=True, exist_ok=True)
-    plugin.export(gb)
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=path.parent) as tmp:
+        exported = Path(tmp) / "export.csv"
+        plugin = CsvExportPlugin(to=str(exported), assignment=[assignment],
+                                 student=list(students) if partial else [])
+        plugin.export(gb)
+        with open(exported, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            fields, rows = list(reader.fieldnames or EXPORT_COLUMNS), list(reader)
+    _merge_csv(path, fields, rows, assignment, partial)
 
 
-def _write_csv(path: Path, assignment: str, rows) -> None:
+def _write_csv(path: Path, assignment: str, rows, partial: bool) -> None:
     """The columns of `nbgrader export` without a gradebook (no names, due date or penalties)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({
-                "assignment": assignment, "duedate": "", "timestamp": row.get("timestamp") or "",
-                "student_id": row["student_id"], "last_name": "", "first_name": "", "email": "",
-                "raw_score": row["score"], "late_submission_penalty": 0.0, "score": row["score"],
-                "max_score": row["max_score"],
-            })
+    out = [{"assignment": assignment, "duedate": "", "timestamp": row.get("timestamp") or "",
+            "student_id": row["student_id"], "last_name": "", "first_name": "", "email": "",
+            "raw_score": row["score"], "late_submission_penalty": 0.0, "score": row["score"],
+            "max_score": row["max_score"]} for row in rows]
+    _merge_csv(path, EXPORT_COLUMNS, out, assignment, partial)
+
+
+def _merge_csv(path: Path, fields, new_rows, assignment: str, partial: bool) -> None:
+    """Write `new_rows` into the CSV at `path`, keeping its other rows: those of other assignments,
+    and (partial=True, a --student run) those of students not in `new_rows`. Rows keep their
+    place; new ones go at the end. An existing file with other columns is replaced. Atomic."""
+    new_ids = {str(r["student_id"]) for r in new_rows}
+    merged, placed = [], set()
+    by_id = {str(r["student_id"]): r for r in new_rows}
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            old = list(reader) if list(reader.fieldnames or []) == list(fields) else []
+    except (OSError, csv.Error, UnicodeDecodeError):
+        old = []
+    for r in old:
+        sid = r.get("student_id")
+        if r.get("assignment") != assignment:
+            merged.append(r)
+        elif sid in new_ids:
+            if sid not in placed:
+                merged.append(by_id[sid])
+                placed.add(sid)
+        elif partial:
+            merged.append(r)
+    merged += [r for r in new_rows if str(r["student_id"]) not in placed]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(merged)
+    from .nbgrader_snapshot import write_atomic
+    write_atomic(path, buf.getvalue().encode("utf-8"), mode=0o644)
 
 
 def run(args) -> int:
@@ -254,8 +373,19 @@ def run(args) -> int:
     if not getattr(args, "assignment", None):
         print("autograder grade --nbgrader ROOT needs --assignment ID", file=sys.stderr)
         return 2
-    rows = grade_course(args.nbgrader, args.assignment, lang=getattr(args, "lang", None) or "es",
+    from . import report
+    lang = getattr(args, "lang", None) or "es"
+    rows = grade_course(args.nbgrader, args.assignment, lang=lang,
                         device=getattr(args, "device", None) or "auto",
                         students=getattr(args, "student", None), csv_path=getattr(args, "csv", None),
-                        update_gradebook=not getattr(args, "no_gradebook", False))
-    return 0 if rows is not None else 1
+                        update_gradebook=not getattr(args, "no_gradebook", False),
+                        force=bool(getattr(args, "force", False)), out_dir=getattr(args, "out", None))
+    if rows is None:
+        return 1
+    table = []
+    for row in rows:
+        results = [r for r in row["notebooks"].values() if r is not None]
+        merged = {"score": row["score"], "tests": [t for r in results for t in r.get("tests", [])]}
+        table.append((row["student_id"], merged, row["state"]))
+    print(report.table(table, args.assignment, lang))
+    return 0

@@ -5,51 +5,51 @@ Every grade cell of the course notebooks hides the two lines
     from autograder.nbgrader_hook import hidden_score
     hidden_score("ps1_corr2d", "corr2d")
 
-`hidden_score` grades the notebook being executed with the hardened grader
-(`autograder.engine.grade`, in a fresh Python process, not in the student's kernel), once per
-notebook content (cached), prints the feedback of that object's failing tests to stdout and
-returns the object's points as a float: nbgrader reads the cell's `execute_result` as partial
-credit (`nbgrader.utils.get_partial_grade`). Nothing is ever written to stderr, since nbgrader
-zeroes a grade cell with any stderr output.
+`hidden_score` prints the feedback of that object's failing tests to stdout and returns the
+object's points as a float: nbgrader reads the cell's `execute_result` as partial credit
+(`nbgrader.utils.get_partial_grade`). Nothing is ever written to stderr, since nbgrader zeroes a
+grade cell with any stderr output.
 
-Which notebook is graded:
+Under `nbgrader autograde` with the course's configuration (autograde_preprocessors() below) the
+kernel is confined (autograder/nbgrader_kernel.py) and sees only a stub `autograder` package
+holding this file. The notebook was already graded on the trusted side, from a snapshot of the
+submitted file taken before the kernel started (autograder/nbgrader_snapshot.py); the kernel gets
+that student's per-object scores and feedback read-only in the JSON file named by
+$AUTOGRADER_HOOK_RESULTS, and hidden_score only prints them. Whatever it prints is advisory: after
+execution nbgrader's process replaces the grade cells' outputs with the trusted ones, and
+`autograder grade --nbgrader ROOT --assignment ID` (autograder/nbgrader_gradebook.py) is the
+verdict.
+
+Without $AUTOGRADER_HOOK_RESULTS (an instructor running the source notebook, `nbgrader validate`,
+an unconfined autograde) hidden_score grades a notebook file itself with `autograder.engine.grade`
+in a fresh Python process, once per notebook content (cached). Which file:
 
 1. `$AUTOGRADER_NOTEBOOK`, when set;
 2. during `nbgrader autograde` (`$NBGRADER_EXECUTION == "autograde"`) the kernel runs in
    `<course>/autograded/<student>/<assignment>/`; the notebook graded is the student's own file
-   `<course>/submitted/<student>/<assignment>/<name>.ipynb` (the same file that
-   `autograder grade` and `autograder grade --nbgrader` read), `<name>` being the notebook of
-   that folder whose grade cells call this object;
-3. otherwise (an instructor running the source notebook, `nbgrader validate`) the notebook in the
-   current directory that calls `hidden_score` for this object (`<assignment>.ipynb` first).
+   `<course>/submitted/<student>/<assignment>/<name>.ipynb`, `<name>` being the notebook of that
+   folder whose grade cells call this object;
+3. otherwise the notebook in the current directory that calls `hidden_score` for this object
+   (`<assignment>.ipynb` first).
 
 The grade never depends on the student's copy of any test cell: the engine runs the hidden
-suites against the student's definitions only. Note that hidden cells run *inside the student's
-kernel*, after the student's code: a student determined to cheat can tamper with that kernel
-(this is inherent to nbgrader). `autograder grade --nbgrader ROOT --assignment ID`
-(autograder/nbgrader_gradebook.py) grades from outside any kernel and overwrites the gradebook's
-scores; run it after `nbgrader autograde` for grades that matter.
+suites against the student's definitions only.
 
 Environment: AUTOGRADER_LANG (es|en, default es), AUTOGRADER_DEVICE (default auto),
-AUTOGRADER_HOOK_TIMEOUT (seconds for one grading, default 3000), AUTOGRADER_NOTEBOOK.
+AUTOGRADER_HOOK_TIMEOUT (seconds for one grading, default 3000), AUTOGRADER_NOTEBOOK,
+AUTOGRADER_HOOK_RESULTS (set by the confined kernel).
 """
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import warnings
 from pathlib import Path
-
-_PKG_PARENT = Path(__file__).resolve().parent.parent      # the directory holding `autograder/`
-_MEMO: dict = {}                                           # cache key -> engine result
-_FINGERPRINT: list = []                                    # grader code fingerprint (computed once)
 
 # One call of the hook in a cell source: hidden_score("ps1_corr2d", "corr2d")
 HOOK_CALL = re.compile(r"""hidden_score\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)""")
@@ -182,22 +182,6 @@ def locate_notebook(assignment: str, obj: str, cwd: str | os.PathLike | None = N
 
 # ------------------------------------------------------------------ grading (cached)
 
-def _fingerprint() -> str:
-    """Hash of the grader's own code, so cached results die when the grader changes."""
-    if not _FINGERPRINT:
-        h = hashlib.sha256()
-        for top in ("autograder", "reference"):
-            base = _PKG_PARENT / top
-            for p in sorted(base.rglob("*.py")):
-                h.update(str(p.relative_to(_PKG_PARENT)).encode())
-                try:
-                    h.update(p.read_bytes())
-                except OSError:
-                    pass
-        _FINGERPRINT.append(h.hexdigest())
-    return _FINGERPRINT[0]
-
-
 def _cache_dir() -> Path | None:
     """A per-user cache folder that nobody else can write (else no file cache: on a shared
     machine another user could plant results)."""
@@ -212,72 +196,14 @@ def _cache_dir() -> Path | None:
     return path
 
 
-def _cache_key(nb_bytes: bytes, assignment: str, lang: str, device: str) -> str:
-    h = hashlib.sha256()
-    for part in (nb_bytes, assignment.encode(), lang.encode(), device.encode(), _fingerprint().encode()):
-        h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()
-
-
-def _run_engine(path: Path, assignment: str, lang: str, device: str) -> dict:
-    """engine.grade in a fresh interpreter (not the student's kernel: nothing the student's
-    code did to this process reaches the grader), all its output captured."""
-    timeout = float(os.environ.get("AUTOGRADER_HOOK_TIMEOUT", "3000"))
-    with tempfile.TemporaryDirectory(prefix="cnn-hook-") as tmp:
-        out = Path(tmp) / "result.json"
-        code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from autograder.nbgrader_hook import _child; _child(sys.argv[2:])")
-        cmd = [sys.executable, "-c", code, str(_PKG_PARENT), str(path), assignment, lang, device, str(out)]
-        try:
-            proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise HookError(f"la calificación superó {timeout:g} s / grading timed out") from None
-        if proc.returncode != 0 or not out.is_file():
-            tail = proc.stdout.decode("utf-8", "replace")[-3000:]
-            raise HookError(f"el calificador falló (código {proc.returncode}) / the grader failed:\n{tail}")
-        return json.loads(out.read_text(encoding="utf-8"))
-
-
-def _child(argv) -> None:
-    """Entry point of the grading subprocess: engine.grade -> JSON file."""
-    path, assignment, lang, device, out = argv
-    from autograder import engine
-    result = engine.grade(path, assignment, lang=lang, device=device)
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, ensure_ascii=False)
-    os.replace(tmp, out)
-
-
 def grade_notebook(path: str | os.PathLike, assignment: str, *, lang: str = "es", device: str = "auto") -> dict:
     """engine.grade(path) once per (notebook content, assignment, lang, device, grader code):
-    memoised in this process and in a private per-user file cache."""
-    path = Path(path)
-    nb_bytes = path.read_bytes()
-    key = _cache_key(nb_bytes, assignment, lang, device)
-    if key in _MEMO:
-        return _MEMO[key]
-    cache = _cache_dir()
-    cached = cache / f"{key}.json" if cache else None
-    result = None
-    if cached is not None and cached.is_file():
-        try:
-            result = json.loads(cached.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            result = None
-    if result is None:
-        result = _run_engine(path, assignment, lang, device)
-        if cached is not None:
-            try:
-                fd, tmp = tempfile.mkstemp(dir=cache, suffix=".tmp")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(result, fh, ensure_ascii=False)
-                os.replace(tmp, cached)
-            except OSError:
-                pass
-    _MEMO[key] = result
-    return result
+    memoised in this process and in a private per-user file cache (unconfined kernels only)."""
+    from .nbgrader_snapshot import grade_cached
+    # a notebook the instructor names may be a link (examples/); the unconfined kernel that
+    # calls this protects nothing anyway (the confined one never gets here)
+    path = os.path.realpath(path)
+    return grade_cached(path, assignment, lang=lang, device=device, cache_dir=_cache_dir())[0]
 
 
 # ------------------------------------------------------------------ quiet stderr
@@ -330,7 +256,7 @@ def _quiet():
 
 # ------------------------------------------------------------------ nbgrader preprocessor
 
-def _is_hook_cell(cell) -> bool:
+def is_hook_cell(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and \
         HOOK_CALL.search(cell.get("source", "")) is not None
@@ -344,7 +270,7 @@ def _make_strip_class():
         execution: their grade is their result (or an error), never stray stderr noise."""
 
         def preprocess_cell(self, cell, resources, cell_index):
-            if _is_hook_cell(cell):
+            if is_hook_cell(cell):
                 cell.outputs = [o for o in cell.get("outputs", [])
                                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
             return cell, resources
@@ -362,27 +288,66 @@ def __getattr__(name):          # lazy: the kernel imports this module and must 
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def autograde_preprocessors() -> list:
-    """nbgrader's autograde preprocessors with StripHookStderr right after Execute. In
-    nbgrader_config.py:
+def autograde_preprocessors(confined: bool = True) -> list:
+    """nbgrader's autograde preprocessors for this course. In nbgrader_config.py:
 
         from autograder.nbgrader_hook import autograde_preprocessors
         c.Autograde.autograde_preprocessors = autograde_preprocessors()
-    """
+
+    confined=True (the default): SnapshotSubmission first (snapshot + trusted grading),
+    ConfinedExecute instead of Execute (the kernel in the sandbox), TrustedGradeCells right after
+    it (the grade cells show the trusted results). confined=False: nbgrader's own list with only
+    StripHookStderr after Execute (the kernel runs unconfined and grades in its process tree)."""
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import Execute
     pps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    strip = __getattr__("StripHookStderr")
-    if strip not in pps:
-        pps.insert(pps.index(Execute) + 1 if Execute in pps else 0, strip)
+    at = pps.index(Execute) if Execute in pps else 0
+    if not confined:
+        strip = __getattr__("StripHookStderr")
+        if strip not in pps:
+            pps.insert(at + 1, strip)
+        return pps
+    from .nbgrader_kernel import ConfinedExecute
+    from .nbgrader_snapshot import SnapshotSubmission, TrustedGradeCells
+    if Execute in pps:
+        pps[at] = ConfinedExecute
+    else:
+        pps.insert(0, ConfinedExecute)
+    pps.insert(pps.index(ConfinedExecute) + 1, TrustedGradeCells)
+    pps.insert(0, SnapshotSubmission)
     return pps
 
 
 # ------------------------------------------------------------------ the hook
 
+def _trusted_view(path: str, assignment: str, obj: str) -> tuple[str, float]:
+    """(feedback, points) of `obj` from the trusted grading's view (nbgrader_snapshot.hook_view)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            view = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise HookError(f"no se pudo leer la calificación / grading not readable: {exc}") from None
+    if view.get("assignment") != assignment:
+        raise HookError(f"{assignment}/{obj}: este cuaderno es de {view.get('assignment')!r} / "
+                        "this notebook belongs to another assignment")
+    if view.get("error"):
+        raise HookError(f"el calificador no pudo calificar la entrega / the grader failed: {view['error']}")
+    entry = (view.get("objects") or {}).get(obj)
+    if not isinstance(entry, dict):
+        raise HookError(f"{assignment}/{obj} no se califica / is not graded")
+    return str(entry.get("feedback", "")), float(entry.get("score") or 0.0)
+
+
 def hidden_score(assignment: str, obj: str) -> float:
-    """Grade the notebook being run (cached), print `obj`'s feedback to stdout, return its
-    points (a float nbgrader takes as the cell's partial credit)."""
+    """Print `obj`'s feedback to stdout and return its points (a float nbgrader takes as the
+    cell's partial credit): from the trusted view when the kernel is confined, else by grading
+    the notebook being run (cached)."""
+    view = os.environ.get("AUTOGRADER_HOOK_RESULTS")
+    if view:
+        with _quiet():
+            text, score = _trusted_view(view, assignment, obj)
+        print(text, flush=True)
+        return score
     from .scoring import POINTS
     if assignment not in POINTS or obj not in POINTS[assignment]:
         raise HookError(f"{assignment}/{obj} no se califica / is not graded (autograder.scoring.POINTS)")

@@ -7,14 +7,14 @@ from . import scoring
 TEXT = {
     "es": {"submission": "Entrega", "total": "Total", "state": "Estado", "mean": "Media",
            "graded": "calificada", "resumed": "previa", "grader_error": "ERROR DEL CORRECTOR",
-           "not_loaded": "sin cargar",
+           "not_loaded": "sin cargar", "review": "revisar",
            "summary": "{n} entregas: {graded} calificadas ahora, {resumed} ya calificadas antes, "
                       "{errors} con error del corrector. Resultados en {out}",
            "grader_errors": "El corrector falló en {errors} entregas (detalles arriba, en stderr); "
                             "vuelve a ejecutar el mismo comando para recalificarlas."},
     "en": {"submission": "Submission", "total": "Total", "state": "State", "mean": "Mean",
            "graded": "graded", "resumed": "previous", "grader_error": "GRADER ERROR",
-           "not_loaded": "not loaded",
+           "not_loaded": "not loaded", "review": "review",
            "summary": "{n} submissions: {graded} graded now, {resumed} graded before, "
                       "{errors} with a grader error. Results in {out}",
            "grader_errors": "The grader failed on {errors} submissions (details above, on stderr); "
@@ -64,6 +64,8 @@ def table(rows, assignment: str, lang: str = "es") -> str:
         label = t.get(state, state)
         if state != "grader_error" and (res.get("extra_data") or {}).get("loaded") is False:
             label = t["not_loaded"]
+        if (res.get("extra_data") or {}).get("review"):  # flagged for an instructor (docs/security.md)
+            label += f" ({t['review']})"
         body.append([name] + cells + [fmt(total), label])
     lines = [header] + body
     if len(rows) > 1:

@@ -28,6 +28,8 @@ import re
 import tempfile
 import time
 
+from . import safefiles
+
 RESULTS = "results.json"
 META = "meta.json"
 META_VERSION = 1
@@ -111,32 +113,51 @@ def read_json(path):
 
 def source_hash(path) -> str:
     """sha256 of a submission's content: the file, or every file under a folder (relative
-    paths and contents, in sorted order; hidden files and __pycache__ skipped)."""
+    paths and contents, in sorted order; hidden files and __pycache__ skipped). Nothing is read
+    through a link or from a special file (a FIFO would hang, /dev/zero never ends): those
+    count by their kind and, for a link, its target text."""
     h = hashlib.sha256()
     path = os.fspath(path)
-    if os.path.isdir(path):
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                full = os.path.join(root, name)
-                h.update(os.path.relpath(full, path).encode("utf-8", "surrogateescape") + b"\0")
-                _hash_file(h, full)
-    elif os.path.exists(path):
-        _hash_file(h, path)
-    else:
+    kind = safefiles.lkind(path)
+    if kind == "directory":
+        try:
+            entries = safefiles.walk(path, skip_dir=lambda d: d == "__pycache__")
+        except safefiles.Refused:
+            entries = []
+        for parts, kind in entries:
+            if kind == "directory":
+                continue
+            h.update("/".join(parts).encode("utf-8", "surrogateescape") + b"\0")
+            _hash_entry(h, kind, lambda: safefiles.open_under(path, parts), os.path.join(path, *parts))
+    elif kind == "missing":
         h.update(b"<missing>")
+    else:
+        _hash_entry(h, kind, lambda: safefiles.open_regular(path), path)
     return h.hexdigest()
 
 
-def _hash_file(h, path):
-    try:
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError:
-        h.update(b"<unreadable>")
+def _hash_entry(h, kind, opener, full):
+    if kind == "file":
+        try:
+            fd = opener()
+        except safefiles.Refused:
+            h.update(b"<unreadable>")
+        else:
+            try:
+                for chunk in iter(lambda: os.read(fd, 1 << 20), b""):
+                    h.update(chunk)
+            except OSError:
+                h.update(b"<unreadable>")
+            finally:
+                os.close(fd)
+    elif kind == "symlink":
+        try:
+            target = os.readlink(full)
+        except OSError:
+            target = ""
+        h.update(b"<symlink>" + target.encode("utf-8", "surrogateescape"))
+    else:
+        h.update(f"<{kind}>".encode())
     h.update(b"\0")
 
 

@@ -13,6 +13,7 @@ size-capped and decoded with torch.load(weights_only=True).
 from __future__ import annotations
 
 import atexit
+import hashlib
 import importlib.util
 import itertools
 import json
@@ -21,6 +22,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -54,7 +56,8 @@ class StudentCrash(Exception):
     """The worker died, timed out, or broke the protocol while running student code.
 
     reason: "timeout", "output" (too much printed), "died" (exit, signal, memory/cpu limit),
-    "protocol" (unreadable or oversized reply), "load" (the code could not even be loaded)."""
+    "protocol" (unreadable or oversized reply), "load" (the code could not even be loaded),
+    "budget" (the submission's time budget is spent, see autograder/budget.py)."""
 
     def __init__(self, reason, detail=""):
         super().__init__(f"{reason}: {detail}")
@@ -173,6 +176,108 @@ def _inside(path):
     return f"{SANDBOX_ROOT}/host{path}" if _under(path, ["/tmp"]) else path
 
 
+def _names_host_path(path, needles):
+    try:
+        if os.path.getsize(path) > (2 << 20):
+            return False
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return any(n in data for n in needles)
+
+
+_masks_cache = {}
+
+
+def _masked_files(pkgs):
+    """Files of the mounted package folders that name host paths, to be hidden (bound to
+    /dev/null) in the sandbox: an editable install's path mapping (__editable__* finder and
+    .pth, *.egg-link, easy-install.pth) names the checkout, i.e. where reference/ and the
+    suites live; direct_url.json says where each package was installed from. The worker runs
+    with -S, so none of them is needed. Also any other top-level or *-info file that mentions
+    the checkout."""
+    key = tuple(pkgs)
+    if key in _masks_cache:
+        return _masks_cache[key]
+    root = os.path.realpath(_REPO_ROOT)
+    needles = {root.encode(), _REPO_ROOT.encode()}
+    found = []
+    for d in pkgs:
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.is_file(follow_symlinks=False):
+                    if (e.name.startswith("__editable__") or e.name.endswith((".pth", ".egg-link"))
+                            or _names_host_path(e.path, needles)):
+                        found.append(e.path)
+                elif e.is_dir(follow_symlinks=False) and e.name.endswith((".dist-info", ".egg-info")):
+                    for f in sorted(os.scandir(e.path), key=lambda x: x.name):
+                        if f.is_file(follow_symlinks=False) and (
+                                f.name == "direct_url.json" or _names_host_path(f.path, needles)):
+                            found.append(f.path)
+            except OSError:
+                continue
+    _masks_cache[key] = found
+    return found
+
+
+_staged_dirs = {}
+
+
+def _tree_digest(src):
+    h = hashlib.sha256()
+    for base, dirs, files in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for f in sorted(files):
+            if f.endswith(".pyc"):
+                continue
+            path = os.path.join(base, f)
+            h.update(os.path.relpath(path, src).encode() + b"\0")
+            with open(path, "rb") as fh:
+                h.update(fh.read() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _trusted_dir(path):
+    """path is a real folder of ours that nobody else can write to."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
+def _staged(src, name):
+    """A copy of the trusted folder src (the worker package, the kit) outside the checkout, to
+    bind into the sandbox: a bind mount's source path shows in the sandbox's
+    /proc/self/mountinfo, and the checkout's path would tell where reference/ and the suites
+    live. The copy is named after its content (TMPDIR/autograder-stage-EUID-DIGEST/NAME), so
+    every grading process (and fork) shares it and a changed worker gets a new one; it is
+    used only when it is a folder of ours that no one else can write to."""
+    if src in _staged_dirs:
+        return _staged_dirs[src]
+    top = os.path.join(tempfile.gettempdir(), f"autograder-stage-{os.geteuid()}-{_tree_digest(src)}")
+    if not _trusted_dir(top):
+        tmp = tempfile.mkdtemp(prefix="autograder-stage-tmp-")
+        shutil.copytree(src, os.path.join(tmp, name), ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for base, dirs, files in os.walk(tmp):
+            os.chmod(base, 0o755)
+            for f in files:
+                os.chmod(os.path.join(base, f), 0o644)
+        try:
+            os.rename(tmp, top)
+        except OSError:  # made meanwhile by another process (checked below), or squatted
+            shutil.rmtree(tmp, ignore_errors=True)
+        if not _trusted_dir(top):
+            raise SandboxError(f"cannot stage {src}: {top} is not a private folder of this user")
+    _staged_dirs[src] = os.path.join(top, name)
+    return _staged_dirs[src]
+
+
 def _rlimits(limits):
     mb = 1 << 20
     return [
@@ -235,11 +340,14 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
             p = os.path.join(d, secret)
             if os.path.isdir(p):
                 cmd += ["--tmpfs", _inside(p), "--remount-ro", _inside(p)]
+    # ... and whatever names the checkout (an editable install's path mapping, see _masked_files)
+    for f in _masked_files(pkgs):
+        cmd += ["--ro-bind", "/dev/null", _inside(f)]
     cmd += ["--perms", "0755", "--dir", os.path.dirname(SANDBOX_ROOT), "--perms", "0755", "--dir", SANDBOX_ROOT,
-            "--ro-bind", _WORKER_DIR, f"{SANDBOX_ROOT}/{WORKER_PACKAGE}"]
+            "--ro-bind", _staged(_WORKER_DIR, WORKER_PACKAGE), f"{SANDBOX_ROOT}/{WORKER_PACKAGE}"]
     kit = _kit_dir()
     if kit:
-        cmd += ["--ro-bind", kit, f"{SANDBOX_ROOT}/cursocnn"]
+        cmd += ["--ro-bind", _staged(kit, "cursocnn"), f"{SANDBOX_ROOT}/cursocnn"]
     cmd += ["--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(limits["tmp_mb"] << 20), "--tmpfs", "/tmp",
             "--chdir", "/tmp", "--clearenv"]
@@ -250,6 +358,20 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
     if zygote:
         cfg["zygote"] = True
     cmd += ["--", _inside(exe), "-S", "-E", "-s", "-B", "-c", _BOOT, json.dumps(cfg), str(rfd), str(wfd)]
+    return cmd
+
+
+def bwrap_view(limits=None):
+    """The bwrap options of a worker's sandbox, without its command and without the worker
+    package: namespaces, the read-only system/Python/site-packages view (grader and solutions
+    masked), the kit at SANDBOX_ROOT/cursocnn, private /proc, /dev and /tmp (the cwd), a clear
+    environment. Other programs confined like a worker (the nbgrader kernel,
+    autograder/nbgrader_kernel.py) append their own binds, --setenv and `-- command`, so they
+    follow every change to the worker's view."""
+    cmd = bwrap_command(-1, -1, {**DEFAULT_LIMITS, **(limits or {})}, None)
+    cmd = cmd[:cmd.index("--")]
+    at = cmd.index(f"{SANDBOX_ROOT}/{WORKER_PACKAGE}")
+    del cmd[at - 2:at + 1]           # --ro-bind <autograder/worker> <SANDBOX_ROOT/agworker>
     return cmd
 
 
@@ -471,14 +593,19 @@ class Session:
 
     zygote: in bwrap mode, fork each worker from a per-process zygote sandbox that has torch
     imported already (default; AUTOGRADER_ZYGOTE=0 disables it) instead of starting a sandbox.
+
+    budget: an autograder.budget.StudentBudget shared by every load and call of the submission
+    (worker start-up is not charged); a request gets min(its timeout, what is left) and, once
+    it is spent, StudentCrash("budget") without running anything.
     """
 
     def __init__(self, cells, assignment, *, load_timeout=60.0, isolation=None, limits=None, uid=None,
-                 zygote=None):
+                 zygote=None, budget=None):
         if isinstance(cells, str):
             cells = [["submission", cells]]
         self.cells, self.assignment, self.load_timeout = [list(c) for c in cells], assignment, load_timeout
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.budget = budget   # a budget.StudentBudget charged by loads and calls, or None
         self.isolation = self._resolve(isolation or _env_mode())
         self.uid = uid
         # bwrap mode: fork workers from this process's zygote (AUTOGRADER_ZYGOTE=0 or zygote=False:
@@ -613,6 +740,9 @@ class Session:
             reply = self._request({"op": "load", "cells": self.cells,
                                    "only_definitions": self._only_definitions}, self.load_timeout)
         except StudentCrash as exc:
+            if exc.reason == "budget":
+                self._kill()
+                raise
             if self._only_definitions:
                 self._broken = StudentCrash("load", f"el código no se pudo cargar: {exc.reason} ({exc.detail})")
                 self.load_notes.append(("load_crash", self._broken.detail))
@@ -632,6 +762,9 @@ class Session:
             reply = self._request({"op": "load", "cells": self.cells, "only_definitions": True},
                                   self.load_timeout)
         except StudentCrash as exc:
+            if exc.reason == "budget":
+                self._kill()
+                raise
             self._broken = StudentCrash("load", f"el código no se pudo cargar: {exc.reason} ({exc.detail})")
             self.load_notes.append(("load_crash", self._broken.detail))
             raise self._broken from exc
@@ -681,6 +814,23 @@ class Session:
         return StudentCrash(reason, detail)
 
     def _request(self, message, timeout):
+        charged = self.budget is not None and message.get("op") in ("load", "call")
+        if not charged:
+            return self._exchange(message, timeout)
+        left = self.budget.left()
+        if left <= 0:
+            raise StudentCrash("budget", f"sin tiempo: se usaron los {self.budget.seconds:g} s de la entrega")
+        t0 = time.monotonic()
+        try:
+            return self._exchange(message, min(timeout, left))
+        except StudentCrash as exc:
+            if exc.reason == "timeout" and left < timeout:
+                raise StudentCrash("budget", f"se usaron los {self.budget.seconds:g} s de la entrega") from exc
+            raise
+        finally:
+            self.budget.charge(time.monotonic() - t0)
+
+    def _exchange(self, message, timeout):
         result = {}
         max_reply = MAX_REPLY
 
@@ -716,6 +866,8 @@ class Session:
         return reply
 
     def call(self, probe, *args, timeout=10.0, **kwargs):
+        if self.budget is not None and self.budget.exhausted:  # no reload for nothing
+            raise StudentCrash("budget", f"sin tiempo: se usaron los {self.budget.seconds:g} s de la entrega")
         if self.proc is None:
             if self._loaded:
                 self.restarts += 1

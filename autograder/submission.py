@@ -3,7 +3,8 @@
 A submission is a notebook (.ipynb, as released by nbgrader and filled in), a .py file, or a
 folder holding one of them. This module only *reads* files (it never runs student code: it
 compiles cells to check their syntax, which executes nothing) and never raises on bad input:
-problems become `notes` (something was skipped) or `fatal` (nothing can be graded).
+problems become `notes` (something was skipped) or `fatal` (nothing can be graded). It reads
+regular files only and never through a link (autograder/safefiles.py).
 """
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .safefiles import Refused, lkind, read_regular, read_under, walk
+
 MAX_FILE_BYTES = 20 << 20  # a notebook full of plots is a few MB; more is not a submission
 
 # Folders that never hold the student's work (the kit ships inside the released folder).
 _IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
 
 _CELL_MARKER = re.compile(r"^# ?%%")
+# a line strip_ipython would change: a magic, a shell escape (also `x = !ls`), a help query
+_IPYTHON_SYNTAX = re.compile(r"^[ \t]*[%!]|^[ \t]*[A-Za-z_][\w.]*\s*=\s*[!%]|\?[ \t]*$", re.MULTILINE)
 
 
 @dataclass
@@ -26,7 +31,7 @@ class Submission:
     path: str
     kind: str = "unknown"            # "ipynb", "py", "folder:ipynb", "folder:py", "unknown"
     chosen: str | None = None        # the file actually read
-    cells: list = field(default_factory=list)   # [[label, source], ...]
+    cells: list = field(default_factory=list)   # [[label, source(, mode(, first_line))], ...]
     notes: list = field(default_factory=list)   # Spanish messages for the student
     fatal: str | None = None         # Spanish message when nothing can be graded
 
@@ -41,6 +46,8 @@ def strip_ipython(source: str) -> tuple[str | None, list[str]]:
     """Remove IPython syntax from one cell. Returns (clean source or None to drop the cell,
     kinds of things removed). Line magics and shell lines become `pass` so indentation and
     line numbers stay valid."""
+    if not _IPYTHON_SYNTAX.search(source):  # the usual case: nothing to strip, no per-line work
+        return source, []
     removed = []
     lines = source.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
@@ -64,26 +71,37 @@ def strip_ipython(source: str) -> tuple[str | None, list[str]]:
     return "\n".join(out) + ("\n" if source.endswith("\n") else ""), removed
 
 
-def _check_syntax(label: str, source: str):
-    """Return None if source compiles, else a Spanish note naming the cell."""
+MAX_PROBLEM_NOTES = 20  # a file with thousands of broken blocks gets a summary, not thousands of notes
+
+
+def _check_syntax(label: str, source: str, first_line: int = 1):
+    """Return None if source compiles, else a Spanish note naming the cell. first_line: the line
+    of the file where the cell starts (notes give the file's line numbers)."""
     try:
         compile(source, f"<student:{label}>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         line = (exc.text or "").strip()
-        where = f"línea {exc.lineno}" if exc.lineno else "posición desconocida"
+        where = f"línea {exc.lineno + first_line - 1}" if exc.lineno else "posición desconocida"
         shown = f": `{line[:80]}`" if line else ""
         return (f"{label}: error de sintaxis ({exc.msg}, {where}{shown}). "
                 "Se ignoró esa celda; revisa paréntesis, dos puntos e indentación.")
+    except (RecursionError, MemoryError):
+        return (f"{label}: el código está anidado demasiado profundo para compilarlo. "
+                "Se ignoró esa celda.")
     except (ValueError, TypeError) as exc:  # e.g. null bytes in the source
         return f"{label}: el código no se puede leer ({exc}). Se ignoró esa celda."
     return None
 
 
 def _add_cells(sub: Submission, raw_cells):
-    """raw_cells: [(label, source, mode)]. Strip IPython syntax, drop empty and broken cells.
-    mode "definitions" makes the worker run only the cell's imports and definitions."""
+    """raw_cells: [(label, source, mode[, first_line])]. Strip IPython syntax, drop empty and
+    broken cells. mode "definitions" makes the worker run only the cell's imports and
+    definitions. A cell is [label, source], [label, source, mode] or, when it does not start
+    on line 1, [label, source, mode or None, first_line]."""
     magic_cells, shell_cells = [], []
-    for label, source, mode in raw_cells:
+    problems = 0
+    for label, source, mode, *rest in raw_cells:
+        first_line = rest[0] if rest else 1
         clean, removed = strip_ipython(source)
         if clean is None:
             sub.notes.append(f"{label}: es una celda con magia de IPython (%%...), no se ejecuta al corregir.")
@@ -94,33 +112,27 @@ def _add_cells(sub: Submission, raw_cells):
             shell_cells.append(label)
         if not clean.strip():
             continue
-        problem = _check_syntax(label, clean)
+        problem = _check_syntax(label, clean, first_line)
         if problem:
-            sub.notes.append(problem)
+            problems += 1
+            if problems <= MAX_PROBLEM_NOTES:
+                sub.notes.append(problem)
             continue
-        sub.cells.append([label, clean] + ([mode] if mode else []))
+        cell = [label, clean] + ([mode] if mode else [])
+        if first_line != 1:
+            cell = [label, clean, mode, first_line]
+        sub.cells.append(cell)
+    if problems > MAX_PROBLEM_NOTES:
+        sub.notes.append(f"Se ignoraron además otras {problems - MAX_PROBLEM_NOTES} celdas con errores de sintaxis.")
     if magic_cells:
         sub.notes.append("Se ignoraron las líneas con comandos mágicos de IPython (%...) en: "
-                         + ", ".join(magic_cells) + ".")
+                         + ", ".join(magic_cells[:10]) + (" …" if len(magic_cells) > 10 else "") + ".")
     if shell_cells:
-        sub.notes.append("Se ignoraron los comandos de terminal (!...) en: " + ", ".join(shell_cells) + ".")
+        sub.notes.append("Se ignoraron los comandos de terminal (!...) en: " + ", ".join(shell_cells[:10])
+                         + (" …" if len(shell_cells) > 10 else "") + ".")
 
 
 # ---------------------------------------------------------------- readers
-
-def _read_bytes(path: str, sub: Submission):
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            sub.fatal = (f"El archivo «{os.path.basename(path)}» es demasiado grande "
-                         f"({size >> 20} MB). Borra las salidas de las celdas y vuelve a entregarlo.")
-            return None
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as exc:
-        sub.fatal = f"No se pudo leer «{os.path.basename(path)}»: {exc.strerror or exc}."
-        return None
-
 
 def _decode_text(data: bytes, name: str, sub: Submission) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
@@ -154,11 +166,7 @@ def _parse_notebook(text: str):
     return nbformat.reads(text, as_version=nbformat.NO_CONVERT), nbformat
 
 
-def _read_notebook(path: str, sub: Submission):
-    data = _read_bytes(path, sub)
-    if data is None:
-        return
-    name = os.path.basename(path)
+def _read_notebook(data: bytes, name: str, sub: Submission):
     if not data.strip():
         sub.fatal = f"El cuaderno «{name}» está vacío (0 bytes). Guárdalo en Jupyter y vuelve a entregarlo."
         return
@@ -224,114 +232,120 @@ def _read_notebook(path: str, sub: Submission):
     _add_cells(sub, raw)
 
 
-def _read_py(path: str, sub: Submission):
-    data = _read_bytes(path, sub)
-    if data is None:
-        return
-    name = os.path.basename(path)
+def _read_py(data: bytes, name: str, sub: Submission):
     if not data.strip():
         sub.fatal = f"El archivo «{name}» está vacío."
         return
     text = _decode_text(data, name, sub)
     lines = text.splitlines(keepends=True)
-    chunks, current, start = [], [], 1
-    for n, ln in enumerate(lines, start=1):
-        if _CELL_MARKER.match(ln) and current:
-            chunks.append((start, current))
-            current, start = [], n
-        current.append(ln)
-    if current:
-        chunks.append((start, current))
+    chunks, start = [], 0
+    for n, ln in enumerate(lines):
+        if n > start and _CELL_MARKER.match(ln):
+            chunks.append((start, n))
+            start = n
+    chunks.append((start, len(lines)))
     if len(chunks) == 1:
         raw = [(name, text, None)]
-    else:  # percent-format script: one cell per `# %%` block, so an error skips only its block
-        # pad with blank lines so line numbers in tracebacks match the file
-        raw = [(f"{name}, bloque de la línea {s}", "\n" * (s - 1) + "".join(c), None) for s, c in chunks]
+    else:  # percent-format script: one cell per `# %%` block, so an error skips only its block;
+        # each block carries its first line so tracebacks and notes give the file's line numbers
+        raw = [(f"{name}, bloque de la línea {a + 1}", "".join(lines[a:b]), None, a + 1) for a, b in chunks]
     _add_cells(sub, raw)
 
 
 # ---------------------------------------------------------------- folders
 
-def _candidates(folder: str):
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS and not d.startswith("."))
-        depth = os.path.relpath(root, folder).count(os.sep) + (0 if root == folder else 1)
-        for f in files:
-            if f.startswith(".") or f.startswith("__"):
-                continue
-            if f.endswith((".ipynb", ".py")):
-                found.append((depth, os.path.join(root, f)))
-    return found
+def _is_candidate(name: str) -> bool:
+    return name.endswith((".ipynb", ".py")) and not name.startswith(("__", "."))
 
 
 def _pick(folder: str, assignment: str | None, sub: Submission):
-    found = _candidates(folder)
-    if not found:
-        sub.fatal = ("La carpeta entregada no contiene ningún cuaderno (.ipynb) ni archivo .py. "
-                     "Entrega el cuaderno de la tarea.")
+    """The relative parts of the file to grade in folder, or None (sub.fatal says why).
+    Links and special files are never candidates: each one that looks like a submission
+    (or a linked folder) gets a note."""
+    try:
+        entries = walk(folder, skip_dir=lambda d: d in _IGNORED_DIRS)
+    except Refused as exc:
+        sub.fatal = exc.spanish()
         return None
+    found, refused = [], []
+    for parts, kind in entries:
+        if kind == "file" and _is_candidate(parts[-1]):
+            found.append((len(parts), parts))
+        elif kind not in ("file", "directory") and (_is_candidate(parts[-1]) or kind == "symlink"):
+            refused.append(Refused(kind, "/".join(parts)).spanish())
+    if not found:
+        if refused:
+            sub.fatal = " ".join(refused[:3])
+        else:
+            sub.fatal = ("La carpeta entregada no contiene ningún cuaderno (.ipynb) ni archivo .py. "
+                         "Entrega el cuaderno de la tarea.")
+        return None
+    sub.notes.extend(refused[:5])
 
     def rank(item):
-        depth, p = item
-        base = os.path.basename(p)
-        stem, ext = os.path.splitext(base)
+        depth, parts = item
+        stem, ext = os.path.splitext(parts[-1])
         return (0 if assignment and stem == assignment else 1, 0 if ext == ".ipynb" else 1,
-                depth, p)
+                depth, parts)
 
     found.sort(key=rank)
     chosen = found[0][1]
     if len(found) > 1:
-        rel = os.path.relpath(chosen, folder)
-        others = [os.path.relpath(p, folder) for _, p in found[1:]]
+        others = ["/".join(p) for _, p in found[1:]]
         shown = ", ".join(f"«{o}»" for o in others[:5]) + (" …" if len(others) > 5 else "")
-        sub.notes.append(f"La carpeta tiene varios archivos; se corrigió «{rel}» y se ignoraron: {shown}.")
+        sub.notes.append(f"La carpeta tiene varios archivos; se corrigió «{'/'.join(chosen)}» "
+                         f"y se ignoraron: {shown}.")
     return chosen
 
 
 # ---------------------------------------------------------------- entry point
 
-def _sniff_kind(path: str) -> str:
-    ext = os.path.splitext(path)[1].lower()
+def _sniff_kind(name: str, data: bytes) -> str:
+    ext = os.path.splitext(name)[1].lower()
     if ext in (".ipynb", ".py"):
         return ext[1:]
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096).lstrip()
-    except OSError:
-        return "unknown"
-    if head.startswith(b"{"):
-        return "ipynb"
-    return "py"
+    return "ipynb" if data[:4096].lstrip().startswith(b"{") else "py"
 
 
 def load_submission(path, assignment: str | None = None) -> Submission:
-    """Read a submission. Never raises on bad input: see Submission.fatal / .notes."""
+    """Read a submission. Never raises on bad input: see Submission.fatal / .notes.
+
+    path itself and everything below it are read without following links (a link, a FIFO or a
+    device is refused with a note); resolve a path typed by the instructor before calling."""
     path = os.fspath(path)
     sub = Submission(path=path)
     try:
-        if os.path.isdir(path):
-            chosen = _pick(path, assignment, sub)
-            if chosen is None:
-                sub.kind = "folder"
-                return sub
-            inner = _sniff_kind(chosen)
-            sub.kind = f"folder:{inner}"
-        elif os.path.exists(path):
-            chosen = path
-            inner = _sniff_kind(path)
-            sub.kind = inner
-            if not path.lower().endswith((".ipynb", ".py")):
-                sub.notes.append(f"«{os.path.basename(path)}» no termina en .ipynb ni .py; "
-                                 f"se leyó como {'cuaderno' if inner == 'ipynb' else 'código Python'}.")
-        else:
+        kind = lkind(path)
+        if kind == "missing":
             sub.fatal = f"No se encontró la entrega «{path}»."
             return sub
+        try:
+            if kind == "directory":
+                sub.kind = "folder"
+                parts = _pick(path, assignment, sub)
+                if parts is None:
+                    return sub
+                chosen, name = os.path.join(path, *parts), parts[-1]
+                data = read_under(path, parts, MAX_FILE_BYTES)
+            else:
+                chosen, name = path, os.path.basename(path)
+                data = read_regular(path, MAX_FILE_BYTES)
+        except Refused as exc:
+            sub.fatal = exc.spanish()
+            return sub
+        inner = _sniff_kind(name, data)
+        if kind == "directory":
+            sub.kind = f"folder:{inner}"
+        else:
+            sub.kind = inner
+            if not name.lower().endswith((".ipynb", ".py")):
+                sub.notes.append(f"«{name}» no termina en .ipynb ni .py; "
+                                 f"se leyó como {'cuaderno' if inner == 'ipynb' else 'código Python'}.")
         sub.chosen = chosen
         if inner == "ipynb":
-            _read_notebook(chosen, sub)
+            _read_notebook(data, name, sub)
         else:
-            _read_py(chosen, sub)
+            _read_py(data, name, sub)
         if sub.fatal is None and not sub.cells:
             sub.fatal = ("No quedó ningún código para corregir (todas las celdas estaban vacías o tenían "
                          "errores). Revisa tu entrega.")

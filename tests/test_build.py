@@ -55,6 +55,7 @@ def test_cli_check_passes_on_repository():
 
 def test_cli_check_detects_drift_and_build_fixes_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bn, "SOURCE", tmp_path / "source")
+    monkeypatch.setattr(bn, "EXAMPLES", tmp_path / "examples")
     assert bn.main(["--check", "ps1_corr2d"]) == 1
     assert not (tmp_path / "source").exists(), "--check must not write"
     assert bn.main(["ps1_corr2d"]) == 0
@@ -70,7 +71,23 @@ def test_cli_check_detects_drift_and_build_fixes_it(tmp_path, monkeypatch, capsy
     bn.main(["ps1_corr2d"])
     assert not stray.exists()
     assert bn.main(["--check", "ps1_corr2d"]) == 0
+    # the perfect example must be a real file: a link to the notebook is drift, and the build
+    # replaces it with the notebook's content
+    example = tmp_path / "examples" / "ps1_corr2d" / "perfecta.ipynb"
+    assert example.read_text(encoding="utf-8") == nb_path.read_text(encoding="utf-8")
+    example.unlink()
+    example.symlink_to(nb_path)
+    assert bn.main(["--check", "ps1_corr2d"]) == 1
+    bn.main(["ps1_corr2d"])
+    assert not example.is_symlink() and example.read_text(encoding="utf-8") == nb_path.read_text(encoding="utf-8")
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_perfect_example_is_a_real_copy_of_the_source_notebook(assignment):
+    example = ROOT / "examples" / assignment / "perfecta.ipynb"
+    assert example.is_file() and not example.is_symlink()
+    assert example.read_bytes() == (ASSIGNMENTS_DIR / "source" / assignment / f"{assignment}.ipynb").read_bytes()
 
 
 @pytest.mark.parametrize("assignment", IDS)

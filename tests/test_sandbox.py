@@ -7,6 +7,7 @@ Behavioural tests (crashes, timeouts, hostile results) run in whichever mode is 
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import warnings
@@ -393,3 +394,62 @@ def test_host_paths_under_tmp_are_not_hidden_by_the_private_tmp(monkeypatch):
     assert all(not dst.startswith("/tmp/") for _src, dst in binds)
     cfg = _json.loads(cmd[cmd.index("-c") + 2])
     assert sb.SANDBOX_ROOT + "/host" + fake in cfg["back"] and fake not in cfg["back"]
+
+
+def _checkout_needles():
+    """Host paths that must not be visible in the sandbox: reference/ and the grader (with its
+    hidden suites) of this checkout and of the checkout an editable install points to; the bare
+    checkout path too, unless the Python environment itself lives inside it (its mount source
+    then shows in /proc/self/mountinfo: see docs/security.md)."""
+    import importlib.metadata
+    import json as _json
+    from urllib.parse import unquote, urlparse
+
+    roots = {str(ROOT), os.path.realpath(ROOT)}
+    try:
+        url = _json.loads(importlib.metadata.distribution("cnn-autograder").read_text("direct_url.json") or "{}")
+        if url.get("url", "").startswith("file://"):
+            roots.add(unquote(urlparse(url["url"]).path))
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        pass
+    prefix = os.path.realpath(sys.prefix)
+    needles = set()
+    for r in roots:
+        needles |= {r + "/reference", r + "/autograder"}
+        if not (prefix + "/").startswith(r.rstrip("/") + "/"):
+            needles.add(r)
+    return sorted(needles)
+
+
+@needs_bwrap
+def test_no_host_checkout_path_is_visible_in_the_sandbox(monkeypatch):
+    needles = _checkout_needles()
+    with cheat("host_paths", isolation="bwrap", zygote=False) as s:
+        assert s.call("call_function", "scan", needles, timeout=60) == []
+    # the scan does find an editable install's mapping when it is not masked
+    editable = [f for d in sandbox._python_paths()[1] for f in os.listdir(d) if f.startswith("__editable__")]
+    if editable:
+        monkeypatch.setattr(sandbox, "_masked_files", lambda pkgs: [])
+        with cheat("host_paths", isolation="bwrap", zygote=False) as s:
+            assert any("__editable__" in hit for hit in s.call("call_function", "scan", needles, timeout=60))
+
+
+def test_editable_mapping_and_install_origins_are_masked():
+    pkgs = sandbox._python_paths()[1]
+    masked = set(sandbox._masked_files(pkgs))
+    cmd = sandbox.bwrap_command(3, 4, sandbox.DEFAULT_LIMITS, None)
+    binds = {cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind" and cmd[i + 1] == "/dev/null"}
+    assert {sandbox._inside(f) for f in masked} <= binds
+    for d in pkgs:
+        for name in os.listdir(d):
+            path = os.path.join(d, name)
+            if name.startswith("__editable__") or name.endswith((".pth", ".egg-link")):
+                assert path in masked, path
+            if name.endswith(".dist-info") and os.path.exists(os.path.join(path, "direct_url.json")):
+                assert os.path.join(path, "direct_url.json") in masked
+    # the worker package and the kit are bound from a staged copy, not from the checkout
+    # (the Python environment may live in the checkout: it is bound as it is)
+    env = [os.path.realpath(sys.prefix)] + sandbox._python_paths()[0] + pkgs
+    sources = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind"]
+    assert not [src for src in sources if src.startswith(str(ROOT) + "/") and not sandbox._under(src, env)]
+    assert "--ro-bind" in cmd and any(src.endswith("/agworker") for src in sources)

@@ -143,6 +143,50 @@ def _report(results, *, stream=None) -> None:
               "ocultas más completas.", file=stream)
 
 
+# ------------------------------------------------------------------ "implement it yourself"
+# The same static rule the grader applies (cursocnn/implementation_check.py), on the cells the
+# grader would load from the saved notebook: solution and setup cells whole, the imports and
+# definitions of unmarked cells, never the test cells.
+
+def _grader_cells(nb: dict) -> list:
+    cells = []
+    has_nbgrader = any(_meta(c) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = _meta(cell)
+        lines = [ln if not ln.lstrip().startswith(("%", "!")) else
+                 ln[: len(ln) - len(ln.lstrip())] + "pass" for ln in _source(cell).splitlines()]
+        label = f"celda {i} ({meta['grade_id']})" if meta.get("grade_id") else f"celda {i}"
+        if not has_nbgrader:
+            cells.append([label, "\n".join(lines)])  # a plain notebook: the grader runs every cell
+        elif meta.get("solution") or (meta.get("locked") and not meta.get("grade")
+                                    and not str(meta.get("grade_id", "")).startswith("visible_")):
+            cells.append([label, "\n".join(lines)])
+        elif not meta:
+            cells.append([label, "\n".join(lines), "definitions"])
+    return cells
+
+
+def implementation_lines(nb: dict, name: str | None = None) -> list[str]:
+    """One Spanish line per graded "implement it yourself" function of the notebook (or `name`)."""
+    try:
+        from . import implementation_check as rule
+    except ImportError:  # run as a loose file
+        import implementation_check as rule
+    analysis = rule.Analysis(_grader_cells(nb))
+    names = [n for n in rule.GUARDED if (name is None or n == name)
+             and any(n in u.binds for u in analysis.units)]
+    out = []
+    for n in names:
+        verdict = analysis.verdict(n)
+        if verdict.ok:
+            out.append(f"{OK} {n}: la implementación es tuya (revisión del código, la misma del corrector).")
+        else:
+            out.append(f"{FAIL} {verdict.message('es')}")
+    return out
+
+
 # ------------------------------------------------------------------ from the notebook
 
 def _run_cell(obj, gid, source, ns) -> dict:
@@ -185,6 +229,11 @@ def check(name: str | None = None, cuaderno=None, *, notebook=None) -> None:
         print(f"{FAIL} {exc}")
         return None
     _report(results)
+    try:
+        for line in implementation_lines(_load(find_notebook(cuaderno or notebook, name)), name):
+            print(line)
+    except (OSError, ValueError, TypeError):
+        pass  # the public checks above already said what is wrong with the notebook
     return None
 
 
@@ -290,7 +339,11 @@ def main(argv=None) -> int:
     for err in data["setup_errors"]:
         print(f"! Aviso: una celda de definiciones falló ({err}).")
     _report(data["results"])
-    return 0 if data["results"] and all(r["ok"] for r in data["results"]) else 1
+    rule_lines = implementation_lines(_load(path))
+    for line in rule_lines:
+        print(line)
+    rule_ok = not any(line.startswith(FAIL) for line in rule_lines)
+    return 0 if data["results"] and all(r["ok"] for r in data["results"]) and rule_ok else 1
 
 
 # ------------------------------------------------------------------ pytest (python -m pytest cursocnn/selfcheck.py)

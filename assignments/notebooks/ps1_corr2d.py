@@ -297,6 +297,61 @@ print("Tamaño del campo receptivo de capa2[2, 2]:", int(campo.sum(0).max()), "�
 show_matrix(campo, "Píxeles que influyen en capa2[2, 2]", annotate=False)
 
 # %% [markdown]
+# ## 7. Práctica sin nota: aprender un laplaciano y un gaussiano
+#
+# Tu `learn_kernel` recuperó el detector de bordes. ¿Puede aprender kernels de 3x3? Un ejercicio
+# de la unidad propone generar los datos con un kernel conocido y ver si el descenso de
+# gradiente lo encuentra:
+#
+# * el **laplaciano** `[[0, 1, 0], [1, -4, 1], [0, 1, 0]]`, que resalta los cambios bruscos;
+# * el **gaussiano** `[[1, 2, 1], [2, 4, 2], [1, 2, 1]] / 16`, que suaviza (un promedio
+#   ponderado de cada píxel con sus vecinos).
+#
+# Como entrada usamos una imagen de 64x64 con intensidades al azar: el ruido tiene de todo, así
+# que cada peso del kernel deja su huella en la salida.
+
+# %%
+from cursocnn.practice import check_kernel
+
+laplaciano = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+gaussiano = torch.tensor([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16
+torch.manual_seed(0)
+X_ruido = torch.rand(64, 64)
+Y_lap = corr2d(X_ruido, laplaciano)
+Y_gau = corr2d(X_ruido, gaussiano)
+show_images([X_ruido, Y_lap, Y_gau], ["entrada 64×64 (ruido)", "laplaciano 62×62", "gaussiano 62×62"],
+            size=2.6)
+
+# %% [markdown]
+# Primero, con los valores por defecto de `learn_kernel` (`lr = 3e-2`, 10 iteraciones), los
+# mismos que funcionaron con el detector de bordes:
+
+# %%
+torch.manual_seed(1)
+k_lap = learn_kernel(X_ruido, Y_lap, (3, 3))
+print("kernel aprendido:\n", k_lap)
+check_kernel(k_lap, laplaciano, "laplaciano");
+
+# %% [markdown]
+# **¿Qué pasó?** La pérdida es la **suma** de los errores al cuadrado de todas las salidas. En el
+# detector de bordes había 6 × 7 = 42 salidas; ahora hay 62 × 62 = 3844, así que el gradiente
+# es cientos de veces más grande y un paso de `lr = 3e-2` salta mucho más allá del mínimo: cada
+# paso empeora el anterior y el descenso **diverge**.
+#
+# **Tu turno.** Cambia `lr` y `num_iters` en la celda de abajo hasta que los dos kernels se
+# aprendan (la comprobación te dice si lo lograste, y qué tan lejos quedaste). Pistas: prueba
+# tasas de aprendizaje cada vez 10 veces más chicas; si el error baja pero no lo suficiente,
+# agrega iteraciones. ¿Se aprende igual de rápido el gaussiano que el laplaciano?
+
+# %%
+lr, num_iters = 3e-2, 10   # cambia estos valores
+
+for nombre, objetivo, Y_objetivo in [("laplaciano", laplaciano, Y_lap), ("gaussiano", gaussiano, Y_gau)]:
+    torch.manual_seed(1)
+    aprendido = learn_kernel(X_ruido, Y_objetivo, (3, 3), lr=lr, num_iters=num_iters)
+    check_kernel(aprendido, objetivo, nombre)
+
+# %% [markdown]
 # ## Para seguir (sin nota)
 #
 # - Diseña un kernel de 2×2 que detecte bordes **diagonales** y pruébalo sobre `torch.eye(6)`.

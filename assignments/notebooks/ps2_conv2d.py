@@ -36,7 +36,7 @@ from cursocnn.selfcheck import check
 # %%
 # Herramientas del curso para las demostraciones.
 import os
-from cursocnn.plots import show_images, show_feature_maps, plot_losses
+from cursocnn.plots import show_images, show_feature_maps, show_matrix, plot_losses
 
 QUICK = os.environ.get("CNN_QUICK") == "1"  # modo rápido, para las pruebas automáticas
 
@@ -127,6 +127,19 @@ plot_losses(losses, title="Entrenando Conv2D sobre el detector de bordes", logy=
 #
 # $$n_\text{salida} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1.$$
 #
+# **Ojo: hay dos maneras de contar el relleno.** El libro en el que se basa el curso (d2l)
+# escribe la fórmula sin paso con el relleno **total**: si se agregan $p_h$ filas en total
+# (sumando las de arriba y las de abajo) y $p_w$ columnas en total, la salida mide
+#
+# $$(n_h - k_h + p_h + 1) \times (n_w - k_w + p_w + 1).$$
+#
+# PyTorch (`nn.Conv2d`, `F.conv2d`) y la función que vas a escribir cuentan el relleno **por
+# lado**: `padding=1` agrega una fila arriba **y** otra abajo, o sea $p_h = 2$ en total. Es la
+# misma cuenta con otro nombre: con paso 1, $n - k + p_h + 1$ con $p_h = 2p$ da
+# $n + 2p - k + 1$. Para que la salida mida lo mismo que la entrada hace falta
+# $p_h = k_h - 1$ filas **en total**; con un kernel impar se reparten por igual, $(k_h - 1)/2$
+# arriba y otras tantas abajo.
+#
 # Algunos casos con `nn.Conv2d` sobre una entrada de 8×8:
 #
 # | kernel | relleno | paso | salida |
@@ -179,6 +192,80 @@ for _ in range(50 if QUICK else 300):
     else:
         print(f"distinto: entrada {n}, kernel {k}, relleno {p}, paso {s} -> PyTorch {real}")
 print(f"{coinciden} casos coinciden con nn.Conv2d")
+
+# %% [markdown]
+# ### Kernels pares: relleno asimétrico
+#
+# Con un kernel **par** (2x2, 4x4) el relleno total que conserva el tamaño, $p_h = k_h - 1$, es
+# **impar**: no se puede repartir por igual. Un kernel de 4x4 necesita 3 filas de relleno, por
+# ejemplo 1 arriba y 2 abajo. El argumento `padding` de `nn.Conv2d` pone lo mismo a cada lado,
+# así que con él no se puede: `padding=1` da 7x7 y `padding=2` da 9x9 sobre una entrada de 8x8.
+#
+# La solución es rellenar a mano con `F.pad` y después convolucionar sin relleno. `F.pad` recibe
+# los ceros de cada borde empezando por la última dimensión: `(izquierda, derecha, arriba,
+# abajo)`.
+
+# %%
+import warnings
+
+X = torch.rand(1, 1, 8, 8)
+for k in (2, 4):
+    K = torch.rand(1, 1, k, k)
+    total = k - 1                       # relleno total que conserva el tamaño: p_h = k_h - 1
+    top, bottom = total // 2, total - total // 2
+    left, right = top, bottom
+    padded = F.pad(X, (left, right, top, bottom))
+    Y = F.conv2d(padded, K)
+    print(f"kernel {k}x{k}: relleno total {total} = {top} arriba + {bottom} abajo; "
+          f"entrada {tuple(X.shape[2:])} -> rellena {tuple(padded.shape[2:])} -> salida {tuple(Y.shape[2:])}")
+    assert Y.shape[2:] == X.shape[2:], "con p_h = k_h - 1 en total la salida conserva el tamaño"
+    for p in (total // 2, total // 2 + 1):
+        print(f"   con padding={p} a cada lado, nn.Conv2d da {tuple(nn.Conv2d(1, 1, k, padding=p)(X).shape[2:])}")
+    with warnings.catch_warnings():     # PyTorch avisa que para esto copia la entrada rellena
+        warnings.simplefilter("ignore")
+        same = F.conv2d(X, K, padding="same")
+    print("   igual a padding='same' de PyTorch (que pone el relleno de más abajo y a la derecha):",
+          torch.allclose(Y, same))
+
+# %% [markdown]
+# ### ¿Cuántas veces se usa cada píxel?
+#
+# Sin relleno, la ventana del kernel pasa muchas veces por el centro de la imagen pero pocas por
+# los bordes: el píxel de una esquina entra en **una sola** ventana, mientras que uno del centro
+# entra hasta en $k \times k$ (si la imagen es bastante más grande que el kernel). Por eso, sin
+# relleno, la información de los bordes pesa menos (y se pierde al apilar capas). Contemos,
+# para cada píxel de una imagen de 8x8, en cuántas ventanas entra:
+
+# %%
+def pixel_usage(n, k, padding=0):
+    """Cuántas veces entra cada píxel de una imagen n x n en las ventanas de un kernel k x k."""
+    m = n + 2 * padding
+    uses = torch.zeros(m, m)
+    for top in range(m - k + 1):
+        for left in range(m - k + 1):
+            uses[top:top + k, left:left + k] += 1
+    return uses[padding:padding + n, padding:padding + n]   # solo los píxeles de la imagen
+
+
+import matplotlib.pyplot as plt
+
+casos_uso = [(3, 0), (5, 0), (3, 1)]
+fig, axes = plt.subplots(1, len(casos_uso), figsize=(12, 4.2))
+for ax, (k, p) in zip(axes, casos_uso):
+    uses = pixel_usage(8, k, p)
+    show_matrix(uses, f"kernel {k}x{k}, relleno {p}", cmap="viridis", vmin=0, vmax=16, ax=ax)
+fig.suptitle("Veces que se usa cada píxel de una imagen de 8x8")
+plt.tight_layout()
+plt.show()
+for k, p in casos_uso:
+    uses = pixel_usage(8, k, p)
+    esquina, centro = int(uses[0, 0]), int(uses[4, 4])
+    print(f"kernel {k}x{k}, relleno {p}: la esquina entra en {esquina} ventana(s), el centro en {centro}")
+
+# %% [markdown]
+# Con relleno 1 los bordes ganan uso (la esquina pasa de 1 a 4 ventanas) aunque siguen por
+# debajo del centro: el relleno no hace que todos los píxeles pesen igual, pero evita que la
+# imagen se achique y que el borde casi desaparezca.
 
 # %% [markdown]
 # ### Ejercicio 3 · `corr2d_pad_stride(X, K, padding=0, stride=1)` (8 puntos, impleméntala tú)
@@ -237,9 +324,11 @@ show_feature_maps(list(salidas.values()),
 # %% [markdown]
 # ## 3. Ejercicios de formas (sin nota)
 #
-# Responde con un número en cada variable y ejecuta la celda siguiente: la comprobación usa
-# capas de PyTorch, no tu función. (El pooling, que veremos en la tarea 4, sigue la misma
-# fórmula que la convolución.)
+# Responde con un número en cada variable y ejecuta la celda siguiente: la comprobación prueba
+# tu respuesta con una capa de PyTorch (no con tu función) y te dice si da la forma pedida, sin
+# mostrarte la respuesta. Puede haber más de una respuesta correcta. (El pooling, que veremos
+# en la tarea 4, recorre el mapa con una ventana sin pesos y sigue la misma fórmula que la
+# convolución.)
 #
 # a. Una imagen de 15×15 y un kernel de 5×5, sin relleno: ¿con qué paso la salida mide 3×3?
 #
@@ -260,24 +349,6 @@ respuesta_d = None
 respuesta_e = None
 
 # %%
-def _forma(capa, lado):
-    return tuple(capa(torch.zeros(1, 1, lado, lado)).shape[2:])
+from cursocnn.practice import check_shape_answers
 
-comprobaciones = {
-    "a": lambda r: _forma(nn.Conv2d(1, 1, 5, stride=r), 15) == (3, 3),
-    "b": lambda r: _forma(nn.Conv2d(1, 1, 3, stride=r), 7) == (3, 3),
-    "c": lambda r: _forma(nn.Conv2d(1, 1, 7), r) == (100, 100),
-    "d": lambda r: _forma(nn.MaxPool2d(2, stride=2), r) == (16, 16),
-    "e": lambda r: _forma(nn.MaxPool2d(2, stride=r), 16) == (4, 4),
-}
-respuestas = dict(a=respuesta_a, b=respuesta_b, c=respuesta_c, d=respuesta_d, e=respuesta_e)
-for letra, comprobar in comprobaciones.items():
-    r = respuestas[letra]
-    if r is None:
-        print(f"{letra}. falta tu respuesta")
-    else:
-        try:
-            ok = comprobar(int(r))
-        except (RuntimeError, ValueError):
-            ok = False
-        print(f"{letra}. {r}: {'correcto' if ok else 'no es correcto, revisa la fórmula'}")
+check_shape_answers(a=respuesta_a, b=respuesta_b, c=respuesta_c, d=respuesta_d, e=respuesta_e);

@@ -17,8 +17,10 @@
 #
 # 1. construir LeNet (`lenet`) y revisar las formas de cada capa (`layer_shapes`);
 # 2. escribir las piezas del entrenamiento (`accuracy`, `train_epoch`, `evaluate`);
-# 3. entrenar y evaluar la red;
-# 4. mejorarla con ReLU y pooling máximo (`lenet_modern`).
+# 3. entrenar y evaluar la red, quedándonos con el mejor modelo según la validación;
+# 4. mejorarla con ReLU y pooling máximo (`lenet_modern`);
+# 5. los ejercicios de la unidad: una LeNet más ancha (`lenet_wide`) y una LeNet para las
+#    imágenes en color de CIFAR-10 (`lenet_rgb`).
 
 # %% setup
 import torch
@@ -264,9 +266,8 @@ print("¡Bien! evaluate pasa las comprobaciones visibles.")
 #
 # El curso entrenó 20 épocas; aquí usamos 10 para que tarde menos (en una CPU, unos minutos por
 # red; en una GPU, segundos), así que es esperable una exactitud algo menor que la del curso.
-# Si la variable de entorno `CNN_QUICK` está definida, se usa una sola época y un
-# subconjunto pequeño de imágenes: sirve para probar que todo funciona, no para obtener una
-# buena exactitud.
+# Si la variable de entorno `CNN_QUICK` está definida, se usan dos épocas y un subconjunto
+# pequeño de imágenes: sirve para probar que todo funciona, no para obtener una buena exactitud.
 
 # %%
 import os
@@ -277,7 +278,7 @@ from torch.utils.data import random_split
 from cursocnn.data import load_tensors
 
 QUICK = bool(os.environ.get("CNN_QUICK"))
-EPOCHS = 1 if os.environ.get("CNN_QUICK") else 10
+EPOCHS = 2 if QUICK else 10
 BATCH_SIZE = 1024
 device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 CLASS_NAMES = ['camiseta/top', 'pantalón', 'suéter', 'vestido', 'abrigo',
@@ -300,24 +301,65 @@ print(f"entrenamiento: {len(train_set)}, validación: {len(val_set)}, prueba: {l
 
 # %% [markdown]
 # La función `fit` de abajo usa **tus** `train_epoch` y `evaluate`, y muestra una barra de
-# progreso con `tqdm`. Guarda el historial de pérdidas y exactitudes para graficarlo.
+# progreso con `tqdm`. Guarda el historial de pérdidas y exactitudes para graficarlo, y mide
+# cuántos segundos tarda cada época.
+#
+# **Quedarnos con el mejor modelo.** La red de la última época no siempre es la mejor: si sigue
+# entrenando de más, empieza a memorizar los datos de entrenamiento y la pérdida de validación
+# vuelve a subir (*sobreajuste*). Por eso, cada vez que la pérdida de validación **mejora**,
+# `fit` guarda los pesos del modelo en un archivo (`torch.save(model.state_dict(), archivo)`):
+# es un *checkpoint*. Al terminar, recargamos ese archivo con `model.load_state_dict(...)` y
+# medimos en prueba el mejor modelo, no el último. La decisión se toma con la validación, nunca
+# con la prueba: el conjunto de prueba solo se usa para el número final.
 
 # %%
-def fit(model, epochs=EPOCHS):
+import time
+import tempfile
+from pathlib import Path
+
+# Los checkpoints van a una carpeta temporal (en un proyecto propio usarías una carpeta fija,
+# por ejemplo checkpoints/).
+CHECKPOINTS = Path(tempfile.mkdtemp(prefix='lenet-checkpoints-'))
+
+
+def fit(model, epochs=EPOCHS, checkpoint=None, loaders=None, example_shape=(1, 1, 28, 28)):
+    """Entrena con Adam; si checkpoint es una ruta, guarda ahí los pesos de la época con menor
+    pérdida de validación."""
+    train_data, val_data = loaders or (train_loader, val_loader)
     model = model.to(device)
     with torch.no_grad():
-        model(torch.zeros(1, 1, 28, 28, device=device))   # materializa capas "lazy", si las hay
+        model(torch.zeros(example_shape, device=device))   # materializa capas "lazy", si las hay
     optimizer = torch.optim.Adam(model.parameters())
     criterion = nn.CrossEntropyLoss()
-    history = {'train_loss': [], 'train_acc': [], 'val_loss': [], 'val_acc': []}
-    bar = tqdm(range(epochs), desc='épocas')
+    history = {'train_loss': [], 'train_acc': [], 'val_loss': [], 'val_acc': [], 'seconds': [],
+               'best_epoch': None}
+    best_val_loss = float('inf')
+    bar = tqdm(range(1, epochs + 1), desc='épocas')
     for epoch in bar:
-        train_loss, train_acc = train_epoch(model, train_loader, optimizer, criterion, device)
-        val_loss, val_acc = evaluate(model, val_loader, criterion, device)
-        for key, value in zip(history, (train_loss, train_acc, val_loss, val_acc)):
-            history[key].append(value)
-        bar.set_postfix(pérdida=f"{train_loss:.3f}", val_exactitud=f"{val_acc:.3f}")
+        start = time.perf_counter()
+        train_loss, train_acc = train_epoch(model, train_data, optimizer, criterion, device)
+        val_loss, val_acc = evaluate(model, val_data, criterion, device)
+        history['seconds'].append(time.perf_counter() - start)
+        history['train_loss'].append(train_loss)
+        history['train_acc'].append(train_acc)
+        history['val_loss'].append(val_loss)
+        history['val_acc'].append(val_acc)
+        if val_loss < best_val_loss:
+            best_val_loss, history['best_epoch'] = val_loss, epoch
+            if checkpoint is not None:
+                torch.save(model.state_dict(), checkpoint)
+        bar.set_postfix(pérdida=f"{train_loss:.3f}", val_exactitud=f"{val_acc:.3f}",
+                        seg_por_época=f"{history['seconds'][-1]:.1f}")
     return history
+
+
+def print_epochs(history):
+    print(f"{'época':>5} {'segundos':>9} {'pérdida':>8} {'val. pérdida':>13} {'val. exactitud':>15}")
+    for i, secs in enumerate(history['seconds']):
+        best = '  <- mejor' if i + 1 == history['best_epoch'] else ''
+        print(f"{i + 1:>5} {secs:>9.1f} {history['train_loss'][i]:>8.3f} "
+              f"{history['val_loss'][i]:>13.3f} {history['val_acc'][i]:>15.3f}{best}")
+    print(f"tiempo total: {sum(history['seconds']):.1f} s")
 
 
 def plot_history(history, title):
@@ -341,16 +383,21 @@ def plot_history(history, title):
 
 torch.manual_seed(0)
 model = lenet()
-history = fit(model)
+best_lenet = CHECKPOINTS / 'lenet.pt'
+history = fit(model, checkpoint=best_lenet)
+print_epochs(history)
 plot_history(history, 'LeNet (sigmoide + pooling promedio)')
 
 # %% [markdown]
-# Ahora la exactitud en el conjunto de prueba. (Es la media por lote, como en `evaluate`; con
-# lotes casi todos del mismo tamaño es prácticamente la exactitud global.)
+# Ahora recargamos los pesos de la mejor época (la de menor pérdida de validación) y medimos la
+# exactitud en el conjunto de prueba. (Es la media por lote, como en `evaluate`; con lotes casi
+# todos del mismo tamaño es prácticamente la exactitud global.)
 
 # %%
 criterion = nn.CrossEntropyLoss()
+model.load_state_dict(torch.load(best_lenet, map_location=device))
 test_loss, test_acc = evaluate(model, test_loader, criterion, device)
+print(f"Mejor época según la validación: {history['best_epoch']} de {len(history['val_loss'])}")
 print(f"LeNet: pérdida en prueba {test_loss:.3f}, exactitud en prueba {test_acc:.3f}")
 
 # %% [markdown]
@@ -428,8 +475,11 @@ print("¡Bien! lenet_modern pasa las comprobaciones visibles.")
 # %%
 torch.manual_seed(0)
 model_modern = lenet_modern()
-history_modern = fit(model_modern)
+best_modern = CHECKPOINTS / 'lenet_modern.pt'
+history_modern = fit(model_modern, checkpoint=best_modern)
+print_epochs(history_modern)
 plot_history(history_modern, 'LeNet moderna (ReLU + pooling máximo)')
+model_modern.load_state_dict(torch.load(best_modern, map_location=device))
 _, test_acc_modern = evaluate(model_modern, test_loader, criterion, device)
 print(f"Exactitud en prueba, LeNet:         {test_acc:.3f}")
 print(f"Exactitud en prueba, LeNet moderna: {test_acc_modern:.3f}")
@@ -446,7 +496,7 @@ show_predictions(model_modern)
 #
 # Tus números no tienen por qué coincidir exactamente (dependen de la inicialización aleatoria,
 # del orden de los lotes y del número de épocas), pero la versión moderna debería quedar
-# claramente por encima. Con `CNN_QUICK` (una época, pocas imágenes) la LeNet con sigmoides
+# claramente por encima. Con `CNN_QUICK` (dos épocas, pocas imágenes) la LeNet con sigmoides
 # casi no aprende todavía: las sigmoides necesitan más pasos para "arrancar".
 
 # %% [markdown]
@@ -473,25 +523,156 @@ print(f"LeNet moderna, exactitud en prueba tras {len(fast_history['test_acc'])} 
       f"{fast_history['test_acc'][-1]:.3f}")
 
 # %% [markdown]
-# ## 5. Extra sin nota: LeNet para CIFAR-10
+# ## 5. Ejercicios de la unidad: una LeNet más ancha y LeNet en color
 #
-# CIFAR-10 tiene imágenes **en color** (3 canales) de **32x32** píxeles y también 10 clases.
-# Un ejercicio de la unidad propone adaptar LeNet: la primera convolución recibe 3 canales y,
-# como la imagen ya mide 32x32, **no usa relleno**.
+# ### Una LeNet más ancha
 #
-# Antes de ejecutar la celda, predice: ¿qué forma tiene la salida de cada capa? ¿Cambia el
-# número de entradas de la primera capa lineal? ¿Cuántos parámetros tiene ahora la red? Luego
-# ejecútala y compara con tu `layer_shapes`.
+# ¿Qué pasa si le damos a la red más capacidad? Un ejercicio de la unidad propone **ensanchar**
+# la LeNet moderna: más canales en las convoluciones y más unidades en las capas densas, con la
+# misma estructura (mismos kernels, mismo relleno, mismo pooling, ReLU, Xavier).
+#
+# | capa | LeNet moderna | LeNet ancha |
+# |---|---|---|
+# | primera convolución (kernel 5x5, relleno 2) | 6 canales | **20** canales |
+# | segunda convolución (kernel 5x5) | 16 canales | **50** canales |
+# | primera capa lineal | 120 unidades | **200** unidades |
+# | segunda capa lineal | 84 unidades | **80** unidades |
+# | capa de salida | 10 | 10 |
+#
+# **Ejercicio.** Completa `lenet_wide()`. Piensa antes: ¿cuántas entradas recibe ahora la
+# primera capa lineal? La red tiene **292.660 parámetros**, casi cinco veces los de LeNet.
 
-# %%
-# Partimos de TU LeNet y cambiamos solo la primera capa: 3 canales de entrada y sin relleno.
-lenet_cifar = lenet()
-lenet_cifar[0] = nn.Conv2d(3, 6, kernel_size=5)
-for name, shape in layer_shapes(lenet_cifar, (1, 3, 32, 32)):
-    print(f"{name:<12}{shape}")
-print("Parámetros:", f"{sum(p.numel() for p in lenet_cifar.parameters()):,}".replace(",", "."))
+# %% solution lenet_wide
+
+# %% visible lenet_wide
+net = lenet_wide()
+assert isinstance(net, nn.Sequential), "lenet_wide() debe devolver un nn.Sequential"
+out = net(torch.zeros(2, 1, 28, 28))
+assert tuple(out.shape) == (2, 10), f"Para un lote de 2 imágenes la salida debe ser (2, 10), no {tuple(out.shape)}"
+kinds = {type(m).__name__ for m in net}
+assert {'ReLU', 'MaxPool2d'} <= kinds and not kinds & {'Sigmoid', 'AvgPool2d'}, \
+    "lenet_wide se basa en lenet_modern: ReLU y MaxPool2d"
+shapes, X = [], torch.zeros(1, 1, 28, 28)
+for layer in net:
+    X = layer(X)
+    if not shapes or shapes[-1] != tuple(X.shape[1:]):
+        shapes.append(tuple(X.shape[1:]))
+expected = [(20, 28, 28), (20, 14, 14), (50, 10, 10), (50, 5, 5), (1250,), (200,), (80,), (10,)]
+assert shapes == expected, f"Las formas por capa deberían ser {expected}; las tuyas son {shapes}"
+n_params = sum(p.numel() for p in net.parameters())
+assert n_params == 292660, f"La LeNet ancha tiene 292.660 parámetros; la tuya tiene {n_params}"
+print("¡Bien! lenet_wide pasa las comprobaciones visibles.")
+
+# %% grade lenet_wide
 
 # %% [markdown]
-# **Para pensar.** Con 32x32 y sin relleno, la primera convolución ya da 28x28: desde ahí todo
-# coincide con la LeNet de Fashion-MNIST. ¿Qué parte del número de parámetros cambia, y en
-# cuánto? (Pista: solo la primera convolución ve los canales de entrada.)
+# Entrenémosla con la misma receta (tarda más: cada época hace unas cinco veces más cuentas) y
+# comparemos con la LeNet moderna. ¿Mejora la exactitud en prueba? ¿Se separan más las curvas
+# de entrenamiento y de validación? Una red con más parámetros puede aprender más, pero también
+# memorizar más: por eso seguimos quedándonos con la mejor época según la validación.
+
+# %%
+torch.manual_seed(0)
+model_wide = lenet_wide()
+best_wide = CHECKPOINTS / 'lenet_wide.pt'
+history_wide = fit(model_wide, checkpoint=best_wide)
+print_epochs(history_wide)
+plot_history(history_wide, 'LeNet ancha (20 y 50 canales, 200 y 80 unidades)')
+model_wide.load_state_dict(torch.load(best_wide, map_location=device))
+_, test_acc_wide = evaluate(model_wide, test_loader, criterion, device)
+print(f"Exactitud en prueba, LeNet moderna: {test_acc_modern:.3f}")
+print(f"Exactitud en prueba, LeNet ancha:   {test_acc_wide:.3f}")
+
+# %% [markdown]
+# ### LeNet para CIFAR-10
+#
+# CIFAR-10 tiene imágenes **en color** (3 canales: rojo, verde y azul) de **32x32** píxeles, de
+# 10 clases (avión, automóvil, pájaro, gato, ciervo, perro, rana, caballo, barco y camión). El
+# último ejercicio de la unidad adapta la LeNet moderna a esas imágenes:
+#
+# * la primera convolución recibe **3 canales** de entrada;
+# * como la imagen ya mide 32x32, la primera convolución **no usa relleno**: con un kernel de
+#   5x5, 32 - 5 + 1 = 28, así que su salida vuelve a ser de 6x28x28;
+# * desde ahí todo es igual que en la LeNet moderna.
+#
+# **Ejercicio.** Completa `lenet_rgb()`. Antes, predice: ¿qué forma tiene la salida de cada
+# capa para una imagen de 3x32x32? ¿Cambia la primera capa lineal? La red tiene **62.006
+# parámetros**: ¿de dónde salen los 300 de diferencia con los 61.706 de LeNet? (Pista: solo la
+# primera convolución ve los canales de entrada.)
+
+# %% solution lenet_rgb
+
+# %% visible lenet_rgb
+net = lenet_rgb()
+assert isinstance(net, nn.Sequential), "lenet_rgb() debe devolver un nn.Sequential"
+convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+assert len(convs) == 2, f"lenet_rgb tiene dos convoluciones, como lenet_modern; la tuya tiene {len(convs)}"
+assert convs[0].in_channels in (3, 0), \
+    f"La primera convolución recibe 3 canales (imágenes en color), no {convs[0].in_channels}"  # 0: capa lazy
+assert convs[0].padding in ((0, 0), 'valid'), \
+    f"La primera convolución de lenet_rgb no lleva relleno (la tuya tiene padding={convs[0].padding})"
+out = net(torch.zeros(2, 3, 32, 32))
+assert tuple(out.shape) == (2, 10), f"Para un lote de 2 imágenes la salida debe ser (2, 10), no {tuple(out.shape)}"
+shapes, X = [], torch.zeros(1, 3, 32, 32)
+for layer in net:
+    X = layer(X)
+    if not shapes or shapes[-1] != tuple(X.shape[1:]):
+        shapes.append(tuple(X.shape[1:]))
+expected = [(6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 5, 5), (400,), (120,), (84,), (10,)]
+assert shapes == expected, f"Las formas por capa deberían ser {expected}; las tuyas son {shapes}"
+n_params = sum(p.numel() for p in net.parameters())
+assert n_params == 62006, f"lenet_rgb tiene 62.006 parámetros; la tuya tiene {n_params}"
+print("¡Bien! lenet_rgb pasa las comprobaciones visibles.")
+
+# %% grade lenet_rgb
+
+# %% [markdown]
+# La tabla de formas de tu `lenet_rgb` (compárala con tu predicción):
+
+# %%
+for name, shape in layer_shapes(lenet_rgb(), (1, 3, 32, 32)):
+    print(f"{name:<12}{shape}")
+print("Parámetros:", f"{sum(p.numel() for p in lenet_rgb().parameters()):,}".replace(",", "."))
+
+# %% [markdown]
+# **Entrenar en CIFAR-10.** Este curso no trae CIFAR-10 (son unos 170 MB). El módulo
+# `cursocnn.cifar10` lo busca sin conexión, como `cursocnn.data` busca Fashion-MNIST: en la
+# carpeta que indiques con la variable de entorno `CIFAR10_DIR`, en la caché del curso
+# (`~/.cache/cursocnn/cifar-10`) o en `./data`. Si tienes conexión y quieres descargarlo, define
+# `CURSOCNN_DOWNLOAD=1` (o llama a `load_cifar10(download=True)`). Si no lo encuentra, la celda
+# lo dice y no entrena.
+#
+# Con la misma receta (Adam, lotes de 1024, 70 % / 30 %, el mejor modelo según la validación)
+# LeNet queda bastante por debajo de lo que logra en Fashion-MNIST: las fotos en color de
+# CIFAR-10 son mucho más variadas, y una red tan pequeña se queda corta.
+
+# %%
+from cursocnn.cifar10 import CLASSES as CIFAR_CLASSES, Cifar10NotFound, load_cifar10
+
+try:
+    Xc_all, yc_all = load_cifar10(train=True)
+    Xc_test, yc_test = load_cifar10(train=False)
+except Cifar10NotFound as missing:
+    print("No se encontró CIFAR-10: se salta el entrenamiento.\n")
+    print(missing)
+else:
+    if QUICK:
+        Xc_all, yc_all, Xc_test, yc_test = Xc_all[:2048], yc_all[:2048], Xc_test[:1024], yc_test[:1024]
+    cifar_full = TensorDataset(Xc_all, yc_all)
+    nc_train = int(0.7 * len(cifar_full))
+    cifar_train, cifar_val = random_split(cifar_full, [nc_train, len(cifar_full) - nc_train],
+                                          generator=torch.Generator().manual_seed(0))
+    cifar_loaders = (DataLoader(cifar_train, batch_size=BATCH_SIZE, shuffle=True),
+                     DataLoader(cifar_val, batch_size=BATCH_SIZE))
+    torch.manual_seed(0)
+    model_rgb = lenet_rgb()
+    best_rgb = CHECKPOINTS / 'lenet_rgb.pt'
+    history_rgb = fit(model_rgb, checkpoint=best_rgb, loaders=cifar_loaders,
+                      example_shape=(1, 3, 32, 32))
+    print_epochs(history_rgb)
+    plot_history(history_rgb, 'LeNet en color sobre CIFAR-10')
+    model_rgb.load_state_dict(torch.load(best_rgb, map_location=device))
+    _, test_acc_rgb = evaluate(model_rgb, DataLoader(TensorDataset(Xc_test, yc_test), batch_size=BATCH_SIZE),
+                               criterion, device)
+    print(f"LeNet en color, exactitud en prueba de CIFAR-10: {test_acc_rgb:.3f} "
+          f"(al azar sería 0.100; clases: {', '.join(CIFAR_CLASSES)})")

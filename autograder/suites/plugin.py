@@ -1,7 +1,9 @@
 """pytest plugin of the hidden suites (entry point `pytest11: autograder`; also `-p
 autograder.suites.plugin`).
 
-Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda.
+Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda,
+--budget SECONDS (student time for the whole submission; default per assignment, see
+autograder/budget.py).
 Fixtures: `student` (session-scoped wrapper over autograder.sandbox.Session), `lang`, `device`.
 Markers: points(n), title(es=..., en=...), assignment(id). Tests of other assignments than
 --assignment are deselected (a suite module's assignment comes from its `assignment` marker or
@@ -9,7 +11,10 @@ from its file name test_<assignment>*.py).
 
 Every report of a suite test carries user_properties: ("points", n), ("title_es", ...),
 ("title_en", ...), ("object", graded object), ("assignment", id) and, when it failed with
-Feedback, ("feedback", message). The long representation of a Feedback failure is the message
+Feedback, ("feedback", message), ("misconception", key) when it names one, and ("review", {...})
+when the failure must be looked at by an instructor (a construct that breaks the "implement it
+yourself" rule, or a reply from the worker that the genuine probes never send). The long
+representation of a Feedback failure is the message
 alone, so not even plain pytest output shows test source.
 """
 from __future__ import annotations
@@ -20,7 +25,8 @@ import os
 import pytest
 
 from autograder import scoring
-from autograder.feedback import Feedback, fail, pick
+from autograder.feedback import Feedback, explain, fail, pick
+from autograder.suites.replies import REPLY_SHAPES
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -37,6 +43,16 @@ def pytest_addoption(parser):
     group.addoption("--lang", default="es", choices=["es", "en"], help="feedback language")
     group.addoption("--device", default="auto", choices=["auto", "cpu", "cuda"],
                     help="device for checks that train (auto: cuda when available)")
+    group.addoption("--budget", default=None, type=_positive_seconds, metavar="SECONDS",
+                    help="wall-clock seconds of student code (loads, reloads, calls) per "
+                         "submission; default per assignment (autograder/budget.py)")
+
+
+def _positive_seconds(text):
+    value = float(text)
+    if not value > 0:
+        raise ValueError("--budget must be a positive number of seconds")
+    return value
 
 
 def pytest_configure(config):
@@ -102,7 +118,90 @@ def pytest_runtest_makereport(item, call):
             report.user_properties.append(("feedback", message))
             if call.excinfo.value.misconception:
                 report.user_properties.append(("misconception", call.excinfo.value.misconception))
+            review = getattr(call.excinfo.value, "review", None)
+            if review:
+                report.user_properties.append(("review", review))
             report.longrepr = message
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A grader-side exception (KeyError, TypeError...) in a test of a submission whose code
+    could have tampered with the worker, or that already sent a malformed reply, is the
+    student's failure (flagged for review), not a grader error: a forged reply must never make
+    the grader look broken (and be regraded forever)."""
+    try:
+        return (yield)
+    except Exception as exc:
+        student = getattr(item, "funcargs", {}).get("student")
+        if isinstance(exc, (AssertionError, pytest.skip.Exception, pytest.fail.Exception)) \
+                or not isinstance(student, Student) or _is_student_exception(exc):
+            raise
+        reason = student.tamper_reason()
+        if reason is None:
+            raise
+        _log_instructor(student.path, f"{item.nodeid}: {type(exc).__name__}: {exc} "
+                                      f"(counted as the student's failure: {reason})")
+        raise student.tampered_feedback(None, reason) from exc
+
+
+def _fail_for_review(review, lang, es, en, misconception=None):
+    """fail(), with a ("review", ...) user property on the report."""
+    try:
+        fail(lang, es, en, misconception)
+    except Feedback as exc:
+        exc.review = review
+        raise
+
+
+def _is_student_exception(exc):
+    try:
+        from autograder.sandbox import StudentCrash, StudentError
+    except ImportError:
+        return False
+    return isinstance(exc, (StudentError, StudentCrash))
+
+
+def _log_instructor(path, message):
+    import sys
+
+    try:
+        print(f"[autograder] {path}: {message}", file=sys.__stderr__ or sys.stderr, flush=True)
+    except Exception:  # noqa: BLE001 - logging must not fail grading
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# "Implement it yourself", decided in this trusted process from the source the grader loaded
+# (never from anything the worker reports). The rule lives in the student kit
+# (cursocnn/implementation_check.py) so the self-check applies the very same one; it is loaded
+# here by file path, next to this package, never through sys.path (a submission folder may
+# carry its own cursocnn/).
+
+_CHECK_MODULE = None
+
+
+def implementation_check():
+    global _CHECK_MODULE
+    if _CHECK_MODULE is None:
+        import importlib.util
+        import sys
+
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
+        candidates = [os.path.join(os.path.dirname(here), "assignments", "cursocnn"),  # checkout
+                      os.path.join(os.path.dirname(here), "cursocnn")]                  # installed
+        for folder in candidates:
+            path = os.path.join(folder, "implementation_check.py")
+            if os.path.isfile(path):
+                spec = importlib.util.spec_from_file_location("_autograder_implementation_check", path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module  # dataclasses look their module up there
+                spec.loader.exec_module(module)
+                _CHECK_MODULE = module
+                break
+        else:
+            raise RuntimeError("cursocnn/implementation_check.py not found next to autograder/")
+    return _CHECK_MODULE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,13 +210,18 @@ def pytest_runtest_makereport(item, call):
 
 def _fallback_cells(path):
     """Used only while autograder.submission is unavailable: .py text or an .ipynb's code cells."""
-    if os.path.isdir(path):
-        found = sorted(f for f in os.listdir(path) if f.endswith((".ipynb", ".py")))
-        if len(found) != 1:
-            return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
-        path = os.path.join(path, found[0])
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
+    from autograder import safefiles  # never through a link, never a special file
+
+    try:
+        if safefiles.lkind(path) == "directory":
+            found = [p for p, kind in safefiles.walk(path, max_depth=1)
+                     if kind == "file" and p[-1].endswith((".ipynb", ".py"))]
+            if len(found) != 1:
+                return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
+            path = os.path.join(path, found[0][0])
+        text = safefiles.read_regular(path, 20 << 20).decode("utf-8", "replace")
+    except safefiles.Refused as exc:
+        return None, exc.spanish()
     if path.endswith(".ipynb"):
         nb = json.loads(text)
         cells = []
@@ -170,13 +274,20 @@ class Student:
       (or the whole probe record with full=True).
     """
 
-    def __init__(self, path, assignment, lang="es", load_timeout=120.0):
+    def __init__(self, path, assignment, lang="es", load_timeout=120.0, budget=None):
+        from autograder.budget import StudentBudget, default_seconds
+
         self.path, self.assignment, self.lang = path, assignment, lang
         self.load_timeout = load_timeout
+        self.budget = StudentBudget(budget or default_seconds(assignment))
         self._session = None
         self._fatal = None
         self.submission_notes = []
         self._loaded = False
+        self._cells = None
+        self._analysis = None
+        self.malformed_replies = []   # probes whose reply had a shape the genuine probe never sends
+        self._current_obj = None      # the graded object of the probe() call in progress
 
     # -- session -------------------------------------------------------------------------
     def _load(self):
@@ -190,17 +301,21 @@ class Student:
         except Exception as exc:  # noqa: BLE001 - unreadable submission
             cells, notes, fatal = None, [], f"{type(exc).__name__}: {exc}"
         self.submission_notes = notes
+        self._cells = cells
         if fatal or not cells:
             self._fatal = (fatal or "No pudimos leer tu entrega: no contiene código.",
                            f"We could not read your submission: {fatal or 'it holds no code'}")
             return
         try:
-            session = Session(cells, self.assignment, load_timeout=self.load_timeout)
+            session = Session(cells, self.assignment, load_timeout=self.load_timeout,
+                              budget=self.budget)
             session.__enter__()
             self._session = session
         except StudentCrash as exc:
             reason = getattr(exc, "reason", "")
-            if reason == "timeout":
+            if reason == "budget":
+                self._fatal = self._out_of_time_messages()
+            elif reason == "timeout":
                 self._fatal = ("Tu código tardó demasiado en cargarse (¿quedó una celda de "
                                "entrenamiento o un bucle infinito fuera de las funciones?).",
                                "Your code took too long to load (a training cell or an endless "
@@ -214,7 +329,18 @@ class Student:
         self._load()
         if self._fatal:
             fail(self.lang, *self._fatal)
+        if self.budget.exhausted:
+            fail(self.lang, *self._out_of_time_messages())
         return self._session
+
+    def _out_of_time_messages(self):
+        b = self.budget.seconds
+        return (f"Prueba no ejecutada por tiempo agotado: tu código ya usó los {b:g} s que tiene "
+                f"cada entrega para cargarse y ejecutarse (contando las recargas tras un fallo). "
+                f"¿Queda un bucle infinito o algo muy lento?",
+                f"Test not run, time is up: your code already used the {b:g} s each submission "
+                f"gets to load and run (reloads after a crash included). Is there an endless "
+                f"loop or something very slow?")
 
     @property
     def defined(self):
@@ -235,7 +361,70 @@ class Student:
             self._session = None
 
     def call(self, probe, *args, timeout=DEFAULT_TIMEOUT, **kwargs):
-        return self._require_session().call(probe, *args, timeout=timeout, **kwargs)
+        from autograder.sandbox import StudentCrash
+
+        session = self._require_session()
+        if probe == "call_student" and kwargs.get("guard") and args:
+            self.check_implementation(args[0], kwargs.get("isolate") or ())
+        try:
+            reply = session.call(probe, *args, timeout=timeout, **kwargs)
+        except StudentCrash as exc:
+            if getattr(exc, "reason", "") == "budget":
+                fail(self.lang, *self._out_of_time_messages())
+            raise
+        shape_ok = REPLY_SHAPES.get(probe)
+        if shape_ok is not None and not shape_ok(reply):
+            self.malformed_replies.append(probe)
+            obj = self._current_obj or (args[0] if args and isinstance(args[0], str) else probe)
+            raise self.tampered_feedback(obj, f"malformed reply to {probe}")
+        return reply
+
+    # -- "implement it yourself" and tampering, decided here -------------------------------
+    def static_analysis(self):
+        """The implementation_check Analysis of the cells this process loaded (None when the
+        submission could not be read)."""
+        self._load()
+        if self._analysis is None and self._cells:
+            self._analysis = implementation_check().Analysis(self._cells)
+        return self._analysis
+
+    def check_implementation(self, name, isolate=()):
+        """Fail (Feedback, flagged for review) when the static rule cannot vouch for `name`."""
+        analysis = self.static_analysis()
+        if analysis is None:
+            return
+        verdict = analysis.verdict(name, tuple(isolate))
+        if verdict.ok:
+            return
+        first = verdict.first
+        key = verdict.kind
+        message = verdict.message(self.lang) + "\n" + explain(self.lang, key)
+        exc = Feedback(message, key)
+        exc.review = {"object": name, "kind": key, "construct": first.construct,
+                      "where": first.where_en(), "counter": bool(first.counter),
+                      "at_load": bool(first.at_load)}
+        raise exc
+
+    def tamper_reason(self):
+        """Why a grader-side exception may be the student's doing (None: it is not)."""
+        if self.malformed_replies:
+            return f"malformed reply to {self.malformed_replies[0]}"
+        analysis = self.static_analysis()
+        found = analysis.tamper_findings() if analysis is not None else []
+        if found:
+            return f"`{found[0].construct}` at {found[0].where_en()}"
+        return None
+
+    def tampered_feedback(self, obj, reason):
+        what_es = f"{obj}: " if obj else ""
+        what_en = f"{obj}: " if obj else ""
+        es = (f"{what_es}la respuesta del proceso que ejecuta tu código no tiene el formato que "
+              f"envía el corrector, así que no podemos calificar esta prueba.")
+        en = (f"{what_en}the reply of the process running your code does not have the format "
+              f"the grader sends, so this test cannot be graded.")
+        exc = Feedback(pick(self.lang, es, en) + "\n" + explain(self.lang, "tampered"), "tampered")
+        exc.review = {"object": obj, "kind": "tampered", "construct": reason}
+        return exc
 
     # -- friendly calls --------------------------------------------------------------------
     def require(self, name):
@@ -263,6 +452,7 @@ class Student:
             where_es, where_en = "\n" + ctx[0], "\n" + ctx[1]
         kind_es = "La clase" if obj[:1].isupper() else "La función"
         kind_en = "The class" if obj[:1].isupper() else "The function"
+        self._current_obj = obj
         try:
             return self.call(probe, *args, timeout=timeout, **kwargs)
         except StudentError as exc:
@@ -276,14 +466,18 @@ class Student:
                      f"{kind_en} {obj} is not implemented yet (NotImplementedError): fill in its "
                      f"solution cell and delete the `raise NotImplementedError()` line.", "stub")
             if t == "ForbiddenBuiltinError":
+                # the static rule let it through and the in-worker guard caught it: an instructor
+                # should see how (the rule may need a new spelling)
                 used = msg.split(" ", 1)[0]
-                fail(self.lang,
-                     f"{obj} usa {used}. El ejercicio pide implementar la operación sin las "
-                     f"funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
-                     f"matmul, Tensor.unfold o einsum).",
-                     f"{obj} uses {used}. The exercise asks you to implement the operation without "
-                     f"PyTorch's convolution/pooling functions (with loops, slicing, sums, matmul, "
-                     f"Tensor.unfold or einsum).", "forbidden")
+                _fail_for_review(
+                    {"object": obj, "kind": "forbidden", "construct": used[:120], "where": "worker guard"},
+                    self.lang,
+                    f"{obj} usa {used}. El ejercicio pide implementar la operación sin las "
+                    f"funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
+                    f"matmul, Tensor.unfold o einsum).",
+                    f"{obj} uses {used}. The exercise asks you to implement the operation without "
+                    f"PyTorch's convolution/pooling functions (with loops, slicing, sums, matmul, "
+                    f"Tensor.unfold or einsum).", "forbidden")
             if t == "UnsupportedResult":
                 fail(self.lang, f"{obj} devolvió un objeto que no podemos revisar: {msg}{where_es}",
                      f"{obj} returned an object we cannot check: {msg}{where_en}")
@@ -303,6 +497,8 @@ class Student:
                  f"{obj} ({reason}: {getattr(exc, 'detail', '')}).{where_es}",
                  f"The process running your code ended unexpectedly while running {obj} "
                  f"({reason}: {getattr(exc, 'detail', '')}).{where_en}")
+        finally:
+            self._current_obj = None
 
     def function(self, name, *args, kwargs=None, timeout=DEFAULT_TIMEOUT, guard=False,
                  isolate=(), seed=None, count=False, full=False, ctx=None):
@@ -337,9 +533,11 @@ def student(request, pytestconfig, lang):
         pytest.skip("hidden suites need --submission PATH")
     assignment = pytestconfig.getoption("--assignment") or item_assignment(request.node) \
         or _assignment_of(request)
-    s = Student(path, assignment, lang)
+    s = Student(path, assignment, lang, budget=pytestconfig.getoption("--budget"))
     yield s
     s.close()
+    # for the engine's results (extra_data) and the benchmarks: student time used / allowed
+    pytestconfig._autograder_student_time = (s.budget.used, s.budget.seconds)
 
 
 def _assignment_of(request):

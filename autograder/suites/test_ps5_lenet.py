@@ -1,7 +1,7 @@
-"""Hidden suite of ps5_lenet (structure and loops): lenet (3 of its 5), lenet_modern (3 of its 6),
-layer_shapes (3), accuracy (2), train_epoch (5), evaluate (4). The rest of lenet's (2) and
-lenet_modern's (3) points are the accuracy threshold after training, in
-test_ps5_lenet_training.py."""
+"""Hidden suite of ps5_lenet (structure and loops): lenet (2 of its 4), lenet_modern (2 of its 5),
+layer_shapes (2), accuracy (2), train_epoch (5), evaluate (4), lenet_wide (1), lenet_rgb (2).
+The rest of lenet's (2) and lenet_modern's (3) points are the accuracy threshold after
+training, in test_ps5_lenet_training.py."""
 import pytest
 import torch
 
@@ -20,8 +20,8 @@ def ref_describe(name):
     return probes.PROBES["describe_net"](REF_NS, name, INPUT, 0)
 
 
-def describe(student, lang, name):
-    info = student.probe(name, "describe_net", name, INPUT, 0, timeout=30)
+def describe(student, lang, name, input_shape=INPUT):
+    info = student.probe(name, "describe_net", name, input_shape, 0, timeout=30)
     if not info["is_module"]:
         fail(lang, f"{name}() tiene que devolver un modelo nn.Sequential; devolvió {info['type']}.",
              f"{name}() must return an nn.Sequential model; it returned {info['type']}.")
@@ -101,19 +101,14 @@ def test_lenet_structure(student, lang):
 
 
 @pytest.mark.points(1)
-@pytest.mark.title(es="lenet: forma de la salida de cada capa para una imagen 1x28x28",
-                   en="lenet: output shape of each layer for a 1x28x28 image")
-def test_lenet_shapes(student, lang):
+@pytest.mark.title(es="lenet: forma de la salida de cada capa (1x28x28) y 61.706 parámetros",
+                   en="lenet: output shape of each layer (1x28x28) and 61,706 parameters")
+def test_lenet_shapes_and_params(student, lang):
     check_shapes(student, lang, "lenet")
-
-
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet: 61.706 parámetros", en="lenet: 61,706 parameters")
-def test_lenet_params(student, lang):
     check_params(student, lang, "lenet")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.title(es="lenet_modern: capas en orden, con ReLU y MaxPool2d",
                    en="lenet_modern: layers in order, with ReLU and MaxPool2d")
 def test_lenet_modern_structure(student, lang):
@@ -126,6 +121,164 @@ def test_lenet_modern_structure(student, lang):
 def test_lenet_modern_shapes_and_params(student, lang):
     check_shapes(student, lang, "lenet_modern")
     check_params(student, lang, "lenet_modern")
+
+
+# -------------------------------------------------------------------------------------------
+# The unit's exercises: a wider LeNet and a LeNet for CIFAR-10 (3x32x32). Their layers are first
+# compared as data (probe describe_model: no forward pass, so a first convolution that keeps its
+# padding is named even when the linear layers no longer fit), then run on the right input.
+
+WIDE_INPUT = (1, 1, 28, 28)
+RGB_INPUT = (1, 3, 32, 32)
+
+
+def _pair(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return (value, value)
+
+
+def _layer_summary(layer):
+    """(class name, {field: value}) of a describe_model layer, fields as in the course."""
+    h = layer["hparams"]
+    kind = layer["type"]
+    if kind == "Conv2d":
+        padding = h.get("padding")
+        padding = (0, 0) if padding == "valid" else padding
+        return kind, {"in": h.get("in_channels"), "out": h.get("out_channels"),
+                      "kernel": _pair(h.get("kernel_size")),
+                      "padding": padding if isinstance(padding, str) else _pair(padding),
+                      "stride": _pair(h.get("stride"))}
+    if kind in ("MaxPool2d", "AvgPool2d"):
+        kernel = _pair(h.get("kernel_size"))
+        return kind, {"kernel": kernel,
+                      "stride": _pair(h.get("stride")) if h.get("stride") is not None else kernel,
+                      "padding": _pair(h.get("padding"))}
+    if kind == "Linear":
+        return kind, {"in": h.get("in_features"), "out": h.get("out_features")}
+    return kind, {}
+
+
+def _normalise_config(config):
+    config = dict(config)
+    if config.get("padding") == "valid":
+        config["padding"] = (0, 0)
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+
+
+def _model_layers(lang, name, desc):
+    kind = desc.get("kind")
+    if kind in ("not_callable", "not_module"):
+        fail(lang, f"{name}() tiene que devolver un modelo nn.Sequential; devolvió {desc.get('type')}.",
+             f"{name}() must return an nn.Sequential model; it returned {desc.get('type')}.")
+    if kind == "not_sequential":
+        fail(lang, f"{name}() devolvió un {desc.get('type')}; se esperaba un nn.Sequential con las "
+                   f"capas en orden.",
+             f"{name}() returned a {desc.get('type')}; expected an nn.Sequential with the layers "
+             f"in order.")
+    if kind != "sequential":
+        fail(lang, f"No se pudo revisar el modelo de {name}() ({kind}).",
+             f"The model of {name}() could not be checked ({kind}).")
+    if desc.get("materialise_error"):
+        fail(lang, f"{name}() usa capas 'lazy' y falló al recibir una entrada de prueba: "
+                   f"{desc['materialise_error']}",
+             f"{name}() uses lazy layers and failed on a test input: {desc['materialise_error']}")
+    return [_layer_summary(layer) for layer in desc["layers"]]
+
+
+def check_layers_as_data(student, lang, name, input_shape, diagnose):
+    """Layer classes and hyperparameters of the student's name() against the reference's;
+    diagnose(index, field, got, want) -> misconception key or None."""
+    desc = student.probe(name, "describe_model", name, input_shape, timeout=60)
+    if desc.get("kind") == "not_sequential":
+        # a subclass of nn.Sequential (describe_model describes plain ones only): read its
+        # layers from a forward pass instead
+        info = describe(student, lang, name, input_shape)
+        got = [(layer["torch_class"], _normalise_config(layer["config"])) for layer in info["layers"]]
+    else:
+        got = _model_layers(lang, name, desc)
+    want = _model_layers(lang, name, probes.PROBES["describe_model"](REF_NS, name, input_shape))
+    g, w = [kind for kind, _ in got], [kind for kind, _ in want]
+    if g != w:
+        key = "softmax_in_model" if g and g[-1] in ("Softmax", "LogSoftmax") else None
+        fail(lang, f"Las capas de {name}() no son las esperadas.\nSe esperaba: {', '.join(w)}\n"
+                   f"Tu modelo:    {', '.join(g)}",
+             f"The layers of {name}() are not the expected ones.\nExpected:   {', '.join(w)}\n"
+             f"Your model: {', '.join(g)}", key)
+    for i, ((kind, mine), (_, theirs)) in enumerate(zip(got, want), start=1):
+        for field, value in theirs.items():
+            if mine.get(field) != value:
+                fail(lang, f"En {name}(), la capa {i} ({kind}) tiene {field} = "
+                           f"{fmt_value(mine.get(field))}; se esperaba {fmt_value(value)}.",
+                     f"In {name}(), layer {i} ({kind}) has {field} = {fmt_value(mine.get(field))}; "
+                     f"expected {fmt_value(value)}.", diagnose(i, field, mine.get(field), value))
+
+
+def check_run(student, lang, name, input_shape, diagnose=lambda shapes: None):
+    """Output shape of each layer for one input, a batch of 3 gives (3, 10), parameter count;
+    diagnose(student's [(class, shape)]) -> misconception key or None."""
+    got = describe(student, lang, name, input_shape)
+    want = probes.PROBES["describe_net"](REF_NS, name, input_shape, 0)
+    gs = [(layer["torch_class"], tuple(layer["shape"])) for layer in got["layers"]]
+    ws = [(layer["torch_class"], tuple(layer["shape"])) for layer in want["layers"]]
+    shown = "x".join(str(d) for d in input_shape[1:])
+    if gs != ws:
+        fail(lang, f"Formas de salida de cada capa de {name}() con una entrada {input_shape}:\n"
+                   f"Se esperaba: {fmt_value(ws)}\nTu modelo:    {fmt_value(gs)}",
+             f"Output shape of each layer of {name}() for a {input_shape} input:\n"
+             f"Expected:   {fmt_value(ws)}\nYour model: {fmt_value(gs)}", diagnose(gs))
+    if tuple(got["batch_output_shape"]) != (3, 10):
+        fail(lang, f"Con un lote de 3 imágenes de {shown}, {name}() devolvió la forma "
+                   f"{fmt_value(got['batch_output_shape'])}; se esperaba (3, 10).",
+             f"With a batch of 3 images of {shown}, {name}() returned shape "
+             f"{fmt_value(got['batch_output_shape'])}; expected (3, 10).")
+    if got["n_params"] != want["n_params"]:
+        fail(lang, f"{name}() tiene {got['n_params']:,} parámetros; se esperaban {want['n_params']:,}.",
+             f"{name}() has {got['n_params']:,} parameters; expected {want['n_params']:,}.")
+
+
+def _wide_diagnosis(index, field, got, want):
+    if field in ("in", "out"):
+        return "wide_sizes"
+    return None
+
+
+def _rgb_shapes_diagnosis(shapes):
+    return "rgb_padding" if shapes and shapes[0][1] == (1, 6, 32, 32) else None
+
+
+def _rgb_diagnosis(index, field, got, want):
+    if index == 1 and field == "in":
+        return "rgb_in_channels"
+    if index == 1 and field == "padding":
+        return "rgb_padding"
+    return None
+
+
+@pytest.mark.points(1)
+@pytest.mark.title(es="lenet_wide: capas de 20 y 50 canales y de 200 y 80 unidades; formas "
+                      "(1x28x28) y 292.660 parámetros",
+                   en="lenet_wide: layers of 20 and 50 channels and 200 and 80 units; shapes "
+                      "(1x28x28) and 292,660 parameters")
+def test_lenet_wide(student, lang):
+    check_layers_as_data(student, lang, "lenet_wide", WIDE_INPUT, _wide_diagnosis)
+    check_run(student, lang, "lenet_wide", WIDE_INPUT)
+
+
+@pytest.mark.points(1)
+@pytest.mark.title(es="lenet_rgb: capas en orden; la primera convolución recibe 3 canales y no "
+                      "lleva relleno",
+                   en="lenet_rgb: layers in order; the first convolution takes 3 channels and "
+                      "has no padding")
+def test_lenet_rgb_structure(student, lang):
+    check_layers_as_data(student, lang, "lenet_rgb", RGB_INPUT, _rgb_diagnosis)
+
+
+@pytest.mark.points(1)
+@pytest.mark.title(es="lenet_rgb: forma de la salida de cada capa (3x32x32) y 62.006 parámetros",
+                   en="lenet_rgb: output shape of each layer (3x32x32) and 62,006 parameters")
+def test_lenet_rgb_shapes_and_params(student, lang):
+    check_run(student, lang, "lenet_rgb", RGB_INPUT, _rgb_shapes_diagnosis)
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,7 +311,7 @@ def _normalise_shapes(value):
     return out
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.title(es="layer_shapes: nombre y forma de salida de cada capa de varias redes",
                    en="layer_shapes: name and output shape of each layer of several networks")
 def test_layer_shapes(student, lang):

@@ -75,19 +75,28 @@ def load_cells(cells, ns, *, only_definitions=False, budget=STATEMENT_BUDGET):
 
     only_definitions: run imports and defs only (used to retry after a load that crashed).
     A cell given as [label, source, "definitions"] (a notebook's demo or added cell) runs its
-    imports and definitions only, silently."""
+    imports and definitions only, silently. A 4th element is the line of the file where the
+    cell starts (a block of a .py): compiled code and notes use the file's line numbers."""
     notes = []
     before = set(ns)
     skipped = {}
     for cell in cells:
-        label, source = cell[0], cell[1]
+        label, source = str(cell[0]), str(cell[1])
         definitions_cell = len(cell) > 2 and cell[2] == "definitions"  # a demo or added cell
+        first_line = cell[3] if len(cell) > 3 and type(cell[3]) is int and cell[3] > 0 else 1
         filename = f"<student:{label}>"
         try:
             tree = ast.parse(source, filename)
         except (SyntaxError, ValueError) as exc:
-            notes.append(["syntax_error", f"{label}: línea {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}"])
+            line = getattr(exc, "lineno", None)
+            where = line + first_line - 1 if isinstance(line, int) else "?"
+            notes.append(["syntax_error", f"{label}: línea {where}: {getattr(exc, 'msg', exc)}"])
             continue
+        except (RecursionError, MemoryError):
+            notes.append(["too_deep", f"{label}: el código está anidado demasiado profundo; se ignoró."])
+            continue
+        if first_line > 1:  # the cell is a block of a longer file: report the file's line numbers
+            ast.increment_lineno(tree, first_line - 1)
         for node in tree.body:
             kind = _kind(node)
             if kind == "ignore":
@@ -99,6 +108,11 @@ def load_cells(cells, ns, *, only_definitions=False, budget=STATEMENT_BUDGET):
                 continue
             try:
                 code = compile(ast.Module(body=[node], type_ignores=[]), filename, "exec")
+            except (RecursionError, MemoryError, SyntaxError, ValueError):
+                notes.append(["too_deep", f"{label}, línea {node.lineno}: no se pudo compilar "
+                              "(¿anidado demasiado profundo?); se ignoró."])
+                continue
+            try:
                 _run(code, ns, IMPORT_BUDGET if kind == "import" else budget)
             except LoadTimeout:
                 notes.append(["timeout", f"{label}, línea {node.lineno}: tardó más de "

@@ -1,7 +1,7 @@
 """Worker entry point, run inside the sandbox: `<pkg>.main.main([READ_FD, WRITE_FD])`.
 
 Messages (see wire.py):
-  {"op": "load", "cells": [[label, source], ...], "only_definitions": bool}
+  {"op": "load", "cells": [[label, source(, mode(, first_line))], ...], "only_definitions": bool}
       -> {"ok": True, "defined": [...], "notes": [[code, detail], ...]}
   {"op": "call", "probe": name, "args": [...], "kwargs": {...}}
       -> {"ok": True, "value": data} | {"ok": False, "error": {"type", "message", "traceback"}}

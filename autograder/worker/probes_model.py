@@ -2,7 +2,7 @@
 
 Runs inside the sandbox. ``describe_model(ns, name)`` calls the student's ``name()`` and returns
 its layers as plain data (class name, defining module, hyperparameters, parameter count); never
-weights. Lazy layers are materialised first with a 1x1x28x28 zero input. The trusted side
+weights. Lazy layers are materialised first with a zero input (1x1x28x28 unless told). The trusted side
 (autograder/training_check.py) rebuilds the model from its own whitelist of torch.nn classes:
 nothing here is trusted beyond being a description.
 """
@@ -73,8 +73,9 @@ def _flatten(seq, prefix, out):
             raise ValueError("demasiadas capas")
 
 
-def describe_model(ns, name):
-    """{"kind": "sequential", "layers": [...], ...} | {"kind": "missing"|"not_module"|..., ...}."""
+def describe_model(ns, name, input_shape=INPUT_SHAPE):
+    """{"kind": "sequential", "layers": [...], ...} | {"kind": "missing"|"not_module"|..., ...}.
+    input_shape materialises lazy layers (lenet_rgb takes 3x32x32 images)."""
     import torch
     import torch.nn as nn
 
@@ -95,7 +96,7 @@ def describe_model(ns, name):
     if lazy:
         try:
             with torch.no_grad():
-                model(torch.zeros(INPUT_SHAPE))
+                model(torch.zeros(tuple(int(d) for d in input_shape)))
         except Exception as exc:  # noqa: BLE001 - described, the trusted side explains it
             materialise_error = f"{type(exc).__name__}: {exc}"[:500]
 

@@ -1,5 +1,7 @@
 # Entrega de ejemplo con errores típicos: accuracy cuenta aciertos en vez de la fracción,
-# y evaluate deja el modelo en modo entrenamiento (no llama a model.eval()).
+# evaluate deja el modelo en modo entrenamiento (no llama a model.eval()) y lenet_rgb conserva el
+# relleno de la primera convolución (padding=2, copiado de lenet), por lo que su primera capa
+# lineal tuvo que recibir 16*6*6 = 576 entradas en vez de 400.
 import torch
 from torch import nn
 
@@ -93,4 +95,45 @@ def evaluate(model, loader, criterion, device):
             losses.append(criterion(logits, y).item())
             accs.append(accuracy(logits, y))
     return sum(losses) / len(losses), sum(accs) / len(accs)
+    ### END SOLUTION
+
+
+def lenet_wide():
+    """LeNet moderna más ancha: 20 y 50 canales convolucionales, 200 y 80 unidades ocultas."""
+    ### BEGIN SOLUTION
+    net = nn.Sequential(
+        nn.Conv2d(1, 20, kernel_size=5, padding=2), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(20, 50, kernel_size=5), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(50 * 5 * 5, 200), nn.ReLU(),
+        nn.Linear(200, 80), nn.ReLU(),
+        nn.Linear(80, 10),
+    )
+    for layer in net:
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(layer.weight)
+    return net
+    ### END SOLUTION
+
+
+def lenet_rgb():
+    """LeNet moderna para imágenes en color de 3x32x32 (CIFAR-10): sin relleno en la primera
+    convolución."""
+    ### BEGIN SOLUTION
+    net = nn.Sequential(
+        nn.Conv2d(3, 6, kernel_size=5, padding=2), nn.ReLU(),  # error: sobra el relleno
+        nn.MaxPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 6 * 6, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+    for layer in net:
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(layer.weight)
+    return net
     ### END SOLUTION

@@ -1,5 +1,6 @@
 """Alternative ps5_lenet: LeNet as an nn.Sequential subclass with lazy layers and nested blocks,
-layer_shapes returning torch.Size, accuracy as a 0-d tensor, loops with sample-weighted means."""
+layer_shapes returning torch.Size, accuracy as a 0-d tensor, loops with sample-weighted means;
+lenet_wide as lazy nested blocks, lenet_rgb as a subclass with padding='valid'."""
 import torch
 from torch import nn
 
@@ -63,3 +64,23 @@ def evaluate(model, loader, criterion, device):
         losses.append(float(criterion(out, y.to(device))))
         accs.append(float(accuracy(out, y.to(device))))
     return float(torch.tensor(losses).mean()), float(torch.tensor(accs).mean())
+
+
+def lenet_wide():
+    net = nn.Sequential(block(nn.ReLU, nn.MaxPool2d, 20, padding=2), block(nn.ReLU, nn.MaxPool2d, 50),
+                        nn.Flatten(), nn.LazyLinear(200), nn.ReLU(), nn.LazyLinear(80), nn.ReLU(),
+                        nn.LazyLinear(10))
+    net(torch.zeros(1, 1, 28, 28))
+    return net
+
+
+class ColourLeNet(nn.Sequential):
+    def __init__(self):
+        super().__init__(block(nn.ReLU, nn.MaxPool2d, 6, padding="valid"), block(nn.ReLU, nn.MaxPool2d, 16),
+                         nn.Flatten(), nn.LazyLinear(120), nn.ReLU(), nn.LazyLinear(84), nn.ReLU(),
+                         nn.LazyLinear(10))
+        self(torch.zeros(2, 3, 32, 32))
+
+
+def lenet_rgb():
+    return ColourLeNet()

@@ -1,0 +1,1 @@
+../../../cursocnn/practice.py

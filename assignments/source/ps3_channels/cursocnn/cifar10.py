@@ -1,0 +1,1 @@
+../../../cursocnn/cifar10.py

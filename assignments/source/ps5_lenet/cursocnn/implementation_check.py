@@ -1,0 +1,1 @@
+../../../cursocnn/implementation_check.py

@@ -1,0 +1,348 @@
+"""What `nbgrader autograde` grades: a snapshot of the submitted notebook, taken before any kernel
+runs, graded once on the trusted side and cached by content.
+
+During `nbgrader autograde` (assignments/nbgrader_config.py, autograder.nbgrader_hook.
+autograde_preprocessors) three preprocessors run in nbgrader's own process for each notebook:
+
+1. `SnapshotSubmission`, before execution: copies `submitted/<student>/<id>/<nb>.ipynb` (bytes,
+   never through a link) into the store below with its sha256, grades that copy with the hardened
+   grader (`engine.grade` in a fresh interpreter) unless the cache already holds the result for
+   the same bytes, and writes the student's view of it (per-object score and feedback, nothing
+   else) for the kernel;
+2. `autograder.nbgrader_kernel.ConfinedExecute` runs the notebook in a sandboxed kernel that sees
+   that view read-only (the grade cells' `hidden_score` prints it);
+3. `TrustedGradeCells`, after execution: the outputs of every grade cell that calls
+   `hidden_score` are replaced with the trusted feedback and score (so whatever the student's code
+   did to its kernel, nbgrader records the snapshot's grades); without a trusted result, only their
+   stderr is dropped (nbgrader zeroes a grade cell with stderr output).
+
+`autograder grade --nbgrader` (autograder/nbgrader_gradebook.py) grades the same snapshot, from
+the same cache (no second LeNet training for ps5) unless --force.
+
+The store, `ROOT/<autograded>/.autograder/` (0700, owned by whoever runs nbgrader; nbgrader's
+globs skip dot folders; the kernels never see it):
+
+    snapshots/<id>/<student>/<nb>.ipynb       the submitted bytes
+    snapshots/<id>/<student>/<nb>.meta.json   {"sha256", "size", "taken", "source"}
+    snapshots/<id>/<student>/<nb>.hook.json   the kernel's view (0644; bound read-only)
+    cache/<key>.json                          engine results; key = sha256 of (bytes, assignment,
+                                              lang, device, grader code)
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .nbgrader_hook import HOOK_CALL, HookError, feedback_text, is_hook_cell, object_scores
+from .scoring import POINTS
+
+_PKG_PARENT = Path(__file__).resolve().parent.parent      # the directory holding `autograder/`
+STORE_NAME = ".autograder"
+MAX_NOTEBOOK_BYTES = 64 << 20
+_MEMO: dict = {}                                           # cache key -> result (this process)
+_FINGERPRINT: list = []
+
+
+class SnapshotError(RuntimeError):
+    """The submitted notebook cannot be read safely (missing, a link, not a regular file, too big)."""
+
+
+# ------------------------------------------------------------------ reading submissions
+
+def read_regular(path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """The bytes of a regular file, never through a symlink, never blocking on a fifo."""
+    try:
+        fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise SnapshotError(f"no se puede leer {path}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SnapshotError(f"{path} no es un archivo regular")
+        if st.st_size > max_bytes:
+            raise SnapshotError(f"{path} supera {max_bytes >> 20} MB")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read(max_bytes + 1)[:max_bytes]
+    finally:
+        os.close(fd)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ------------------------------------------------------------------ the store
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, exist_ok=True)
+    st = path.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        raise SnapshotError(f"{path} no es una carpeta propia / is not a folder of ours")
+    return path
+
+
+def _safe_part(name: str) -> str:
+    if not name or name in (".", "..") or "/" in name or "\0" in name:
+        raise SnapshotError(f"nombre no válido / bad name: {name!r}")
+    return name
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@dataclass
+class Snapshot:
+    path: Path          # the copy of the submitted notebook
+    sha256: str
+    meta: dict
+
+
+class Store:
+    """The snapshots and the result cache of one nbgrader course (module doc)."""
+
+    def __init__(self, course_root, autograded_directory: str = "autograded"):
+        self.root = Path(course_root).resolve() / autograded_directory / STORE_NAME
+
+    @property
+    def cache_dir(self) -> Path:
+        _private_dir(self.root)
+        return _private_dir(self.root / "cache")
+
+    def _folder(self, assignment, student, create=False) -> Path:
+        folder = self.root / "snapshots" / _safe_part(assignment) / _safe_part(student)
+        if create:
+            for level in (self.root, folder.parent.parent, folder.parent, folder):
+                _private_dir(level)
+        return folder
+
+    def take(self, assignment: str, student: str, notebook: str, submitted) -> Snapshot:
+        """Copy the submitted notebook into the store (replacing an older snapshot)."""
+        data = read_regular(submitted)
+        folder = self._folder(assignment, student, create=True)
+        name = _safe_part(notebook)
+        digest = sha256(data)
+        meta = {"sha256": digest, "size": len(data), "source": str(submitted),
+                "taken": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+        write_atomic(folder / f"{name}.ipynb", data)
+        write_atomic(folder / f"{name}.meta.json", json.dumps(meta, indent=1).encode())
+        return Snapshot(folder / f"{name}.ipynb", digest, meta)
+
+    def find(self, assignment: str, student: str, notebook: str) -> Snapshot | None:
+        """The snapshot taken by the last `nbgrader autograde` of this notebook, or None."""
+        folder = self._folder(assignment, student)
+        name = _safe_part(notebook)
+        try:
+            meta = json.loads((folder / f"{name}.meta.json").read_text(encoding="utf-8"))
+            data = read_regular(folder / f"{name}.ipynb")
+        except (OSError, ValueError, SnapshotError):
+            return None
+        if not isinstance(meta, dict) or meta.get("sha256") != sha256(data):
+            return None
+        return Snapshot(folder / f"{name}.ipynb", meta["sha256"], meta)
+
+    def write_view(self, assignment: str, student: str, notebook: str, view: dict) -> Path:
+        path = self._folder(assignment, student, create=True) / f"{_safe_part(notebook)}.hook.json"
+        write_atomic(path, json.dumps(view, ensure_ascii=False).encode("utf-8"), mode=0o644)
+        return path
+
+
+# ------------------------------------------------------------------ grading, cached by content
+
+def fingerprint() -> str:
+    """Hash of the grader's own code, so cached results die when the grader changes."""
+    if not _FINGERPRINT:
+        h = hashlib.sha256()
+        for top in ("autograder", "reference"):
+            for p in sorted((_PKG_PARENT / top).rglob("*.py")):
+                h.update(str(p.relative_to(_PKG_PARENT)).encode())
+                try:
+                    h.update(p.read_bytes())
+                except OSError:
+                    pass
+        _FINGERPRINT.append(h.hexdigest())
+    return _FINGERPRINT[0]
+
+
+def result_key(data: bytes, assignment: str, lang: str, device: str) -> str:
+    h = hashlib.sha256()
+    for part in (data, assignment.encode(), lang.encode(), device.encode(), fingerprint().encode()):
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def run_engine(path, assignment: str, lang: str = "es", device: str = "auto") -> dict:
+    """engine.grade(path) in a fresh interpreter (nothing of the calling process, e.g. a kernel
+    the student's code ran in, reaches the grader), all its output captured."""
+    timeout = float(os.environ.get("AUTOGRADER_HOOK_TIMEOUT", "3000"))
+    with tempfile.TemporaryDirectory(prefix="cnn-hook-") as tmp:
+        out = Path(tmp) / "result.json"
+        code = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from autograder.nbgrader_snapshot import _child; _child(sys.argv[2:])")
+        cmd = [sys.executable, "-c", code, str(_PKG_PARENT), str(path), assignment, lang, device, str(out)]
+        try:
+            proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise HookError(f"la calificación superó {timeout:g} s / grading timed out") from None
+        if proc.returncode != 0 or not out.is_file():
+            tail = proc.stdout.decode("utf-8", "replace")[-3000:]
+            raise HookError(f"el calificador falló (código {proc.returncode}) / the grader failed:\n{tail}")
+        return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _child(argv) -> None:
+    """Entry point of the grading subprocess: engine.grade -> JSON file."""
+    path, assignment, lang, device, out = argv
+    from autograder import engine
+    result = engine.grade(path, assignment, lang=lang, device=device)
+    tmp = out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, ensure_ascii=False)
+    os.replace(tmp, out)
+
+
+def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto", cache_dir=None,
+                 force: bool = False, grade=None) -> tuple[dict, bool]:
+    """(results of the notebook at `path`, whether they came from the cache).
+
+    The bytes are read once (never through a link) and graded from a private copy, so what is
+    graded is what was hashed. `grade(path, assignment, lang=, device=)` defaults to run_engine.
+    Results are memoised in this process and kept in `cache_dir` (when given) by result_key;
+    force=True regrades and refreshes the cache."""
+    data = read_regular(path)
+    key = result_key(data, assignment, lang, device)
+    cached = Path(cache_dir) / f"{key}.json" if cache_dir else None
+    if not force:
+        if key in _MEMO:
+            return _MEMO[key], True
+        if cached is not None:
+            try:
+                result = json.loads(read_regular(cached))
+            except (SnapshotError, ValueError):
+                result = None
+            if isinstance(result, dict) and isinstance(result.get("tests"), list):
+                _MEMO[key] = result
+                return result, True
+    with tempfile.TemporaryDirectory(prefix="cnn-grade-") as tmp:
+        copy = Path(tmp) / Path(path).name
+        copy.write_bytes(data)
+        result = (grade or run_engine)(str(copy), assignment, lang=lang, device=device)
+    grader_failed = bool((result.get("extra_data") or {}).get("grader_error"))
+    if cached is not None and not grader_failed:
+        try:
+            write_atomic(cached, json.dumps(result, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass
+    if not grader_failed:
+        _MEMO[key] = result
+    return result, False
+
+
+def hook_view(result: dict, assignment: str, notebook: str, digest: str, lang: str) -> dict:
+    """What the kernel may see: per object, its score, maximum and feedback text."""
+    scores = object_scores(result, assignment)
+    return {"assignment": assignment, "notebook": notebook, "sha256": digest, "lang": lang,
+            "objects": {obj: {"score": e["score"], "max_score": e["max_score"],
+                              "feedback": feedback_text(result, assignment, obj, lang)}
+                        for obj, e in scores.items()}}
+
+
+# ------------------------------------------------------------------ nbgrader preprocessors
+
+def _settings() -> tuple[str, str]:
+    return os.environ.get("AUTOGRADER_LANG", "es"), os.environ.get("AUTOGRADER_DEVICE", "auto")
+
+
+def _make_preprocessors():
+    """The two preprocessors (built on first use: nbgrader is needed only by nbgrader's process)."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class SnapshotSubmission(NbGraderPreprocessor):
+        """Before execution: snapshot the submitted notebook, grade it (cached), write the kernel's
+        view; leaves resources["autograder"] = {"result", "snapshot", "hook_results"}."""
+
+        def preprocess(self, nb, resources):
+            info = resources.get("nbgrader") or {}
+            student, assignment, notebook = info.get("student"), info.get("assignment"), info.get("notebook")
+            if not (student and notebook) or assignment not in POINTS:
+                return nb, resources
+            lang, device = _settings()
+            cd = CourseDirectory(config=self.config)
+            store = Store(cd.root, cd.autograded_directory)
+            submitted = Path(cd.format_path(cd.submitted_directory, student, assignment)) / f"{notebook}.ipynb"
+            ours = resources.setdefault("autograder", {})
+            try:
+                snap = store.take(assignment, student, notebook, submitted)
+                result, hit = grade_cached(snap.path, assignment, lang=lang, device=device,
+                                           cache_dir=store.cache_dir)
+                self.log.info("autograder: %s/%s/%s graded (%s): %s / %s", assignment, student, notebook,
+                              "cached" if hit else "now", result.get("score"), result.get("max_score"))
+                ours.update(result=result, snapshot=str(snap.path))
+                view = hook_view(result, assignment, notebook, snap.sha256, lang)
+            except (SnapshotError, HookError, OSError) as exc:
+                self.log.error("autograder: could not grade %s of %s: %s", notebook, student, exc)
+                view = {"assignment": assignment, "notebook": notebook, "error": str(exc)}
+            ours["hook_results"] = str(store.write_view(assignment, student, notebook, view))
+            return nb, resources
+
+
+    class TrustedGradeCells(NbGraderPreprocessor):
+        """After execution: the grade cells that call hidden_score show the trusted feedback and
+        score of the snapshot; without a trusted result, their stderr output is dropped."""
+
+        def preprocess_cell(self, cell, resources, cell_index):
+            if not is_hook_cell(cell):
+                return cell, resources
+            import nbformat
+            result = (resources.get("autograder") or {}).get("result")
+            assignment = (resources.get("nbgrader") or {}).get("assignment")
+            match = HOOK_CALL.search(cell.get("source", ""))
+            obj = match.group(2) if match and match.group(1) == assignment else None
+            if result is not None and obj in POINTS.get(assignment, {}):
+                score = object_scores(result, assignment)[obj]["score"]
+                lang, _ = _settings()
+                cell.outputs = [
+                    nbformat.v4.new_output("stream", name="stdout",
+                                           text=feedback_text(result, assignment, obj, lang) + "\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
+                                           execution_count=cell.get("execution_count")),
+                ]
+            else:
+                cell.outputs = [o for o in cell.get("outputs", [])
+                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            return cell, resources
+
+    for cls in (SnapshotSubmission, TrustedGradeCells):
+        cls.__module__ = __name__
+        cls.__qualname__ = cls.__name__
+    return {"SnapshotSubmission": SnapshotSubmission, "TrustedGradeCells": TrustedGradeCells}
+
+
+def __getattr__(name):
+    if name in ("SnapshotSubmission", "TrustedGradeCells"):
+        globals().update(_make_preprocessors())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

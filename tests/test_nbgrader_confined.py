@@ -1,0 +1,396 @@
+"""`nbgrader autograde` with the confined kernel and the trusted snapshot (real nbgrader, real kernel).
+
+One course (a temporary copy of assignments/ and reference/), ps1_corr2d, two students:
+
+    honest  every solution cell filled with the reference
+    cheat   the release, untouched, plus a first cell that tries to overwrite its own submitted
+            file with the solved notebook, read the source notebook and the reference solutions,
+            write the gradebook and nbgrader_config.py, read the other student's files and the
+            trusted grading shown to its kernel
+
+`nbgrader autograde` runs once per student (honest first), so that everything the cheat's kernel
+could reach is hashed before and after it ran. Then `autograder grade --nbgrader`
+(nbgrader_gradebook.grade_course) grades the snapshots from the cache.
+
+The fast tests at the end need neither nbgrader's kernel nor the grader: the CSV merge, and how a
+kernel's folder is taken back.
+"""
+import csv
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.nbgrader_gradebook import grade_course
+from autograder.nbgrader_snapshot import Store
+from autograder.scoring import POINTS
+
+REPO = Path(__file__).resolve().parent.parent
+AID = "ps1_corr2d"
+VENV_BIN = Path(sys.executable).parent
+FULL = float(sum(POINTS[AID].values()))
+
+needs_bwrap = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
+                                 reason="the confined kernel needs root and bubblewrap")
+
+CHEAT = '''import json as _json, os as _os
+def _try(tag, fn):
+    try:
+        fn()
+        print(tag, "DONE")
+    except Exception as exc:
+        print(tag, "BLOCKED", type(exc).__name__)
+ROOT = {root!r}
+SOLVED = {solved!r}
+_try("a-own-submitted", lambda: open(ROOT + "/submitted/cheat/{aid}/{aid}.ipynb", "w").write(SOLVED))
+_try("a-own-submitted-relative", lambda: open("../../../submitted/cheat/{aid}/{aid}.ipynb", "w").write(SOLVED))
+_try("b-source", lambda: open(ROOT + "/source/{aid}/{aid}.ipynb").read())
+_try("b-reference-course", lambda: open(ROOT + "/../reference/{aid}.py").read())
+_try("b-reference-repo", lambda: open({repo_ref!r}).read())
+_try("b-grader-suites", lambda: _os.listdir({suites!r}))
+_try("c-gradebook", lambda: open(ROOT + "/gradebook.db", "ab").write(b"x"))
+_try("c-config", lambda: open(ROOT + "/nbgrader_config.py", "a").write("c.X = 1"))
+_try("d-other-submitted", lambda: open(ROOT + "/submitted/honest/{aid}/{aid}.ipynb").read())
+_try("d-other-autograded", lambda: open(ROOT + "/autograded/honest/{aid}/{aid}.ipynb").read())
+_try("e-view-write", lambda: open(_os.environ["AUTOGRADER_HOOK_RESULTS"], "w").write("{{}}"))
+_try("f-own-folder", lambda: open("mine.txt", "w").write("mine"))
+print("uid", _os.getuid())
+print("view", sorted(_json.load(open(_os.environ["AUTOGRADER_HOOK_RESULTS"]))["objects"]))
+'''
+EXPECT_BLOCKED = ["a-own-submitted", "a-own-submitted-relative", "b-source", "b-reference-course",
+                  "b-reference-repo", "b-grader-suites", "c-gradebook", "c-config", "d-other-submitted",
+                  "d-other-autograded", "e-view-write"]
+
+
+def _nbgrader(course: Path, *args, env=None):
+    proc = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=str(course), env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    return proc
+
+
+def _gid(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _src(cell) -> str:
+    return cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+
+
+def _write(course: Path, student: str, nb: dict) -> Path:
+    folder = course / "submitted" / student / AID
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{AID}.ipynb"
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    (folder / "timestamp.txt").write_text("2024-05-01 10:00:00.000000 UTC")
+    return path
+
+
+def _tree_hashes(base: Path, skip) -> dict:
+    """{relative path: sha256 (or link target)} of everything under base except `skip` paths."""
+    out = {}
+    for root, dirs, files in os.walk(base):
+        rel_root = Path(root).relative_to(base)
+        dirs[:] = [d for d in dirs if str(rel_root / d) not in skip]
+        for name in files:
+            rel = str(rel_root / name)
+            if rel in skip:
+                continue
+            full = Path(root) / name
+            out[rel] = ("link:" + os.readlink(full)) if full.is_symlink() else \
+                hashlib.sha256(full.read_bytes()).hexdigest()
+    return out
+
+
+def _gradebook_scores(course: Path, student: str) -> dict:
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-humai") as gb:
+        sub = gb.find_submission(AID, student)
+        return {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    base = tmp_path_factory.mktemp("confined")
+    course = base / "assignments"
+    ignore = shutil.ignore_patterns("release", "submitted", "autograded", "feedback", "gradebook.db",
+                                    "__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(REPO / "assignments", course, symlinks=True, ignore=ignore)
+    shutil.copytree(REPO / "reference", base / "reference", ignore=ignore)
+    (base / "tmp").mkdir()
+    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"),
+               AUTOGRADER_DEVICE="cpu", AUTOGRADER_LANG="es")
+    env.pop("AUTOGRADER_NOTEBOOK", None)
+    subprocess.run([sys.executable, str(course / "build_notebooks.py"), AID], check=True, env=env,
+                   capture_output=True)
+    _nbgrader(course, "generate_assignment", AID, "--force", env=env)
+
+    release = json.loads((course / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    source = json.loads((course / "source" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    solutions = {_gid(c): c["source"] for c in source["cells"]
+                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    honest = json.loads(json.dumps(release))
+    for cell in honest["cells"]:
+        if _gid(cell) in solutions:
+            cell["source"] = solutions[_gid(cell)]
+    honest_path = _write(course, "honest", honest)
+    solved_text = honest_path.read_text(encoding="utf-8")
+
+    cheat = json.loads(json.dumps(release))
+    code = CHEAT.format(root=str(course), solved=solved_text, aid=AID,
+                        repo_ref=str(REPO / "reference" / f"{AID}.py"),
+                        suites=str(REPO / "autograder" / "suites"))
+    cheat["cells"].insert(0, {"cell_type": "code", "id": "cheat", "execution_count": None, "metadata": {},
+                              "outputs": [], "source": code})
+    cheat_path = _write(course, "cheat", cheat)
+    cheat_bytes = cheat_path.read_bytes()
+
+    _nbgrader(course, "autograde", AID, "--student", "honest", env=env)
+    # everything the cheat's kernel must not change: the whole course but its own autograded
+    # folder, the store (snapshots of its notebook are added) and the gradebook (nbgrader writes
+    # the cheat's scores there itself), plus the reference solutions and the grader of the repo
+    skip = {"assignments/gradebook.db", "assignments/autograded/cheat", "assignments/autograded/.autograder"}
+    before = _tree_hashes(base, skip)
+    repo_before = _tree_hashes(REPO / "reference", set())
+    proc = _nbgrader(course, "autograde", AID, "--student", "cheat", env=env)
+    after = _tree_hashes(base, skip)
+    repo_after = _tree_hashes(REPO / "reference", set())
+
+    nbgrader_scores = {s: _gradebook_scores(course, s) for s in ("honest", "cheat")}
+    calls = []
+
+    def counting_grade(path, assignment, **kw):
+        from autograder import engine
+        calls.append(path)
+        return engine.grade(path, assignment, **kw)
+
+    logs = []
+    rows = grade_course(course, AID, lang="es", device="cpu", grade=counting_grade, log=logs.append,
+                        out_dir=base / "out")
+    return {"path": course, "base": base, "env": env, "before": before, "after": after,
+            "repo_before": repo_before, "repo_after": repo_after, "nbgrader": nbgrader_scores,
+            "rows": {r["student_id"]: r for r in rows}, "calls": calls, "logs": logs,
+            "cheat_bytes": cheat_bytes, "solved_text": solved_text, "autograde_log": proc.stderr,
+            "grade": counting_grade}
+
+
+def _cheat_output(course) -> str:
+    nb = json.loads((course / "autograded" / "cheat" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    first = nb["cells"][0]
+    assert "_try(" in _src(first)
+    return "".join("".join(o.get("text", "")) for o in first["outputs"] if o.get("name") == "stdout")
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_cheat_cells_are_blocked_in_the_confined_kernel(course):
+    out = _cheat_output(course["path"])
+    for tag in EXPECT_BLOCKED:
+        assert f"{tag} BLOCKED" in out, out
+    assert "f-own-folder DONE" in out, out                      # its own folder stays writable
+    uid = int(out.split("uid ", 1)[1].split()[0])
+    assert uid >= 1000, out                                     # not root
+    assert "view ['conv2d_strict', 'corr2d', 'learn_kernel']" in out, out
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_nothing_outside_the_cheats_own_folder_changed(course):
+    assert course["after"] == course["before"]
+    assert course["repo_after"] == course["repo_before"]
+    own = course["path"] / "autograded" / "cheat" / AID
+    assert (own / "mine.txt").read_text() == "mine"
+    for path in [own, *own.rglob("*")]:                          # taken back from the kernel's uid
+        st = path.lstat()
+        assert st.st_uid == os.geteuid() and not stat.S_ISLNK(st.st_mode), path
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_snapshot_is_what_was_submitted(course):
+    snap = Store(course["path"]).find(AID, "cheat", AID)
+    assert snap is not None
+    assert snap.path.read_bytes() == course["cheat_bytes"]
+    assert snap.sha256 == hashlib.sha256(course["cheat_bytes"]).hexdigest()
+    store = Store(course["path"]).root
+    for folder in (store, store / "cache", *(store / "snapshots").rglob("*")):
+        if folder.is_dir():
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_scores_are_those_of_the_submissions(course):
+    # nbgrader's own gradebook after autograde: the grade cells show the trusted results
+    assert course["nbgrader"]["cheat"] == {f"test_{o}": 0.0 for o in POINTS[AID]}
+    assert course["nbgrader"]["honest"] == {f"test_{o}": float(p) for o, p in POINTS[AID].items()}
+    # the hardened pass
+    assert course["rows"]["cheat"]["score"] == 0
+    assert course["rows"]["honest"]["score"] == FULL
+    assert course["rows"]["cheat"]["notes"] == [] and course["rows"]["honest"]["notes"] == []
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_hardened_pass_reuses_the_autograde_results(course):
+    assert course["calls"] == []                                 # no second grading
+    assert {r["state"] for r in course["rows"].values()} == {"resumed"}
+    res = json.loads((course["base"] / "out" / "honest" / "results.json").read_text(encoding="utf-8"))
+    assert res["score"] == FULL and res["tests"]
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_changed_submission_grades_the_snapshot_and_says_so(course):
+    course_dir = course["path"]
+    submitted = course_dir / "submitted" / "cheat" / AID / f"{AID}.ipynb"
+    submitted.write_text(course["solved_text"], encoding="utf-8")    # what the cheat wanted
+    csv_path = course_dir / f"grades-{AID}.csv"
+    logs = []
+    rows = grade_course(course_dir, AID, lang="es", device="cpu", students=["cheat"],
+                        grade=course["grade"], log=logs.append)
+    row = rows[0]
+    assert row["student_id"] == "cheat" and row["score"] == 0
+    assert len(row["notes"]) == 1 and "cambió después de `nbgrader autograde`" in row["notes"][0]
+    assert row["notebooks"][AID]["output"].startswith("Aviso: el archivo entregado")
+    assert any("changed after nbgrader autograde" in m for m in logs), logs
+    # a partial regrade keeps the other student's row
+    with open(csv_path, newline="") as fh:
+        got = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)}
+    assert got == {"honest": FULL, "cheat": 0.0}
+    # --force grades again (the same snapshot, the same score)
+    before = len(course["calls"])
+    rows = grade_course(course_dir, AID, lang="es", device="cpu", students=["cheat"],
+                        grade=course["grade"], log=lambda m: None, force=True)
+    assert len(course["calls"]) == before + 1 and rows[0]["score"] == 0
+
+
+# ------------------------------------------------------------------ fast: no kernel, no grader
+
+def _fake_result(score):
+    return {"score": score, "max_score": FULL, "output": "", "execution_time": 0.0,
+            "tests": [{"name": "corr2d: x", "score": score, "max_score": 10.0, "status": "passed",
+                       "output": "", "visibility": "visible"}]}
+
+
+def test_partial_regrade_merges_the_csv(tmp_path):
+    course = tmp_path / "course"
+    for student, text in (("ana", "1"), ("bea", "2"), ("caro", "3")):
+        folder = course / "submitted" / student / AID
+        folder.mkdir(parents=True)
+        (folder / f"{AID}.ipynb").write_text(text)
+
+    def fake(path, assignment, **kw):
+        return _fake_result(float(Path(path).read_text()))
+
+    out = tmp_path / "grades.csv"
+    grade_course(course, AID, update_gradebook=False, update_autograded=False, grade=fake,
+                 csv_path=out, log=lambda m: None)
+    with open(out, newline="") as fh:
+        assert [(r["student_id"], r["score"]) for r in csv.DictReader(fh)] == \
+            [("ana", "1.0"), ("bea", "2.0"), ("caro", "3.0")]
+    (course / "submitted" / "bea" / AID / f"{AID}.ipynb").write_text("7")
+    grade_course(course, AID, update_gradebook=False, update_autograded=False, grade=fake,
+                 csv_path=out, students=["bea"], log=lambda m: None)
+    with open(out, newline="") as fh:
+        assert [(r["student_id"], r["score"]) for r in csv.DictReader(fh)] == \
+            [("ana", "1.0"), ("bea", "7.0"), ("caro", "3.0")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "grades.csv"]   # no temp files left
+    # a full run replaces this assignment's rows: a student no longer submitted disappears
+    shutil.rmtree(course / "submitted" / "caro")
+    grade_course(course, AID, update_gradebook=False, update_autograded=False, grade=fake,
+                 csv_path=out, log=lambda m: None)
+    with open(out, newline="") as fh:
+        assert [r["student_id"] for r in csv.DictReader(fh)] == ["ana", "bea"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand files to another uid")
+def test_take_back_removes_links_and_special_files(tmp_path):
+    from autograder.nbgrader_kernel import hand_over, take_back
+    folder = tmp_path / "nb"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "nb.ipynb").write_text("{}")
+    hand_over(str(folder), 60999)
+    assert folder.stat().st_uid == 60999 and (folder / "nb.ipynb").stat().st_uid == 60999
+    secret = tmp_path / "secret"
+    secret.write_text("s")
+    (folder / "sub" / "link").symlink_to(secret)
+    os.mkfifo(folder / "fifo")
+    (folder / "suid").write_text("x")
+    os.chmod(folder / "suid", 0o4777)
+    os.chown(folder / "suid", 60999, 60999)
+    (folder / "nb.ipynb").unlink()
+    (folder / "nb.ipynb").symlink_to(secret)                    # nbgrader would write through it
+    take_back(str(folder), (os.geteuid(), os.getegid()), keep_regular=["nb.ipynb"])
+    names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    assert names == ["sub", "suid"]
+    for p in [folder, folder / "sub", folder / "suid"]:
+        st = p.lstat()
+        assert st.st_uid == os.geteuid() and not st.st_mode & 0o7022, (p, oct(st.st_mode))
+    assert secret.read_text() == "s"
+
+
+def test_hidden_score_prints_the_trusted_view(tmp_path, monkeypatch, capsys):
+    from autograder.nbgrader_hook import HookError, hidden_score
+    from autograder.nbgrader_snapshot import hook_view
+    result = _fake_result(4.0)
+    result["tests"][0]["status"] = "failed"
+    result["tests"][0]["output"] = "corr2d devuelve otra forma"
+    view = tmp_path / "view.json"
+    view.write_text(json.dumps(hook_view(result, AID, AID, "abc", "es")))
+    monkeypatch.setenv("AUTOGRADER_HOOK_RESULTS", str(view))
+    assert hidden_score(AID, "corr2d") == 4.0
+    assert hidden_score(AID, "learn_kernel") == 0.0
+    out = capsys.readouterr().out
+    assert "corr2d: 4 / 10 puntos" in out and "corr2d devuelve otra forma" in out
+    with pytest.raises(HookError):
+        hidden_score("ps2_conv2d", "Conv2D")               # a view of another assignment
+    view.write_text(json.dumps({"assignment": AID, "error": "se agotó el tiempo"}))
+    with pytest.raises(HookError, match="se agotó el tiempo"):
+        hidden_score(AID, "corr2d")
+
+
+@pytest.mark.slow
+def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, capsys):
+    """An unconfined kernel (nbgrader validate, an instructor's own run): the hook grades the
+    notebook file itself, in a fresh process, cached."""
+    from autograder import nbgrader_hook
+    monkeypatch.delenv("AUTOGRADER_HOOK_RESULTS", raising=False)
+    monkeypatch.setenv("AUTOGRADER_NOTEBOOK", str(REPO / "examples" / AID / "perfecta.ipynb"))
+    monkeypatch.setenv("AUTOGRADER_DEVICE", "cpu")
+    monkeypatch.setattr(nbgrader_hook, "_cache_dir", lambda: tmp_path)
+    assert nbgrader_hook.hidden_score(AID, "corr2d") == POINTS[AID]["corr2d"]
+    assert "Todas las pruebas ocultas de corr2d pasan" in capsys.readouterr().out
+    assert len(list(tmp_path.glob("*.json"))) == 1
+
+
+def test_kernel_command_binds_only_its_folder(tmp_path):
+    from autograder import sandbox
+    from autograder.nbgrader_kernel import HOOK_RESULTS, kernel_command
+    course = tmp_path / "course"
+    nb_dir = course / "autograded" / "ana" / AID
+    nb_dir.mkdir(parents=True)
+    view = tmp_path / "view.json"
+    view.write_text("{}")
+    cmd = kernel_command(["-f", "/tmp/agk-x/kernel.json"], notebook_dir=str(nb_dir), ipc_dir="/tmp/agk-x",
+                         uid=60007, hook_results=str(view), env={"FASHION_MNIST_DIR": str(course)})
+    opts = cmd[:cmd.index("--")]
+    binds = [(opts[i], opts[i + 1], opts[i + 2]) for i in range(len(opts) - 2)
+             if opts[i] in ("--bind", "--ro-bind")]
+    writable = [(src, dst) for kind, src, dst in binds if kind == "--bind"]
+    assert writable == [("/tmp/agk-x", "/tmp/agk-x"), (str(nb_dir), str(nb_dir))]
+    assert ("--ro-bind", str(view), HOOK_RESULTS) in binds
+    sources = [src for _, src, _ in binds]
+    assert str(course) not in sources                       # a data folder holding the course: not mounted
+    assert not any(s.startswith(str(REPO / "reference")) or s == str(REPO / "autograder") for s in sources)
+    assert f"{sandbox.SANDBOX_ROOT}/{sandbox.WORKER_PACKAGE}" not in opts
+    assert opts.count("--chdir") == 1 and opts[opts.index("--chdir") + 1] == str(nb_dir)
+    assert "--unshare-net" in opts and "--clearenv" in opts
+    boot = json.loads(cmd[cmd.index("--") + 8])
+    assert boot["uid"] == 60007 and boot["package"] == "agkernel"
