@@ -16,10 +16,10 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  if [ ! -d /usr/share/datasets/fashion-mnist ] || ! command -v bwrap >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist bubblewrap; \
+	  if [ ! -d /usr/share/datasets/fashion-mnist ] || ! command -v bwrap >/dev/null || [ ! -x /usr/bin/chromium ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist bubblewrap chromium fonts-dejavu-core; \
 	  fi; \
-	else echo "note: not root: install 'dataset-fashion-mnist' and 'bubblewrap' yourself (apt)"; fi
+	else echo "note: not root: install 'dataset-fashion-mnist', 'bubblewrap' and 'chromium' yourself (apt)"; fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH_SPEC)

@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     from . import gradescope, nbgrader_gradebook
     nbgrader_gradebook.add_arguments(g)
     gradescope.add_parser(sub)
+    from .pages import commands as pages_commands
+    pages_commands.add_parsers(sub, g)
     return parser
 
 
@@ -148,6 +150,8 @@ def cmd_grade(args, parser) -> int:
     print(report.table(rows, args.assignment, args.lang))
     print()
     print(report.summary(plan.jobs, out_dir, args.lang))
+    from .pages.commands import after_grade
+    after_grade(args, out_dir)
     return EXIT_GRADER_ERROR if any(j.state == "grader_error" for j in plan.jobs) else EXIT_OK
 
 

@@ -144,6 +144,7 @@ class Collector:
         self.collect_errors = []
         self.student_time = None  # (seconds used, budget) reported by the plugin's fixture
         self.review = {}         # nodeid -> [("review", ...) user properties]: for an instructor
+        self.data = {}           # nodeid -> trusted data for the report pages (page_extra)
 
     def pytest_collection_finish(self, session):
         for item in session.items:
@@ -171,11 +172,39 @@ class Collector:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
+        if call.when == "call":
+            self.data[item.nodeid] = page_extra(item, call.excinfo.value if call.excinfo else None)
         if call.excinfo is not None:
             self.excinfo.setdefault(item.nodeid, {})[call.when] = call.excinfo.value
         elif call.when == "call":
             self.passed.add(item.nodeid)
         return None  # let pytest build the report
+
+
+PAGE_DATA = "page_data"  # user property a suite test may record (record_property) for the pages
+
+
+def page_extra(item, exc) -> dict:
+    """Trusted per-test data for the report pages: the misconception key and the data a
+    Feedback failure carries (tensors it saw), plus what the test recorded as PAGE_DATA
+    (e.g. ps5's training curve). Never student-facing text or test source."""
+    extra = {}
+    try:
+        for key, value in getattr(item, "user_properties", ()):
+            if key == PAGE_DATA and isinstance(value, dict):
+                extra.update(value)
+        if exc is not None and getattr(exc, "misconception", None):
+            extra["misconception"] = str(exc.misconception)
+        if exc is not None and isinstance(getattr(exc, "data", None), dict):
+            extra.update(exc.data)
+    except Exception:  # noqa: BLE001 - page data must never cost a grade
+        return {}
+    try:  # results.json must stay strict JSON: drop data that is not (objects, NaN)
+        import json
+        json.dumps(extra, allow_nan=False)
+    except (TypeError, ValueError):
+        return {k: extra[k] for k in ("misconception",) if k in extra}
+    return extra
 
 
 def _pytest_args(assignment, files, submission, lang, device, collect_only=False, budget=None):
@@ -236,8 +265,11 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
     for name, entry in zip(_unique([t["name"] for t in tests]), tests):
         tests_out.append({"name": name, "score": _num(entry["score"]), "max_score": _num(entry["max_score"]),
                           "status": entry["status"], "output": entry["output"], "visibility": VISIBILITY})
+        extra = dict(entry.get("extra_data") or {})
         if entry.get("review"):
-            tests_out[-1]["extra_data"] = {"review": entry["review"]}
+            extra["review"] = entry["review"]
+        if extra:
+            tests_out[-1]["extra_data"] = extra
     data = {
         "score": _num(sum(t["score"] for t in tests_out)),
         "max_score": scoring.max_score(assignment),
@@ -330,7 +362,8 @@ def _grade(path, assignment, lang, device, started, budget=None):
         excs = collector.excinfo.get(nodeid, {})
         failure = excs.get("setup") or excs.get("call")
         if failure is None and nodeid in collector.passed:
-            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed", "output": ""})
+            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed", "output": "",
+                          "extra_data": collector.data.get(nodeid)})
             if "teardown" in excs:
                 details.append(f"{nodeid}: teardown error: {excs['teardown']!r}")
             continue
@@ -342,6 +375,7 @@ def _grade(path, assignment, lang, device, started, budget=None):
             grader_error = True
             details.append(f"{nodeid}: {''.join(traceback.format_exception(failure)) if failure else 'not run'}")
         tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message,
+                      "extra_data": collector.data.get(nodeid) if kind == "failed" else None,
                       "review": collector.review.get(nodeid)})
     if grader_error:
         log(path, f"grader error (pytest exit {code})\n" + "\n".join(collector.collect_errors + details)

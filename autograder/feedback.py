@@ -21,6 +21,9 @@ class Feedback(AssertionError):
         super().__init__(message)
         self.message = message
         self.misconception = misconception
+        # trusted data for the report pages (e.g. the tensors a check saw); the engine stores
+        # it in the test's extra_data, never in the student-facing message
+        self.data = {}
 
     def __str__(self):
         return self.message
@@ -384,6 +387,51 @@ def shape_misconception(got_shape, expected_shape, off_by_one=False):
 
 def check_tensor(lang, call, got, expected, inputs=None, alternatives=None, rtol=RTOL,
                  atol=ATOL, off_by_one=False):
+    """Compare the student's output with expected (see _check_tensor); a failure carries the
+    tensors it saw (small, capped) in Feedback.data["tensors"] for the report pages."""
+    try:
+        _check_tensor(lang, call, got, expected, inputs, alternatives, rtol, atol, off_by_one)
+    except Feedback as exc:
+        exc.data.setdefault("tensors", dict(tensor_snapshot(inputs, expected, got), call=str(call)))
+        raise
+
+
+MAX_SNAPSHOT_NUMEL = 1024
+
+
+def _as_lists(t, max_numel=MAX_SNAPSHOT_NUMEL):
+    """A tensor as nested lists of finite floats (None for nan/inf), or None when too big."""
+    if not isinstance(t, torch.Tensor) or t.numel() > max_numel or t.is_complex() or t.numel() == 0:
+        return None
+    values = t.detach().cpu().to(torch.float64)
+
+    def clean(x):
+        if isinstance(x, list):
+            return [clean(v) for v in x]
+        return round(x, 6) if math.isfinite(x) else None
+
+    return clean(values.tolist())
+
+
+def tensor_snapshot(inputs, expected, got) -> dict:
+    """{"inputs": {name: lists}, "expected": lists, "obtained": lists} for the tensors small
+    enough to draw (each at most MAX_SNAPSHOT_NUMEL elements); non-tensor inputs as text."""
+    snap = {"inputs": {}, "params": {}}
+    for name, value in (inputs or {}).items():
+        lists = _as_lists(value)
+        if lists is not None:
+            snap["inputs"][str(name)] = lists
+        elif not isinstance(value, torch.Tensor):
+            snap["params"][str(name)] = fmt_value(value)[:80]
+    for key, value in (("expected", expected), ("obtained", got)):
+        lists = _as_lists(value)
+        if lists is not None:
+            snap[key] = lists
+    return snap
+
+
+def _check_tensor(lang, call, got, expected, inputs=None, alternatives=None, rtol=RTOL,
+                  atol=ATOL, off_by_one=False):
     """Compare the student's output (got) with expected (float64, trusted); raise Feedback
     naming the call, the inputs, what was expected and what came back."""
     where = ""

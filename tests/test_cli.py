@@ -97,6 +97,8 @@ def folders(out: Path):
     """{result folder name: (results, meta)} for every folder under out."""
     found = {}
     for d in sorted(out.iterdir()):
+        if not d.is_dir():  # the report pages (index.html, grades.csv) sit beside the folders
+            continue
         res = json.loads((d / "results.json").read_text()) if (d / "results.json").exists() else None
         meta = json.loads((d / "meta.json").read_text()) if (d / "meta.json").exists() else None
         found[d.name] = (res, meta)
@@ -214,7 +216,7 @@ def test_rerun_skips_complete_force_regrades_and_changes_regrade(tmp_path):
     r = autograder("grade", "-a", "ps1_corr2d", "--out", out, "--force", a, b, env=env)
     assert r.returncode == 0 and "2 calificadas ahora, 0 ya calificadas antes" in r.stdout
     assert (out / "b" / "results.json").stat().st_mtime_ns != mtimes["b"]
-    assert sorted(p.name for p in out.iterdir()) == ["a", "b"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["a", "b"]
     assert not list(out.rglob("*.tmp"))
 
 

@@ -20,13 +20,23 @@ def _result(student, name, device):
     return _CACHE[key]
 
 
-def _check(student, lang, device, name):
+def _page_data(result):
+    """The training curve against the bar, for the report pages (engine.PAGE_DATA)."""
+    history = result.history or {}
+    return {"training": {"model": result.name, "accuracy": result.accuracy,
+                         "threshold": result.threshold, "recipe": result.recipe,
+                         "test_acc": [a for a in history.get("test_acc") or [] if a is not None]}}
+
+
+def _check(student, lang, device, name, record_property=None):
     if str(device).startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
             pytest.skip("--device cuda was asked for but CUDA is not available")
     result = _result(student, name, device)
+    if record_property is not None and result.accuracy is not None:
+        record_property("page_data", _page_data(result))
     if not result.ok:
         fail(lang, result.message_es, result.message_en)
 
@@ -34,12 +44,12 @@ def _check(student, lang, device, name):
 @pytest.mark.points(2)
 @pytest.mark.title(es="lenet: entrenada por el corrector, alcanza la exactitud mínima en prueba",
                    en="lenet: trained by the grader, reaches the minimum test accuracy")
-def test_lenet_training(student, lang, device):
-    _check(student, lang, device, "lenet")
+def test_lenet_training(student, lang, device, record_property):
+    _check(student, lang, device, "lenet", record_property)
 
 
 @pytest.mark.points(3)
 @pytest.mark.title(es="lenet_modern: entrenada por el corrector, alcanza la exactitud mínima en prueba",
                    en="lenet_modern: trained by the grader, reaches the minimum test accuracy")
-def test_lenet_modern_training(student, lang, device):
-    _check(student, lang, device, "lenet_modern")
+def test_lenet_modern_training(student, lang, device, record_property):
+    _check(student, lang, device, "lenet_modern", record_property)
