@@ -5,7 +5,9 @@ the returned nn.Sequential as data (probe ``describe_model``, autograder/worker/
 this module, in the trusted process:
 
 1. accepts only layers whose class is a whitelisted ``torch.nn`` class (custom modules are
-   refused with a clear message and no training points);
+   refused with a clear message and no training points), except that a custom parameterless
+   layer the worker saw act as the identity is dropped and one it saw flatten becomes nn.Flatten
+   (autograder/layer_behaviour.py: d2l's first-edition ``Reshape``);
 2. compares the description with the contract's architecture (COURSE.md, LeNet-5), layer by
    layer, and explains the first difference (extra/missing/wrong layer, wrong hyperparameter);
 3. rebuilds the model from ``torch.nn`` (never from the student's objects or weights), checks the
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from autograder.layer_behaviour import standard_model_layers
 from cursocnn import data as cdata
 from cursocnn import training
 
@@ -184,6 +187,7 @@ def _layers(description, name):
             or not all(isinstance(x.get("hparams", {}), dict) for x in raw_layers):
         raise ModelRejected("malformed", f"No pudimos describir el modelo que devuelve {name}().",
                             f"We could not describe the model {name}() returns.")
+    raw_layers = standard_model_layers(raw_layers)
     out = []
     for i, layer in enumerate(raw_layers, start=1):
         t, module = str(layer.get("type")), str(layer.get("module", ""))

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from autograder import training_check as tc
+from autograder.layer_behaviour import standard_net_layers
 from autograder.sandbox import Session
 from autograder.worker.probes import PROBES
 from cursocnn import training
@@ -39,8 +40,12 @@ MUTANTS = {
                          ["Layer 11", "MyReLU", "not a standard torch.nn layer"]),
     "not_sequential.py": ("lenet_modern", "not_sequential", ["nn.Sequential", "devolvió Net"],
                           ["must return an nn.Sequential", "returned Net"]),
+    "scrambled_flatten.py": ("lenet_modern", "custom_layer", ["capa 7", "ChannelsLastFlatten",
+                                                              "torch.nn"],
+                             ["Layer 7", "ChannelsLastFlatten", "not a standard torch.nn layer"]),
 }
-ALTERNATIVES = ["lazy_ok.py", "nested_ok.py"]
+ALTERNATIVES = ["lazy_ok.py", "nested_ok.py", "custom_flatten_ok.py"]
+FIRST_EDITION = CORPUS.parent / "thirdparty" / "ps5_lenet" / "reshape_first_edition.py"
 
 
 def describe_file(fname, name):
@@ -79,6 +84,73 @@ def test_equivalent_writings_are_accepted(fname):
     # same seed, same construction order: the very initial weights the reference's description gets
     for a, b in zip(model.state_dict().values(), expected.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_first_edition_reshape_lenets_rebuild_as_the_reference():
+    """d2l's first-edition Reshape in front of both LeNets: the probe sees it act as the identity,
+    the rebuild leaves it out and is the reference's (structure stage only, no training)."""
+    with Session(FIRST_EDITION.read_text(), "ps5_lenet") as s:
+        descs = {name: s.call("describe_model", name, timeout=60) for name in tc.MODELS}
+    for name, desc in descs.items():
+        first = desc["layers"][0]
+        assert (first["type"], first["behaviour"]) == ("Reshape", "identity")
+        model = tc.build_checked(name, desc)
+        expected = tc.build_checked(name, PROBES["describe_model"](vars(ref), name))
+        assert [type(m) for m in model] == [type(m) for m in expected]
+        for a, b in zip(model.state_dict().values(), expected.state_dict().values()):
+            assert torch.equal(a, b)
+
+
+class _InPlaceReLU(torch.nn.Module):
+    def forward(self, x):
+        return x.relu_()
+
+
+class _Reshape(torch.nn.Module):
+    def forward(self, x):
+        return x.view(-1, 1, 28, 28)
+
+
+class _WithParameter(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x):
+        return x
+
+
+def test_probe_reports_the_behaviour_of_custom_parameterless_layers_only():
+    nn = torch.nn
+    ns = {"net": lambda: nn.Sequential(_Reshape(), nn.Conv2d(1, 2, 3), _InPlaceReLU(),
+                                       _WithParameter(), nn.Flatten(), nn.Linear(1352, 3))}
+    desc = PROBES["describe_model"](ns, "net")
+    # an in-place change of its input is not "identity"; a layer with parameters is not probed
+    assert [l["behaviour"] for l in desc["layers"]] == ["identity", None, "other", None, None, None]
+    info = PROBES["describe_net"](ns, "net", (1, 1, 28, 28), 0)
+    assert [l["behaviour"] for l in info["layers"]] == ["identity", None, "other", None, None, None]
+
+
+def test_the_structure_suite_reads_reshape_and_home_made_flatten_as_the_reference():
+    ns = {}
+    exec(compile((CORPUS / "custom_flatten_ok.py").read_text(), "custom_flatten_ok.py", "exec"), ns)
+
+    def seen(namespace):
+        info = PROBES["describe_net"](namespace, "lenet_modern", (1, 1, 28, 28), 0)
+        return [(l["torch_class"], l["shape"]) for l in standard_net_layers(info["layers"])]
+
+    mine = PROBES["describe_net"](ns, "lenet_modern", (1, 1, 28, 28), 0)
+    assert [l["behaviour"] for l in mine["layers"]][:1] == ["identity"]
+    assert [l["behaviour"] for l in mine["layers"]][7] == "flatten"
+    assert seen(ns) == seen(vars(ref))
+
+
+def test_a_custom_layer_with_parameters_claiming_identity_stays_refused(no_training):
+    desc = PROBES["describe_model"](vars(ref), "lenet_modern")
+    desc["layers"].insert(0, {"label": "x", "type": "Scale", "module": "__main__", "hparams": {},
+                              "n_params": 1, "n_children": 0, "behaviour": "identity"})
+    result = tc.check_description("lenet_modern", desc, device="cpu")
+    assert not result.ok and result.code == "custom_layer" and "Scale" in result.message_es
 
 
 def test_probe_describes_without_weights_and_materialises_lazy_layers():

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from autograder.feedback import as_number, fail, fmt_value
+from autograder.layer_behaviour import standard_model_layers, standard_net_layers
 from autograder.suites import generator, randn
 from autograder.worker import probes
 from reference import ps5_lenet as ref
@@ -30,6 +31,7 @@ def describe(student, lang, name, input_shape=INPUT):
                    f"en orden.",
              f"{name}() returned a {info['type']}; expected an nn.Sequential with the layers in "
              f"order.")
+    info["layers"] = standard_net_layers(info["layers"])
     return info
 
 
@@ -183,7 +185,7 @@ def _model_layers(lang, name, desc):
         fail(lang, f"{name}() usa capas 'lazy' y falló al recibir una entrada de prueba: "
                    f"{desc['materialise_error']}",
              f"{name}() uses lazy layers and failed on a test input: {desc['materialise_error']}")
-    return [_layer_summary(layer) for layer in desc["layers"]]
+    return [_layer_summary(layer) for layer in standard_model_layers(desc["layers"])]
 
 
 def check_layers_as_data(student, lang, name, input_shape, diagnose):

@@ -465,9 +465,15 @@ def describe_net(ns, name, input_shape, seed=0):
     x = torch.rand(input_shape)
     with torch.no_grad():
         for layer in leaves:
-            x = layer(x)
+            behaviour = None
+            if is_custom_parameterless(layer):  # a copy in: an in-place change is not "identity"
+                x_in, x = x, layer(x.clone())
+                behaviour = layer_behaviour(x_in, x)
+            else:
+                x = layer(x)
             info["layers"].append({"class": type(layer).__name__, "torch_class": _torch_class(layer),
-                                   "config": _layer_config(layer), "shape": tuple(x.shape)})
+                                   "config": _layer_config(layer), "shape": tuple(x.shape),
+                                   "behaviour": behaviour})
         out = net(torch.rand((3,) + tuple(input_shape[1:])))
     info["batch_output_shape"] = tuple(out.shape)
     info["n_params"] = sum(p.numel() for p in net.parameters())
@@ -558,6 +564,7 @@ PROBES = {
 }
 
 
-from .probes_model import MODEL_PROBES  # noqa: E402  (the ps5 model probes live in their own module)
+from .probes_model import (  # noqa: E402  (the ps5 model probes live in their own module)
+    MODEL_PROBES, is_custom_parameterless, layer_behaviour)
 
 PROBES.update(MODEL_PROBES)

@@ -2,7 +2,10 @@
 
 Runs inside the sandbox. ``describe_model(ns, name)`` calls the student's ``name()`` and returns
 its layers as plain data (class name, defining module, hyperparameters, parameter count); never
-weights. Lazy layers are materialised first with a zero input (1x1x28x28 unless told). The trusted side
+weights. Lazy layers are materialised first with a zero input (1x1x28x28 unless told). A layer
+whose class is not from torch.nn and that has no parameters (d2l's first-edition ``Reshape``, a
+home-made ``Flatten``) is also run on a random input of that shape, reaching it through the layers
+before it, and its behaviour is reported: "identity", "flatten" or "other". The trusted side
 (autograder/training_check.py) rebuilds the model from its own whitelist of torch.nn classes:
 nothing here is trusted beyond being a description.
 """
@@ -60,6 +63,52 @@ def _numel(module):
     return total
 
 
+def is_custom_parameterless(module):
+    """A layer not defined in torch.nn that owns no parameters (its behaviour gets probed)."""
+    cls_module = str(getattr(type(module), "__module__", "") or "")
+    return not cls_module.startswith("torch.nn") and next(module.parameters(), None) is None
+
+
+def layer_behaviour(x, y):
+    """How a layer turned x into y: "identity" (same tensor values and shape), "flatten"
+    (y equals x.reshape(N, -1)) or "other"."""
+    import torch
+
+    if type(y) is not torch.Tensor or y.dtype != x.dtype:
+        return "other"
+    if y.shape == x.shape and torch.equal(y, x):
+        return "identity"
+    if x.dim() >= 2 and tuple(y.shape) == (x.shape[0], x[0].numel()) \
+            and torch.equal(y, x.reshape(x.shape[0], -1)):
+        return "flatten"
+    return "other"
+
+
+def _behaviours(flat, input_shape):
+    """{label: behaviour} of the custom parameterless layers, from one layer-by-layer pass of a
+    random input (a layer never reached, or that raises, is "other")."""
+    import torch
+
+    wanted = {label for label, child in flat if is_custom_parameterless(child)}
+    if not wanted:
+        return {}
+    out = dict.fromkeys(wanted, "other")
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(tuple(int(d) for d in input_shape), generator=gen)
+    with torch.no_grad():
+        for label, child in flat:
+            try:  # a copy in for the probed layers: an in-place change is not "identity"
+                y = child(x.clone()) if label in wanted else child(x)
+            except Exception:  # noqa: BLE001 - the rest stays "other"
+                break
+            if label in wanted:
+                out[label] = layer_behaviour(x, y)
+            if not isinstance(y, torch.Tensor):
+                break
+            x = y
+    return out
+
+
 def _flatten(seq, prefix, out):
     import torch.nn as nn
 
@@ -102,6 +151,7 @@ def describe_model(ns, name, input_shape=INPUT_SHAPE):
 
     flat = []
     _flatten(model, "", flat)
+    behaviours = _behaviours(flat, input_shape)
     layers = []
     for label, child in flat:
         cls = type(child)
@@ -112,6 +162,7 @@ def describe_model(ns, name, input_shape=INPUT_SHAPE):
             "hparams": _hparams(child),
             "n_params": _numel(child),
             "n_children": len(child._modules),
+            "behaviour": behaviours.get(label),
         })
     return {"kind": "sequential", "layers": layers, "lazy": lazy,
             "materialise_error": materialise_error, "n_params": _numel(model)}

@@ -1,7 +1,7 @@
 """Third-party style (d2l's first edition, which the course followed): the course_style.py
-submission with d2l's custom Reshape module in front of both LeNets. COURSE.md asks for "an
-nn.Sequential of torch.nn layers", so the hidden suites refuse the custom layer today (see
-tests/test_thirdparty.py)."""
+submission with d2l's custom Reshape module in front of both LeNets. The describing probes see
+Reshape act as the identity on the contract's input, so the suites and the training check leave
+it out (autograder/layer_behaviour.py)."""
 
 import torch
 from torch import nn
