@@ -92,7 +92,7 @@ def check(r, what):
 
 # ---------------------------------------------------------------- the courses
 
-def make_course(dest, env):
+def make_course(dest):
     shutil.copytree(ROOT / "assignments", dest, symlinks=False,
                     ignore=shutil.ignore_patterns("gradebook.db", "release", "submitted", "autograded",
                                                   "feedback", "__pycache__"))
@@ -166,12 +166,12 @@ def student(i, chunk):
 
 def build(tmp, assignment, n, chunk):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", PYTHONPATH=str(ROOT))
-    real = make_course(tmp / "real", env)
+    real = make_course(tmp / "real")
     generate(real, assignment, env)
     release = real / "release" / assignment
     nb = filled_notebook(release / f"{assignment}.ipynb", real / "source" / assignment / f"{assignment}.ipynb")
 
-    plain = make_course(tmp / "plain", env)
+    plain = make_course(tmp / "plain")
     cfg = plain / "nbgrader_config.py"
     text = cfg.read_text()
     text = re.sub(r"^from autograder\.nbgrader_hook import .*$", "", text, flags=re.M)
