@@ -144,7 +144,7 @@ def plan(items, out_dir, assignment, lang, force=False) -> Plan:
 
 def preload(assignment) -> None:
     """Import what every grading child needs, once, in the parent (before any fork)."""
-    for mod in ("torch", "torch.nn", "torch.nn.functional", "pytest", "nbformat",
+    for mod in ("torch", "torch.nn", "torch.nn.functional", "pytest",
                 "autograder.engine", "autograder.submission", "autograder.sandbox",
                 "autograder.feedback", "autograder.suites.plugin"):
         try:

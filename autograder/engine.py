@@ -207,13 +207,25 @@ def page_extra(item, exc) -> dict:
     return extra
 
 
+# Off for the in-process runs: third-party plugins that would change the run, and builtin ones
+# that only cost time per submission and serve no grade: the cache (no state between runs),
+# unraisableexception/threadexception (full garbage collections over torch's heap at every
+# session end: ~0.3 s each time), doctest/junitxml/pastebin/stepwise/setuponly/setupplan
+# (options the engine never passes).
+DISABLED_PLUGINS = tuple(
+    arg for name in ("cacheprovider", "unraisableexception", "threadexception", "doctest", "junitxml",
+                     "pastebin", "stepwise", "setuponly", "setupplan",
+                     "randomly", "xdist", "sugar")
+    for arg in ("-p", f"no:{name}"))
+
+
 def _pytest_args(assignment, files, submission, lang, device, collect_only=False, budget=None):
     args = list(files) + [
         "-p", PLUGIN,
         "--submission", os.fspath(submission), "--assignment", assignment,
         "--lang", lang, "--device", device,
         "-q", "--no-header", "--capture=sys", "--assert=plain",
-        "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:sugar",
+        *DISABLED_PLUGINS,
         # hermetic: no ini file, conftest or PYTEST_ADDOPTS from the instructor's checkout
         "-c", os.devnull, "--rootdir", SUITES_DIR, "--confcutdir", SUITES_DIR,
     ]

@@ -153,9 +153,39 @@ def _grade_id_label(index: int, cell) -> str:
 
 
 
+def _plain_v4(nb) -> bool:
+    """True for a v4 notebook that nbformat's reader would only copy: every part it touches has
+    the expected type. Anything else goes through nbformat, so odd files keep their messages."""
+    if not (isinstance(nb, dict) and nb.get("nbformat") == 4 and isinstance(nb.get("metadata"), dict)
+            and isinstance(nb.get("cells"), list)):
+        return False
+    for cell in nb["cells"]:
+        if not (isinstance(cell, dict) and isinstance(cell.get("metadata"), dict)
+                and isinstance(cell.get("attachments", {}), dict)
+                and all(isinstance(a, dict) for a in cell.get("attachments", {}).values())):
+            return False
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(x, str) for x in source)):
+            return False
+        outputs = cell.get("outputs", []) if cell.get("cell_type") == "code" else []
+        if not (isinstance(outputs, list) and all(
+                isinstance(o, dict) and isinstance(o.get("data", {}), dict)
+                and (not isinstance(o.get("text"), list) or all(isinstance(x, str) for x in o["text"]))
+                for o in outputs)):
+            return False
+    return True
+
+
 def _parse_notebook(text: str):
-    """nbformat's reader when installed; plain JSON otherwise (GPU machines often carry only
-    torch: the grading core must not need Jupyter's packages for a v4 notebook)."""
+    """A v4 notebook as plain JSON (nbformat's reader adds nothing the grader reads, and its import
+    plus schema validation cost seconds); nbformat's reader for anything else when installed (GPU
+    machines often carry only torch: the grading core must not need Jupyter's packages for v4)."""
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        nb = None
+    if _plain_v4(nb):
+        return nb, None
     try:
         import nbformat
     except ImportError:

@@ -112,6 +112,27 @@ def test_english_titles_and_messages(bug_suite):
     assert res["tests"][2]["output"] == engine.MESSAGES["en"]["internal"]
 
 
+PLUGIN_SUITE = '''
+import pytest
+
+@pytest.mark.points(20)
+@pytest.mark.title(es="corr2d: sin plugins costosos", en="corr2d: no costly plugins")
+def test_no_costly_plugins(request):
+    pm = request.config.pluginmanager
+    loaded = [n for n in ("unraisableexception", "threadexception", "cacheprovider", "doctest",
+                          "junitxml", "stepwise") if pm.has_plugin(n)]
+    assert not loaded, "cargados: " + ", ".join(loaded)
+'''
+
+
+def test_in_process_runs_leave_out_the_plugins_that_only_cost_time(bug_suite):
+    """unraisableexception and threadexception run full garbage collections over torch's heap
+    at every session end (~0.3 s per submission); cacheprovider and friends serve no grade."""
+    (bug_suite / "test_ps1_corr2d.py").write_text(PLUGIN_SUITE)
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
+    assert [t["status"] for t in res["tests"]] == ["passed"], res["tests"][0]["output"]
+
+
 def test_missing_suite_and_unknown_assignment_never_raise(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "SUITES_DIR", str(tmp_path))
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")

@@ -47,6 +47,22 @@ def assert_recovers(s):
 # ------------------------------------------------------------------ isolation (bwrap)
 
 @needs_bwrap
+def test_zygote_preloads_matplotlib_and_the_kit():
+    """What every worker needs is imported once in the zygote, before any student code: a
+    worker finds matplotlib (Agg) and the kit's modules already imported."""
+    pytest.importorskip("matplotlib")
+    code = ("import sys\n"
+            "FOUND = sorted(m for m in ('matplotlib.pyplot', 'cursocnn.plots', 'cursocnn.data') if m in sys.modules)\n"
+            "import matplotlib\n"
+            "BACKEND = matplotlib.get_backend().lower()\n"
+            "def found():\n"
+            "    return FOUND + [BACKEND]\n")
+    with Session([["celda", code]], "ps1_corr2d", isolation="bwrap", zygote=True) as s:
+        assert s.call("call_function", "found", timeout=60) == ["cursocnn.data", "cursocnn.plots",
+                                                                "matplotlib.pyplot", "agg"]
+
+
+@needs_bwrap
 def test_worker_is_isolated_and_unprivileged():
     with cheat("snoop_files", isolation="bwrap") as s:
         assert s.isolated

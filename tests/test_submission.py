@@ -171,3 +171,51 @@ def test_v4_notebooks_load_without_jupyter_packages():
     r = subprocess.run([sys.executable, "-c", code, str(root / "assignments/source/ps1_corr2d/ps1_corr2d.ipynb"),
                         str(BAD / "invalid_json.ipynb")], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- reading notebooks without nbformat
+
+NOTEBOOKS = sorted(p for d in (BAD.parent, BAD.parents[1].parent / "examples") for p in d.rglob("*.ipynb"))
+
+
+def test_a_v4_notebook_is_read_without_importing_nbformat():
+    import subprocess
+    import sys
+    nb = BAD.parents[1].parent / "examples" / "ps1_corr2d" / "perfecta.ipynb"
+    code = ("import sys; from autograder.submission import load_submission; "
+            f"s = load_submission({str(nb)!r}, 'ps1_corr2d'); "
+            "print(len(s.cells), s.fatal, 'nbformat' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    cells, fatal, imported = r.stdout.split()
+    assert int(cells) > 3 and fatal == "None" and imported == "False"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_plain_json_reading_matches_nbformat(path, monkeypatch):
+    """Every notebook of the corpus and the examples reads the same with nbformat's reader."""
+    pytest.importorskip("nbformat")
+    from autograder import submission
+    fast = load_submission(path, "ps1_corr2d")
+    monkeypatch.setattr(submission, "_plain_v4", lambda nb: False)
+    slow = load_submission(path, "ps1_corr2d")
+    assert (fast.cells, fast.notes, fast.fatal, fast.kind) == (slow.cells, slow.notes, slow.fatal, slow.kind)
+
+
+@pytest.mark.parametrize("nb", [
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "source": ["x = 1\n", 2]}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "source": "x = 1"}]},
+    {"nbformat": 4, "nbformat_minor": 5, "cells": []},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [{"output_type": "stream", "text": [1]}]}]},
+    {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": "nada"}]},
+    {"metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "x = 1"}]},
+    [1, 2],
+], ids=["source-not-text", "cell-without-metadata", "no-metadata", "output-text-not-text", "outputs-not-list",
+        "no-version", "not-an-object"])
+def test_odd_notebooks_go_through_nbformat(nb):
+    """Shapes that nbformat's reader rejects (or reads as another version) never take the plain
+    JSON path, so their messages stay nbformat's."""
+    from autograder import submission
+    assert not submission._plain_v4(nb)

@@ -14,7 +14,12 @@ control socket (SOCK_SEQPACKET, one JSON message per datagram, fds by SCM_RIGHTS
      then reaps the child.
   {"op": "ping"} -> {"ok": true, "threads": n}
 
-The zygote exits when the control socket closes. Only the standard library and torch are used.
+The zygote exits when the control socket closes. It needs only the standard library and torch;
+before serving it also imports, when installed, what every worker would otherwise import afresh
+(numpy, matplotlib with its non-interactive Agg backend, the course kit `cursocnn`): see
+preload(). Those imports run before any child exists, as the sandbox's root, from the read-only
+mounts of the Python installation and the kit (the zygote's cwd is its own private /tmp, which no
+worker ever sees).
 """
 import ctypes
 import gc
@@ -233,21 +238,53 @@ class Zygote:
             self.ctl.sendall(json.dumps(reply).encode())
 
 
+# Imported once here instead of in every worker: what the course's notebooks import (the kit's
+# plots module pulls in matplotlib.pyplot, about 1 s per worker otherwise). Each is optional.
+PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
+KIT = "cursocnn"
+
+
+def _kit_modules():
+    """The kit package and each of its modules (found where the sandbox mounts it)."""
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec(KIT)
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    names = [KIT]
+    for where in spec.submodule_search_locations:
+        try:
+            files = sorted(os.listdir(where))
+        except OSError:
+            continue
+        names += [f"{KIT}.{f[:-3]}" for f in files if f.endswith(".py") and not f.startswith("_")]
+    return names
+
+
+def preload(extra=()):
+    """Import PRELOAD, the kit and extra, skipping what is missing or broken. Returns the names
+    imported."""
+    import importlib
+    os.environ.setdefault("MPLBACKEND", "Agg")  # never probe for a GUI toolkit
+    done = []
+    for mod in (*PRELOAD, *_kit_modules(), *extra):
+        try:
+            importlib.import_module(mod)
+            done.append(mod)
+        except Exception:  # noqa: BLE001 - optional: a worker imports it itself if it can
+            pass
+    return done
+
+
 def main(ctl_fd, cfg=None):
     from . import main as worker_main  # noqa: F401 - imports torch, wire, loader, probes once
     import torch
     import torch.nn.functional  # noqa: F401
 
     worker_main._quiet_threads()
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        pass
-    for mod in (cfg or {}).get("preload", ()):
-        try:
-            __import__(mod)
-        except Exception:  # noqa: BLE001
-            pass
+    preload((cfg or {}).get("preload", ()))
     del torch
     gc.collect()
     gc.freeze()  # fewer copy-on-write pages in the children
