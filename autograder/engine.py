@@ -138,6 +138,7 @@ class Collector:
         self.items = []          # [(nodeid, title, points)] in collection order
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
+        self.outputs = {}        # nodeid -> output of a passing test (user property output_<lang>)
         self.collect_errors = []
 
     def pytest_collection_finish(self, session):
@@ -162,6 +163,10 @@ class Collector:
             self.excinfo.setdefault(item.nodeid, {})[call.when] = call.excinfo.value
         elif call.when == "call":
             self.passed.add(item.nodeid)
+            props = dict(p for p in item.user_properties if isinstance(p, tuple) and len(p) == 2)
+            text = props.get(f"output_{self.lang}") or props.get("output_es")
+            if isinstance(text, str) and text:
+                self.outputs[item.nodeid] = _clip(text)
         return None  # let pytest build the report
 
 
@@ -308,7 +313,8 @@ def _grade(path, assignment, lang, device, started):
         excs = collector.excinfo.get(nodeid, {})
         failure = excs.get("setup") or excs.get("call")
         if failure is None and nodeid in collector.passed:
-            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed", "output": ""})
+            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed",
+                          "output": collector.outputs.get(nodeid, "")})
             if "teardown" in excs:
                 details.append(f"{nodeid}: teardown error: {excs['teardown']!r}")
             continue
