@@ -586,11 +586,24 @@ def default_cache() -> TrainingCache | None:
 # stderr: the engine captures sys.stderr while the suite runs).
 
 
+#: Also append the progress lines to this file (for routes whose stderr nobody sees: nbgrader
+#: autograde runs the grader inside the kernel's hook, which keeps stderr away from the cells).
+ENV_PROGRESS_LOG = "AUTOGRADER_PROGRESS_LOG"
+
+
 def _log(message: str) -> None:
+    line = f"[autograder] {message}"
     try:
-        print(f"[autograder] {message}", file=sys.__stderr__ or sys.stderr, flush=True)
+        print(line, file=sys.__stderr__ or sys.stderr, flush=True)
     except Exception:  # noqa: BLE001 - logging must not fail grading
         pass
+    path = os.environ.get(ENV_PROGRESS_LOG)
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(time.strftime("%H:%M:%S ") + line + "\n")
+        except OSError:
+            pass
 
 
 def _interactive() -> bool:

@@ -193,7 +193,8 @@ def tiny_training(monkeypatch):
     return calls
 
 
-def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd):
+def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd, monkeypatch):
+    monkeypatch.setenv(tc.ENV_PROGRESS_LOG, str(tmp_path / "progress.log"))
     cache = tc.TrainingCache(tmp_path / "cache")
     modern = PROBES["describe_model"](vars(ref), "lenet_modern")
     first = tc.check_description("lenet_modern", modern, device="cpu", cache=cache,
@@ -202,6 +203,7 @@ def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd):
     err = capfd.readouterr().err
     assert "ana.ipynb: lenet_modern: entrenando con la receta cpu (2 épocas" in err
     assert "época 1/2, exactitud en prueba" in err and "época 2/2" in err  # non-interactive log
+    assert "ana.ipynb: lenet_modern: época 2/2" in (tmp_path / "progress.log").read_text()
     again = tc.check_description("lenet_modern", modern, device="cpu", cache=cache,
                                  progress="auto", label="beto.ipynb")
     assert len(tiny_training) == 1, "the second pass trained again"
@@ -299,3 +301,20 @@ def test_real_ps5_grading_twice_trains_only_once(tmp_path, monkeypatch, capfd):
     assert second["score"] == first["score"]
     assert {t["name"]: t["output"] for t in second["tests"] if "entrenada" in t["name"]} == trained
     assert "reutilizado" in capfd.readouterr().err
+
+
+def test_interactive_terminal_gets_a_progress_bar(tmp_path, tiny_training, monkeypatch):
+    seen = []
+    real_fit = training.fit
+
+    def fit_spy(*a, **k):
+        seen.append((k.get("progress"), sys.stderr))
+        return real_fit(*a, **{**k, "progress": False})
+
+    import sys
+    monkeypatch.setattr(training, "fit", fit_spy)
+    monkeypatch.setattr(tc, "_interactive", lambda: True)
+    modern = PROBES["describe_model"](vars(ref), "lenet_modern")
+    tc.check_description("lenet_modern", modern, device="cpu", progress="auto",
+                         cache=tc.TrainingCache(tmp_path))
+    assert seen == [(True, sys.__stderr__)]      # tqdm on the real terminal, not the capture
