@@ -121,7 +121,13 @@ def classify(exc: BaseException, lang: str) -> tuple[str, str]:
             text = "" if text.startswith("assert ") else text.split("\nassert ", 1)[0].strip()
         return "failed", _clip(text or m["not_expected"])
     if c["student_error"] and isinstance(exc, c["student_error"]):
-        return "failed", _clip(m["student_error"].format(type=exc.type_name, message=exc.message), 2000)
+        text = m["student_error"].format(type=exc.type_name, message=exc.message)
+        try:  # where it passed through the student's code (not torch's internals)
+            from .suites.plugin import where_in_student_code
+            text += where_in_student_code(getattr(exc, "traceback_text", "") or "")[lang == "en"]
+        except Exception:  # noqa: BLE001 - the location is a nicety
+            pass
+        return "failed", _clip(text, 2000)
     if c["student_crash"] and isinstance(exc, c["student_crash"]):
         reason = m["crash_timeout"] if exc.reason == "timeout" else exc.reason
         return "failed", m["student_crash"].format(reason=reason)

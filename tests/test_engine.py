@@ -309,3 +309,15 @@ def test_crashes_name_the_students_line_and_stubs_are_explained_once(tmp_path):
     assert "completa su celda de solución" in first and "Posible causa" in first
     assert rest and all(o == "learn_kernel todavía no está implementada (ver el primer mensaje "
                         "de learn_kernel)." for o in rest), rest
+
+
+def test_a_student_error_outside_probe_still_names_the_line():
+    from autograder.sandbox import StudentError
+
+    exc = StudentError("ValueError", "modo desconocido",
+                       '  File "<student:celda 4 (sol_pool2d)>", line 12, in pool2d\n'
+                       '    raise ValueError("modo desconocido")\nValueError: modo desconocido\n')
+    kind, text = engine.classify(exc, "es")
+    assert kind == "failed" and "ValueError: modo desconocido" in text
+    assert "Dónde: celda 4 (sol_pool2d), línea 12, en pool2d" in text
+    assert "Where: celda 4 (sol_pool2d), line 12" in engine.classify(exc, "en")[1]
