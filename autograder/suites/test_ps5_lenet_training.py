@@ -23,7 +23,7 @@ def _result(student, name, device):
         description = student.probe(name, "describe_model", name, timeout=60)
         memo[key] = training_check.check_description(
             name, description, device=device, progress="auto",
-            cache=training_check.default_cache(), label=os.path.basename(str(student.path)))
+            cache=training_check.default_cache(), label=os.fspath(student.path))
     return memo[key]
 
 
