@@ -205,3 +205,12 @@ def test_terminal_selfcheck_names_the_saved_notebook_not_running_cells(assignmen
     assert proc.returncode == 1
     assert "✘ corr2d" in proc.stdout and "guarda el cuaderno" in proc.stdout
     assert "Ejecutaste la celda" not in proc.stdout
+
+
+def test_skipped_demo_definitions_are_mentioned_only_when_a_test_fails(capsys):
+    skipped = ["celda 30: NameError: name 'EPOCHS' is not defined"]
+    selfcheck._demo_note({"results": [{"ok": True}], "demo_skipped": skipped})
+    assert capsys.readouterr().out == ""
+    selfcheck._demo_note({"results": [{"ok": False}], "demo_skipped": skipped})
+    out = capsys.readouterr().out
+    assert out.startswith("\nNota:") and "EPOCHS" in out and "Aviso" not in out
