@@ -103,7 +103,15 @@ def test_zip_is_deterministic(gs_zip, tmp_path):
 
 def test_ps5_zip_fetches_data(tmp_path):
     z = gradescope.build_zip("ps5_lenet", tmp_path / "ps5.zip")
-    assert "dataset-fashion-mnist" in zipfile.ZipFile(z).read("setup.sh").decode()
+    setup = zipfile.ZipFile(z).read("setup.sh").decode()
+    assert "dataset-fashion-mnist" in setup
+    # the image trains the reference LeNets into the cache run_autograder uses
+    assert "-m autograder.training_check warm --device auto" in setup
+    assert 'AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache"' in setup
+    run = zipfile.ZipFile(z).read("run_autograder").decode()
+    assert 'AUTOGRADER_TRAINING_CACHE="${AUTOGRADER_TRAINING_CACHE:-$SRC/.training-cache}"' in run
+    ps1 = gradescope.build_zip("ps1_corr2d", tmp_path / "ps1.zip")
+    assert "training_check warm" not in zipfile.ZipFile(ps1).read("setup.sh").decode()
 
 
 def test_run_autograder_without_submission_writes_results(gs_zip, tmp_path):

@@ -318,3 +318,25 @@ def test_interactive_terminal_gets_a_progress_bar(tmp_path, tiny_training, monke
     tc.check_description("lenet_modern", modern, device="cpu", progress="auto",
                          cache=tc.TrainingCache(tmp_path))
     assert seen == [(True, sys.__stderr__)]      # tqdm on the real terminal, not the capture
+
+
+def test_warming_with_the_reference_covers_correct_submissions(tmp_path, tiny_training):
+    """What the Gradescope image does at build time: afterwards a correct submission's models
+    (described in the sandbox) hit the cache."""
+    cache = tc.TrainingCache(tmp_path)
+    warmed = tc.warm_cache("cpu", cache=cache)
+    assert [r.name for r in warmed] == list(tc.MODELS) and len(tiny_training) == 2
+    for fname, name in (("lazy_ok.py", "lenet_modern"), ("nested_ok.py", "lenet_modern")):
+        desc = describe_file(fname, name)
+        result = tc.check_description(name, desc, device="cpu", cache=cache)
+        assert result.stage == "training" and result.history.get("cached") is True, fname
+    assert len(tiny_training) == 2
+
+
+def test_warm_command_fills_the_configured_cache(tmp_path, tiny_training, monkeypatch, capsys):
+    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "c"))
+    # 2 epochs on 256 random images: the reference stays below its bar, which the command reports
+    assert tc._main(["warm", "--device", "cpu"]) == 1
+    assert len(list((tmp_path / "c").glob("*.json"))) == 2 and len(tiny_training) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("lenet(): after training") and "\nlenet_modern(): after training" in out
