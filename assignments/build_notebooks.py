@@ -5,6 +5,10 @@ Usage (from anywhere):
     python assignments/build_notebooks.py            # (re)write every source notebook + kit links
     python assignments/build_notebooks.py --check    # exit 1 if anything on disk differs (drift)
     python assignments/build_notebooks.py ps1_corr2d # only the named assignments
+    python build_notebooks.py --reference ../soluciones   # a course folder copied elsewhere
+
+The solutions come from reference/ next to this folder (ROOT/reference) unless --reference PATH
+names another folder; without them the builder says so in one line (exit 2).
 
 Input format (percent style, one file per assignment, Spanish prose):
 
@@ -57,7 +61,10 @@ EXAMPLES = ROOT / "examples"                    # examples/<id>/perfecta.ipynb: 
 if str(ROOT) not in sys.path:  # so `autograder.scoring` imports when run as a script
     sys.path.insert(0, str(ROOT))
 
-from autograder.scoring import POINTS  # noqa: E402
+try:
+    from autograder.scoring import POINTS  # noqa: E402
+except ImportError:  # a course folder copied without the grader: main() explains
+    POINTS = None
 
 HIDDEN_TEMPLATE = (
     "### BEGIN HIDDEN TESTS\n"
@@ -363,16 +370,45 @@ def _sync_kit(kit_dir: Path, *, check: bool) -> list[str]:
     return report
 
 
+def _missing_inputs(args) -> str | None:
+    """One Spanish/English line saying what a copied course folder lacks (None: all there)."""
+    global REFERENCE
+    if POINTS is None:
+        return ("no se puede importar autograder (autograder/scoring.py): instala el corrector "
+                "(pip install -e .) o copia el curso con su carpeta autograder/ / the grader "
+                "package autograder is not importable: install it or copy it along")
+    if args.reference:
+        REFERENCE = Path(args.reference).expanduser().resolve()
+    wanted = args.assignments or [p.stem for p in sorted(NOTEBOOKS.glob("*.py"))]
+    absent = [a for a in wanted if not (REFERENCE / f"{a}.py").is_file()]
+    if absent:
+        where = REFERENCE if args.reference else f"{REFERENCE} (reference/ junto a {HERE.name}/)"
+        return (f"faltan las soluciones {', '.join(f'{a}.py' for a in absent)} en {where}: "
+                "copia reference/ al lado de esta carpeta o indica --reference RUTA / reference "
+                "solutions not found: put reference/ next to this folder or pass --reference PATH")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignments", nargs="*", help="assignment ids (default: all present)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if any notebook or kit link would change")
+    parser.add_argument("--reference", metavar="PATH", default=None,
+                        help="folder with the reference solutions <id>.py (default: "
+                             "reference/ next to this folder)")
     args = parser.parse_args(argv)
+    problem = _missing_inputs(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         report = build(args.assignments or None, check=args.check)
     except FormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: falta / missing {exc.filename or exc}", file=sys.stderr)
         return 2
     for line in report:
         print(line)

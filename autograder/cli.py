@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--lang", choices=("es", "en"), default="es",
                    help="idioma de los mensajes / feedback language (default: %(default)s)")
     g.add_argument("--force", action="store_true",
-                   help="recalificar aunque ya haya resultados / regrade even if results exist")
+                   help="recalificar aunque ya haya resultados y reentrenar los modelos de ps5 / "
+                        "regrade even if results exist and retrain ps5's models")
     g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="dispositivo para las pruebas de entrenamiento / device for training "
                         "checks (default: %(default)s)")
@@ -72,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="calificar en un clúster Dask (tcp://host:8786) / grade on a Dask "
                         "cluster; see docs/cluster.md")
+    g.add_argument("--training-cache", metavar="DIR", default=None,
+                   help="caché de resultados de entrenamiento de ps5 ('off' la desactiva) / ps5 "
+                        "training-result cache ('off' disables it) (default: $AUTOGRADER_TRAINING_CACHE "
+                        "or ~/.cache/cnn-autograder/training)")
     g.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help=".ipynb, .py o carpeta / .ipynb, .py or folder")
     g.set_defaults(func=cmd_grade)
@@ -95,9 +100,26 @@ def _progress_bar(total, lang):
                      file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
 
 
+def _training_cache_settings(args) -> None:
+    """Pass --training-cache and --force to the training check through the environment, which
+    the grading lanes (forked) and the nbgrader route inherit. --force does not disable the
+    cache: results stored before this run are ignored, those of this run are shared."""
+    if not (getattr(args, "training_cache", None) or getattr(args, "force", False)):
+        return
+    import time
+
+    from .training_check import ENV_CACHE, ENV_CACHE_SINCE
+
+    if args.training_cache:
+        os.environ[ENV_CACHE] = args.training_cache
+    if args.force:
+        os.environ[ENV_CACHE_SINCE] = repr(time.time())
+
+
 def cmd_grade(args, parser) -> int:
     from . import batch, report
 
+    _training_cache_settings(args)
     if args.nbgrader:
         from . import nbgrader_gradebook
         return nbgrader_gradebook.run(args)

@@ -124,7 +124,13 @@ def classify(exc: BaseException, lang: str) -> tuple[str, str]:
             text = "" if text.startswith("assert ") else text.split("\nassert ", 1)[0].strip()
         return "failed", _clip(text or m["not_expected"])
     if c["student_error"] and isinstance(exc, c["student_error"]):
-        return "failed", _clip(m["student_error"].format(type=exc.type_name, message=exc.message), 2000)
+        text = m["student_error"].format(type=exc.type_name, message=exc.message)
+        try:  # where it passed through the student's code (not torch's internals)
+            from .suites.plugin import where_in_student_code
+            text += where_in_student_code(getattr(exc, "traceback_text", "") or "")[lang == "en"]
+        except Exception:  # noqa: BLE001 - the location is a nicety
+            pass
+        return "failed", _clip(text, 2000)
     if c["student_crash"] and isinstance(exc, c["student_crash"]):
         reason = m["crash_timeout"] if exc.reason == "timeout" else exc.reason
         return "failed", m["student_crash"].format(reason=reason)
@@ -141,6 +147,7 @@ class Collector:
         self.items = []          # [(nodeid, title, points)] in collection order
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
+        self.outputs = {}        # nodeid -> output of a passing test (user property output_<lang>)
         self.collect_errors = []
         self.student_time = None  # (seconds used, budget) reported by the plugin's fixture
         self.review = {}         # nodeid -> [("review", ...) user properties]: for an instructor
@@ -178,6 +185,10 @@ class Collector:
             self.excinfo.setdefault(item.nodeid, {})[call.when] = call.excinfo.value
         elif call.when == "call":
             self.passed.add(item.nodeid)
+            props = dict(p for p in item.user_properties if isinstance(p, tuple) and len(p) == 2)
+            text = props.get(f"output_{self.lang}") or props.get("output_es")
+            if isinstance(text, str) and text:
+                self.outputs[item.nodeid] = _clip(text)
         return None  # let pytest build the report
 
 
@@ -374,7 +385,8 @@ def _grade(path, assignment, lang, device, started, budget=None):
         excs = collector.excinfo.get(nodeid, {})
         failure = excs.get("setup") or excs.get("call")
         if failure is None and nodeid in collector.passed:
-            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed", "output": "",
+            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed",
+                          "output": collector.outputs.get(nodeid, ""),
                           "extra_data": collector.data.get(nodeid)})
             if "teardown" in excs:
                 details.append(f"{nodeid}: teardown error: {excs['teardown']!r}")

@@ -7,7 +7,7 @@ grader itself, so the image runs exactly the grader that built the zip:
 
     setup.sh              installs Python deps (CPU torch), bubblewrap, Fashion-MNIST (ps5 only)
     run_autograder        grades $ROOT/submission into $ROOT/results/results.json
-    gradescope.json       {"assignment", "lang", "device"}
+    gradescope.json       {"assignment", "lang", "device", "visibility"}
     requirements.txt      the project's dependencies but torch/torchvision (from pyproject.toml)
     pyproject.toml, README.md, autograder/, reference/, assignments/cursocnn/
 
@@ -17,6 +17,12 @@ and for each submission runs /autograder/run_autograder with the student's files
 /autograder) and its Python from $AUTOGRADER_PYTHON (default: the venv setup.sh made, else
 python3); the package inside the zip is put first on PYTHONPATH. Tests unpack the zip into a
 temporary root and run it there.
+
+Visibility (Gradescope's results.json: a per-test ``visibility`` and a top-level one, the
+default for every test, each "visible", "after_due_date", "after_published" or "hidden"):
+``--visibility`` sets both; the default, "after_published", keeps the hidden tests' results
+and messages from students until the instructor publishes the grades. ``stdout_visibility`` is
+always "hidden": run_autograder's stdout is the instructor's log.
 """
 from __future__ import annotations
 
@@ -33,6 +39,8 @@ from .scoring import ASSIGNMENTS, max_score
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = "gradescope.json"
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+DEFAULT_VISIBILITY = "after_published"
 
 RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
@@ -48,6 +56,7 @@ export PYTHONDONTWRITEBYTECODE=1
 if [ -z "${FASHION_MNIST_DIR:-}" ] && [ -d "$SRC/data/fashion-mnist" ]; then
   export FASHION_MNIST_DIR="$SRC/data/fashion-mnist"
 fi
+export AUTOGRADER_TRAINING_CACHE="${AUTOGRADER_TRAINING_CACHE:-$SRC/.training-cache}"
 cd "$SRC"
 exec "$PY" -m autograder.gradescope run --root "$ROOT"
 """
@@ -75,6 +84,12 @@ if ! apt-get install -y dataset-fashion-mnist; then
   PYTHONPATH="$PWD:$PWD/assignments" .venv/bin/python -c \\
     "from torchvision.datasets import FashionMNIST as F; [F('data/fashion-mnist', train=t, download=True) for t in (True, False)]"
 fi
+# Train the reference LeNets once, into the image (.training-cache, what run_autograder uses):
+# a submission whose models equal the contract's is then graded without training.
+if [ -d data/fashion-mnist ]; then export FASHION_MNIST_DIR="$PWD/data/fashion-mnist"; fi
+AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache" PYTHONPATH="$PWD:$PWD/assignments" \
+  .venv/bin/python -m autograder.training_check warm --device __DEVICE__ \
+  || echo "warming the training cache failed: submissions will train" >&2
 """
 
 MESSAGES = {
@@ -119,14 +134,18 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def build_zip(assignment: str, out, *, lang: str = "es", device: str = "auto") -> Path:
+def build_zip(assignment: str, out, *, lang: str = "es", device: str = "auto",
+              visibility: str = DEFAULT_VISIBILITY) -> Path:
     """Write the Gradescope autograder zip for `assignment` to `out` (deterministic bytes)."""
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"unknown assignment {assignment!r}")
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"unknown visibility {visibility!r} (one of {', '.join(VISIBILITIES)})")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    config = {"assignment": assignment, "lang": lang, "device": device}
-    setup = SETUP_SH.replace("__DATA__", DATA_SH if assignment == "ps5_lenet" else "")
+    config = {"assignment": assignment, "lang": lang, "device": device, "visibility": visibility}
+    data = DATA_SH.replace("__DEVICE__", device)
+    setup = SETUP_SH.replace("__DATA__", data if assignment == "ps5_lenet" else "")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         _add(zf, "setup.sh", setup.encode(), executable=True)
@@ -147,7 +166,20 @@ def build_zip(assignment: str, out, *, lang: str = "es", device: str = "auto") -
 
 # ------------------------------------------------------------------ inside Gradescope
 
-def run_autograder(root="/autograder", *, assignment=None, lang=None, device=None, grade=None) -> dict:
+def apply_visibility(results: dict, visibility: str) -> dict:
+    """Set the top-level and every test's visibility; the autograder's stdout stays hidden."""
+    if visibility not in VISIBILITIES:
+        visibility = DEFAULT_VISIBILITY
+    results["visibility"] = visibility
+    results["stdout_visibility"] = "hidden"
+    for test in results.get("tests") or []:
+        if isinstance(test, dict):
+            test["visibility"] = visibility
+    return results
+
+
+def run_autograder(root="/autograder", *, assignment=None, lang=None, device=None, grade=None,
+                   visibility=None) -> dict:
     """Grade ROOT/submission into ROOT/results/results.json; returns the results dict.
     Settings default to ROOT/source/gradescope.json. Always writes a results.json."""
     from .results import write_json_atomic
@@ -157,6 +189,7 @@ def run_autograder(root="/autograder", *, assignment=None, lang=None, device=Non
     assignment = assignment or cfg.get("assignment")
     lang = lang or cfg.get("lang") or "es"
     device = device or cfg.get("device") or "auto"
+    visibility = visibility or cfg.get("visibility") or DEFAULT_VISIBILITY
     m = MESSAGES.get(lang, MESSAGES["es"])
     submission = root / "submission"
     started = time.perf_counter()
@@ -176,7 +209,7 @@ def run_autograder(root="/autograder", *, assignment=None, lang=None, device=Non
             print(f"run_autograder: grader failure: {exc!r}", file=sys.stderr)
             results = {"score": 0, "max_score": max_score(assignment), "output": m["crash"],
                        "tests": [], "execution_time": round(time.perf_counter() - started, 3)}
-    write_json_atomic(root / "results" / "results.json", results)
+    write_json_atomic(root / "results" / "results.json", apply_visibility(results, visibility))
     return results
 
 
@@ -196,11 +229,21 @@ def add_parser(subparsers) -> None:
                    help="idioma de los mensajes / feedback language (default: %(default)s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="dispositivo de las pruebas de entrenamiento (default: %(default)s)")
+    _add_visibility(p)
     p.set_defaults(func=run)
 
 
+def _add_visibility(p) -> None:
+    p.add_argument("--visibility", choices=VISIBILITIES, default=DEFAULT_VISIBILITY,
+                   help="cuándo ven los estudiantes las pruebas y sus mensajes / when students see "
+                        "the tests and their output: visible (al entregar / on submission), "
+                        "after_due_date, after_published (al publicar las notas / when grades are "
+                        "published), hidden (nunca / never) (default: %(default)s)")
+
+
 def run(args, parser=None) -> int:
-    path = build_zip(args.assignment, args.output, lang=args.lang, device=args.device)
+    path = build_zip(args.assignment, args.output, lang=args.lang, device=args.device,
+                     visibility=getattr(args, "visibility", DEFAULT_VISIBILITY))
     print(f"{path} ({path.stat().st_size // 1024} KiB): súbelo en Gradescope > Configure Autograder "
           "> Zip file upload / upload it as the Gradescope autograder")
     return 0
@@ -221,6 +264,7 @@ def _main(argv=None) -> int:
     b.add_argument("--output", "-o", default="autograder.zip")
     b.add_argument("--lang", choices=("es", "en"), default="es")
     b.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    _add_visibility(b)
     args = parser.parse_args(argv)
     if args.command == "build":
         return run(args)

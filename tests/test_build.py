@@ -257,3 +257,24 @@ def test_nbgrader_config_declares_the_course(monkeypatch):
     assert ns["ASSIGNMENTS"] == list(POINTS)
     assert os.environ["CNN_QUICK"] in ("1", os.environ.get("CNN_QUICK"))
     assert cfg.ClearSolutions.code_stub["python"].endswith("raise NotImplementedError()")
+
+
+def test_copied_course_folder_says_what_it_needs(tmp_path):
+    """assignments/ copied elsewhere without reference/: one clear line, then --reference works."""
+    import shutil
+
+    course = tmp_path / "curso"
+    shutil.copytree(ASSIGNMENTS_DIR, course, symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'assignments'}")
+    proc = subprocess.run([sys.executable, "build_notebooks.py", "ps1_corr2d"], cwd=course,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "ps1_corr2d.py" in lines[0] and "--reference" in lines[0] and "reference/" in lines[0]
+    proc = subprocess.run([sys.executable, "build_notebooks.py", "--check", "--reference",
+                           str(ROOT / "reference"), "ps1_corr2d"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "up to date" in proc.stdout

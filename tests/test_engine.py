@@ -248,3 +248,97 @@ def test_discovery_rules(tmp_path):
                      (str(tmp_path / "lote/c"), "c")]
     touch("vacia/.keep")
     assert batch.discover_all([tmp_path / "vacia"], "ps1_corr2d") == [(str(tmp_path / "vacia"), "vacia")]
+
+
+# ---------------------------------------------------------------- what passing tests say, crashes, stubs
+
+NOTE_SUITE = '''
+import pytest
+
+@pytest.mark.points(20)
+@pytest.mark.title(es="corr2d: pasa con un dato", en="corr2d: passes with a figure")
+def test_ok(record_property):
+    record_property("output_es", "exactitud 0.891 (mínimo 0.870)")
+    record_property("output_en", "accuracy 0.891 (bar 0.870)")
+'''
+
+
+def test_a_passing_test_can_report_what_it_measured(tmp_path, monkeypatch):
+    d = tmp_path / "suite"
+    d.mkdir()
+    (d / "bugplug.py").write_text(BUG_PLUGIN)
+    (d / "test_ps1_corr2d.py").write_text(NOTE_SUITE)
+    monkeypatch.syspath_prepend(str(d))
+    monkeypatch.delitem(sys.modules, "test_ps1_corr2d", raising=False)
+    monkeypatch.setattr(engine, "SUITES_DIR", str(d))
+    monkeypatch.setattr(engine, "PLUGIN", "bugplug")
+    for lang, text in (("es", "exactitud 0.891 (mínimo 0.870)"), ("en", "accuracy 0.891 (bar 0.870)")):
+        monkeypatch.delitem(sys.modules, "test_ps1_corr2d", raising=False)
+        res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang=lang)
+        (test,) = res["tests"]
+        assert test["status"] == "passed" and test["score"] == 20 and test["output"] == text
+
+
+def test_student_frames_are_read_from_the_worker_traceback():
+    from autograder.suites.plugin import student_frames, where_in_student_code
+
+    tb = ('  File "<student:celda 6 (sol_corr2d)>", line 9, in corr2d\n'
+          '    return helper(X) @ K\n'
+          '  File "<student:celda 6 (sol_corr2d)>", line 3, in helper\n'
+          '    return torch.matmul(X, torch.ones(5, 7))\n'
+          'RuntimeError: mat1 and mat2 shapes cannot be multiplied (3x3 and 5x7)\n')
+    assert student_frames(tb) == [("celda 6 (sol_corr2d)", 9, "corr2d", "return helper(X) @ K"),
+                                  ("celda 6 (sol_corr2d)", 3, "helper",
+                                   "return torch.matmul(X, torch.ones(5, 7))")]
+    es, en = where_in_student_code(tb)
+    assert "Dónde: celda 6 (sol_corr2d), línea 3, en helper: `return torch.matmul(" in es
+    assert "corr2d (celda 6 (sol_corr2d), 9) → helper" in es and "Where: celda 6" in en
+    assert where_in_student_code("RuntimeError: boom\n") == ("", "")
+
+
+CRASHES = '''import torch
+
+def corr2d(X, K):
+    h, w = K.shape
+    return torch.matmul(X, torch.ones(5, 7))
+
+
+def conv2d_strict(X, K):
+    return corr2d(X, torch.flip(K, (0, 1)))
+
+
+def learn_kernel(X, Y, kernel_size, lr=3e-2, num_iters=10):
+    raise NotImplementedError()
+'''
+
+
+@pytest.mark.slow
+def test_crashes_name_the_students_line_and_stubs_are_explained_once(tmp_path):
+    sub = tmp_path / "entrega.py"
+    sub.write_text(CRASHES)
+    res = engine.grade(sub, "ps1_corr2d", lang="es")
+    assert res["extra_data"]["grader_error"] is False
+    by_obj = {}
+    for t in res["tests"]:
+        by_obj.setdefault(t["name"].split(":")[0], []).append(t["output"])
+    for out in by_obj["corr2d"]:
+        assert "RuntimeError" in out
+        assert "Dónde: entrega.py, línea 5, en corr2d: `return torch.matmul(X, torch.ones(5, 7))`" in out
+        for leak in ("site-packages", "torch/", 'File "', "Traceback"):
+            assert leak not in out, out
+    first, *rest = by_obj["learn_kernel"]
+    assert "completa su celda de solución" in first and "Posible causa" in first
+    assert rest and all(o == "learn_kernel todavía no está implementada (ver el primer mensaje "
+                        "de learn_kernel)." for o in rest), rest
+
+
+def test_a_student_error_outside_probe_still_names_the_line():
+    from autograder.sandbox import StudentError
+
+    exc = StudentError("ValueError", "modo desconocido",
+                       '  File "<student:celda 4 (sol_pool2d)>", line 12, in pool2d\n'
+                       '    raise ValueError("modo desconocido")\nValueError: modo desconocido\n')
+    kind, text = engine.classify(exc, "es")
+    assert kind == "failed" and "ValueError: modo desconocido" in text
+    assert "Dónde: celda 4 (sol_pool2d), línea 12, en pool2d" in text
+    assert "Where: celda 4 (sol_pool2d), line 12" in engine.classify(exc, "en")[1]

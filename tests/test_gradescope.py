@@ -83,7 +83,8 @@ def test_zip_layout(gs_zip):
             assert f in names, f
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
         cfg = json.loads(zf.read("gradescope.json"))
-        assert cfg == {"assignment": "ps1_corr2d", "lang": "es", "device": "auto"}
+        assert cfg == {"assignment": "ps1_corr2d", "lang": "es", "device": "auto",
+                       "visibility": "after_published"}
         setup = zf.read("setup.sh").decode()
         assert "pip install" in setup and "requirements.txt" in setup and "torch" in setup
         reqs = zf.read("requirements.txt").decode().split()
@@ -102,7 +103,15 @@ def test_zip_is_deterministic(gs_zip, tmp_path):
 
 def test_ps5_zip_fetches_data(tmp_path):
     z = gradescope.build_zip("ps5_lenet", tmp_path / "ps5.zip")
-    assert "dataset-fashion-mnist" in zipfile.ZipFile(z).read("setup.sh").decode()
+    setup = zipfile.ZipFile(z).read("setup.sh").decode()
+    assert "dataset-fashion-mnist" in setup
+    # the image trains the reference LeNets into the cache run_autograder uses
+    assert "-m autograder.training_check warm --device auto" in setup
+    assert 'AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache"' in setup
+    run = zipfile.ZipFile(z).read("run_autograder").decode()
+    assert 'AUTOGRADER_TRAINING_CACHE="${AUTOGRADER_TRAINING_CACHE:-$SRC/.training-cache}"' in run
+    ps1 = gradescope.build_zip("ps1_corr2d", tmp_path / "ps1.zip")
+    assert "training_check warm" not in zipfile.ZipFile(ps1).read("setup.sh").decode()
 
 
 def test_run_autograder_without_submission_writes_results(gs_zip, tmp_path):
@@ -112,6 +121,7 @@ def test_run_autograder_without_submission_writes_results(gs_zip, tmp_path):
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert results["score"] == 0 and results["max_score"] == sum(POINTS["ps1_corr2d"].values())
     assert "No se encontró ninguna entrega" in results["output"]
+    assert results["visibility"] == "after_published" and results["stdout_visibility"] == "hidden"
 
 
 def test_package_in_zip_is_the_one_imported(gs_zip, tmp_path):
@@ -142,3 +152,46 @@ def test_run_autograder_grades_a_partial_submission(gs_zip, tmp_path):
     assert any("NotImplementedError" in t["output"] for t in failed)
     for t in results["tests"]:
         assert {"name", "score", "max_score", "output"} <= set(t)
+        assert t["visibility"] == gradescope.DEFAULT_VISIBILITY
+
+
+def _fake_grade(path, assignment, lang="es", device="auto"):
+    return {"score": 1, "max_score": 2, "output": "", "execution_time": 0.1,
+            "tests": [{"name": "corr2d: a", "score": 1, "max_score": 1, "status": "passed",
+                       "output": "", "visibility": "visible"},
+                      {"name": "corr2d: b", "score": 0, "max_score": 1, "status": "failed",
+                       "output": "mal", "visibility": "visible"}]}
+
+
+@pytest.mark.parametrize("choice", [None, "visible", "after_due_date", "after_published", "hidden"])
+def test_visibility_option_reaches_every_test(tmp_path, choice):
+    from autograder import cli
+
+    zip_path = tmp_path / "ag.zip"
+    argv = ["gradescope", "-a", "ps1_corr2d", "-o", str(zip_path)]
+    argv += ["--visibility", choice] if choice else []
+    assert cli.main(argv) == 0
+    expected = choice or "after_published"
+    config = json.loads(zipfile.ZipFile(zip_path).read("gradescope.json"))
+    assert config["visibility"] == expected
+    root = tmp_path / "root"
+    (root / "source").mkdir(parents=True)
+    (root / "source" / "gradescope.json").write_text(json.dumps(config))
+    (root / "submission").mkdir()
+    (root / "submission" / "ps1_corr2d.py").write_text("x = 1\n")
+    gradescope.run_autograder(root, grade=_fake_grade)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["visibility"] == expected and results["stdout_visibility"] == "hidden"
+    assert [t["visibility"] for t in results["tests"]] == [expected, expected]
+    assert [t["output"] for t in results["tests"]] == ["", "mal"]      # hidden, not deleted
+
+
+def test_unknown_visibility_is_a_usage_error(tmp_path, capsys):
+    from autograder import cli
+
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["gradescope", "-a", "ps1_corr2d", "-o", str(tmp_path / "z.zip"),
+                  "--visibility", "later"])
+    assert exc.value.code == 2 and "after_published" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        gradescope.build_zip("ps1_corr2d", tmp_path / "z.zip", visibility="later")

@@ -142,3 +142,75 @@ def test_pytest_selfcheck(assignment_dir):
     assert re.search(r"\[visible_corr2d\] PASSED", out)
     assert re.search(r"\[visible_learn_kernel[^\]]*\] FAILED", out)
     assert "todavía no está implementada" in out
+
+
+# ------------------------------------------------------------------ names, messages, demo cells
+
+def test_unknown_name_lists_the_valid_names_with_a_suggestion(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, _source_nb())
+    exec("check('corr2D')", {"check": selfcheck.check})
+    out = capsys.readouterr().out
+    assert "✘" in out and "¿Quisiste decir `corr2d`?" in out
+    assert "`corr2d`, `learn_kernel`, `conv2d_strict`" in out          # notebook order
+    assert "No encuentro el cuaderno" not in out
+    exec("check('lenet')", {"check": selfcheck.check})           # another assignment's name
+    out = capsys.readouterr().out
+    assert "`lenet` no tiene pruebas públicas en ps1_corr2d.ipynb" in out and "Quisiste" not in out
+    assert "`learn_kernel`" in out
+
+
+def test_missing_definition_message_fits_where_it_runs():
+    exc = NameError("name 'corr2d' is not defined")
+    in_notebook = selfcheck._explain(exc, "corr2d", "notebook")
+    in_terminal = selfcheck._explain(exc, "corr2d", "terminal")
+    assert "Ejecutaste la celda" in in_notebook
+    assert "celda de solución de `corr2d`" in in_terminal and "guarda el cuaderno" in in_terminal
+    assert "Ejecutaste" not in in_terminal and "ejecuta" not in in_terminal.lower()
+
+
+def test_repeated_failures_of_an_object_are_summarised(capsys):
+    msg = "`corr2d` todavía no está implementada: ..."
+    results = [{"name": "corr2d", "cell": "visible_corr2d", "ok": False, "message": msg},
+               {"name": "corr2d", "cell": "visible_corr2d_2", "ok": False, "message": msg},
+               {"name": "learn_kernel", "cell": "visible_learn_kernel", "ok": False, "message": msg}]
+    selfcheck._report(results)
+    out = capsys.readouterr().out
+    assert out.count("todavía no está implementada") == 2
+    assert "✘ corr2d (visible_corr2d_2): el mismo problema de arriba." in out
+
+
+@pytest.mark.slow
+def test_terminal_selfcheck_of_a_correct_ps5_notebook_is_quiet(assignment_dir):
+    """ps5's demo cells define helpers that need demo variables (fit(model, epochs=EPOCHS)):
+    the terminal self-check must not warn about them."""
+    ps5 = REPO / "assignments" / "source" / "ps5_lenet" / "ps5_lenet.ipynb"
+    shutil.copy(ps5, assignment_dir / "ps5_lenet.ipynb")
+    proc = _run(["-m", "cursocnn.selfcheck", "ps5_lenet.ipynb"], assignment_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Todo bien" in proc.stdout
+    for alarm in ("Aviso", "NameError", "EPOCHS", "Nota:"):
+        assert alarm not in proc.stdout, proc.stdout
+
+
+@pytest.mark.slow
+def test_terminal_selfcheck_names_the_saved_notebook_not_running_cells(assignment_dir):
+    nb = _source_nb()
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "sol_corr2d":
+            src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = src.replace("def corr2d(", "def corr2d_mio(")
+    _write(assignment_dir, nb)
+    proc = _run(["-m", "cursocnn.selfcheck"], assignment_dir)
+    assert proc.returncode == 1
+    assert "✘ corr2d" in proc.stdout and "guarda el cuaderno" in proc.stdout
+    assert "Ejecutaste la celda" not in proc.stdout
+
+
+def test_skipped_demo_definitions_are_mentioned_only_when_a_test_fails(capsys):
+    skipped = ["celda 30: NameError: name 'EPOCHS' is not defined"]
+    selfcheck._demo_note({"results": [{"ok": True}], "demo_skipped": skipped})
+    assert capsys.readouterr().out == ""
+    selfcheck._demo_note({"results": [{"ok": False}], "demo_skipped": skipped})
+    out = capsys.readouterr().out
+    assert out.startswith("\nNota:") and "EPOCHS" in out and "Aviso" not in out

@@ -240,3 +240,175 @@ def test_reference_passes_the_gpu_recipe(name):
 def test_malformed_descriptions_are_rejected_not_crashing(desc, no_training):
     result = tc.check_description("lenet", desc, device="cpu")
     assert not result.ok and result.stage == "structure"
+
+
+# ---------------------------------------------------------------- the training cache
+
+TINY = training.Recipe(name="cpu", epochs=2, batch_size=64, lr=3e-3)
+
+
+@pytest.fixture
+def tiny_training(monkeypatch):
+    """A real fit on 256 random images with a 2-epoch recipe named like the CPU one; counts fits."""
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.rand(256, 1, 28, 28, generator=gen), torch.randint(0, 10, (256,), generator=gen)
+    monkeypatch.setattr(tc, "dataset", lambda device="cpu": ((X, y), (X[:128], y[:128])))
+    monkeypatch.setattr(training, "CPU_RECIPE", TINY)
+    calls = []
+    real_fit = training.fit
+
+    def counting_fit(*a, **k):
+        calls.append(k.get("recipe"))
+        return real_fit(*a, **k)
+
+    monkeypatch.setattr(training, "fit", counting_fit)
+    return calls
+
+
+def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd, monkeypatch):
+    monkeypatch.setenv(tc.ENV_PROGRESS_LOG, str(tmp_path / "progress.log"))
+    cache = tc.TrainingCache(tmp_path / "cache")
+    modern = PROBES["describe_model"](vars(ref), "lenet_modern")
+    first = tc.check_description("lenet_modern", modern, device="cpu", cache=cache,
+                                 progress="auto", label="ana.ipynb")
+    assert len(tiny_training) == 1 and tiny_training[0] == TINY
+    err = capfd.readouterr().err
+    assert "ana.ipynb: lenet_modern: entrenando con la receta cpu (2 épocas" in err
+    assert "época 1/2, exactitud en prueba" in err and "época 2/2" in err  # non-interactive log
+    assert "ana.ipynb: lenet_modern: época 2/2" in (tmp_path / "progress.log").read_text()
+    again = tc.check_description("lenet_modern", modern, device="cpu", cache=cache,
+                                 progress="auto", label="beto.ipynb")
+    assert len(tiny_training) == 1, "the second pass trained again"
+    assert again.accuracy == first.accuracy and again.history["test_acc"] == first.history["test_acc"]
+    assert again.history.get("cached") is True
+    assert "beto.ipynb: lenet_modern: resultado de entrenamiento reutilizado" in capfd.readouterr().err
+    # another architecture, seed or a --force run (entries older than `since`) train again
+    tc.check_description("lenet", PROBES["describe_model"](vars(ref), "lenet"), device="cpu",
+                         cache=cache)
+    tc.check_description("lenet_modern", modern, device="cpu", cache=cache, seed=tc.SEED + 1)
+    assert len(tiny_training) == 3
+    forced = tc.TrainingCache(tmp_path / "cache", since=__import__("time").time())
+    tc.check_description("lenet_modern", modern, device="cpu", cache=forced)
+    assert len(tiny_training) == 4
+    tc.check_description("lenet_modern", modern, device="cpu", cache=forced)
+    assert len(tiny_training) == 4, "a forced run shares its own fresh results"
+
+
+def test_cache_key_depends_on_what_is_trained():
+    modern = tc._layers(PROBES["describe_model"](vars(ref), "lenet_modern"), "lenet_modern")
+    data = [["f", "f.gz", 1, 2]]
+    base = tc.TrainingCache.key(modern, TINY, 1, "cpu", data)
+    assert base == tc.TrainingCache.key(modern, TINY, 1, "cpu", [list(x) for x in data])
+    assert base != tc.TrainingCache.key(modern, TINY.with_(lr=1e-3), 1, "cpu", data)
+    assert base != tc.TrainingCache.key(modern, TINY, 2, "cpu", data)
+    assert base != tc.TrainingCache.key(modern, TINY, 1, "cuda", data)
+    assert base != tc.TrainingCache.key(modern, TINY, 1, "cpu", [["f", "f.gz", 1, 3]])
+    lazy = [(k, hp, raw, True) if k == "Linear" else (k, hp, raw, lz) for k, hp, raw, lz in modern]
+    assert base != tc.TrainingCache.key(lazy, TINY, 1, "cpu", data)
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"format": 1}', "link"])
+def test_damaged_cache_entries_are_misses_not_errors(tmp_path, tiny_training, damage):
+    cache = tc.TrainingCache(tmp_path)
+    modern = PROBES["describe_model"](vars(ref), "lenet_modern")
+    tc.check_description("lenet_modern", modern, device="cpu", cache=cache)
+    (entry,) = list(tmp_path.glob("*.json"))
+    if damage == "link":
+        target = tmp_path / "elsewhere.txt"
+        target.write_text(entry.read_text())
+        entry.unlink()
+        entry.symlink_to(target)
+    else:
+        entry.write_text(damage)
+    result = tc.check_description("lenet_modern", modern, device="cpu", cache=cache)
+    assert len(tiny_training) == 2 and result.stage == "training" and result.accuracy is not None
+
+
+def test_cache_folder_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "c"))
+    assert tc.default_cache_dir() == tmp_path / "c"
+    monkeypatch.setenv(tc.ENV_CACHE, "off")
+    assert tc.default_cache_dir() is None and tc.default_cache() is None
+    monkeypatch.delenv(tc.ENV_CACHE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert tc.default_cache_dir() == tmp_path / "cnn-autograder" / "training"
+
+
+def test_cli_force_and_training_cache_reach_the_check(monkeypatch, tmp_path):
+    from autograder import cli
+
+    monkeypatch.delenv(tc.ENV_CACHE, raising=False)
+    monkeypatch.delenv(tc.ENV_CACHE_SINCE, raising=False)
+    args = cli.build_parser().parse_args(["grade", "-a", "ps5_lenet", "--force",
+                                          "--training-cache", str(tmp_path), "x.ipynb"])
+    before = __import__("time").time()
+    cli._training_cache_settings(args)
+    assert tc.default_cache_dir() == tmp_path
+    assert tc.default_cache().since >= before
+
+
+@pytest.mark.slow
+def test_real_ps5_grading_twice_trains_only_once(tmp_path, monkeypatch, capfd):
+    """Really trains both LeNets once (a few minutes on a 2-core CPU); the second pass, and any
+    submission with the same models, reuses the stored results."""
+    from autograder import engine
+
+    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.delenv(tc.ENV_CACHE_SINCE, raising=False)
+    submission = Path(__file__).parents[1] / "reference" / "ps5_lenet.py"
+    first = engine.grade(submission, "ps5_lenet", device="cpu")
+    assert first["score"] == first["max_score"], first
+    err = capfd.readouterr().err
+    assert "lenet_modern: época 1/" in err and "lenet: época 1/" in err
+    trained = {t["name"]: t["output"] for t in first["tests"] if "entrenada" in t["name"]}
+    assert len(trained) == 2
+    for output in trained.values():
+        assert "exactitud en prueba" in output and "mínimo" in output
+
+    def no_fit(*a, **k):
+        raise AssertionError("the second grading pass trained again")
+
+    monkeypatch.setattr(training, "fit", no_fit)
+    second = engine.grade(submission, "ps5_lenet", device="cpu")
+    assert second["score"] == first["score"]
+    assert {t["name"]: t["output"] for t in second["tests"] if "entrenada" in t["name"]} == trained
+    assert "reutilizado" in capfd.readouterr().err
+
+
+def test_interactive_terminal_gets_a_progress_bar(tmp_path, tiny_training, monkeypatch):
+    seen = []
+    real_fit = training.fit
+
+    def fit_spy(*a, **k):
+        seen.append((k.get("progress"), sys.stderr))
+        return real_fit(*a, **{**k, "progress": False})
+
+    import sys
+    monkeypatch.setattr(training, "fit", fit_spy)
+    monkeypatch.setattr(tc, "_interactive", lambda: True)
+    modern = PROBES["describe_model"](vars(ref), "lenet_modern")
+    tc.check_description("lenet_modern", modern, device="cpu", progress="auto",
+                         cache=tc.TrainingCache(tmp_path))
+    assert seen == [(True, sys.__stderr__)]      # tqdm on the real terminal, not the capture
+
+
+def test_warming_with_the_reference_covers_correct_submissions(tmp_path, tiny_training):
+    """What the Gradescope image does at build time: afterwards a correct submission's models
+    (described in the sandbox) hit the cache."""
+    cache = tc.TrainingCache(tmp_path)
+    warmed = tc.warm_cache("cpu", cache=cache)
+    assert [r.name for r in warmed] == list(tc.MODELS) and len(tiny_training) == 2
+    for fname, name in (("lazy_ok.py", "lenet_modern"), ("nested_ok.py", "lenet_modern")):
+        desc = describe_file(fname, name)
+        result = tc.check_description(name, desc, device="cpu", cache=cache)
+        assert result.stage == "training" and result.history.get("cached") is True, fname
+    assert len(tiny_training) == 2
+
+
+def test_warm_command_fills_the_configured_cache(tmp_path, tiny_training, monkeypatch, capsys):
+    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "c"))
+    # 2 epochs on 256 random images: the reference stays below its bar, which the command reports
+    assert tc._main(["warm", "--device", "cpu"]) == 1
+    assert len(list((tmp_path / "c").glob("*.json"))) == 2 and len(tiny_training) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("lenet(): after training") and "\nlenet_modern(): after training" in out

@@ -103,8 +103,9 @@ def find_notebook(notebook=None, name: str | None = None) -> Path | None:
 
 # ------------------------------------------------------------------ messages
 
-def _explain(exc: BaseException, obj: str) -> str:
-    """A short Spanish explanation of why a public test failed."""
+def _explain(exc: BaseException, obj: str, where: str = "notebook") -> str:
+    """A short Spanish explanation of why a public test failed. where: "notebook" (check() in
+    Jupyter: the student can run cells) or "terminal" (the saved notebook was read from disk)."""
     if isinstance(exc, AssertionError):
         msg = str(exc).strip()
         return msg or "una comprobación no se cumplió (la celda de prueba no da más detalles)."
@@ -112,15 +113,19 @@ def _explain(exc: BaseException, obj: str) -> str:
         return (f"`{obj}` todavía no está implementada: la celda de tu solución conserva "
                 "`raise NotImplementedError()`.")
     if isinstance(exc, NameError):
+        if where == "terminal":
+            return (f"falta un nombre ({exc}). En el cuaderno guardado no queda definido: revisa "
+                    f"la celda de solución de `{obj}` y guarda el cuaderno (Ctrl+S) antes de "
+                    "volver a probar.")
         return (f"falta un nombre ({exc}). ¿Ejecutaste la celda donde defines `{obj}` "
                 "(y las celdas de arriba)?")
-    where = ""
+    place = ""
     tb = traceback.extract_tb(exc.__traceback__)
     if tb:
         frame = tb[-1]
         if frame.line:
-            where = f" (en `{frame.line.strip()}`)"
-    return f"tu código lanzó {type(exc).__name__}: {exc}{where}"
+            place = f" (en `{frame.line.strip()}`)"
+    return f"tu código lanzó {type(exc).__name__}: {exc}{place}"
 
 
 def _report(results, *, stream=None) -> None:
@@ -128,11 +133,15 @@ def _report(results, *, stream=None) -> None:
     if not results:
         print("No encontré pruebas públicas para revisar.", file=stream)
         return
+    said = set()
     for r in results:
         label = r["name"] if r["cell"] == f"visible_{r['name']}" else f"{r['name']} ({r['cell']})"
         if r["ok"]:
             print(f"{OK} {label}: pasa las pruebas públicas.", file=stream)
+        elif (r["name"], r["message"]) in said:
+            print(f"{FAIL} {label}: el mismo problema de arriba.", file=stream)
         else:
+            said.add((r["name"], r["message"]))
             print(f"{FAIL} {label}: {r['message']}", file=stream)
     failed = sum(not r["ok"] for r in results)
     if failed:
@@ -189,7 +198,7 @@ def implementation_lines(nb: dict, name: str | None = None) -> list[str]:
 
 # ------------------------------------------------------------------ from the notebook
 
-def _run_cell(obj, gid, source, ns) -> dict:
+def _run_cell(obj, gid, source, ns, where="notebook") -> dict:
     buf = io.StringIO()
     try:
         code = compile(source, f"<prueba pública {gid}>", "exec")
@@ -198,22 +207,50 @@ def _run_cell(obj, gid, source, ns) -> dict:
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - any failure of the student's code is reported
-        return {"name": obj, "cell": gid, "ok": False, "message": _explain(exc, obj), "output": buf.getvalue()}
+        return {"name": obj, "cell": gid, "ok": False, "message": _explain(exc, obj, where),
+                "output": buf.getvalue()}
     return {"name": obj, "cell": gid, "ok": True, "message": "", "output": buf.getvalue()}
+
+
+def checked_names(nb: dict) -> list[str]:
+    """The objects with public tests in a notebook, in notebook order."""
+    out = []
+    for obj, _gid, _src in visible_cells(nb):
+        if obj not in out:
+            out.append(obj)
+    return out
+
+
+def unknown_name_message(name, nb: dict, label: str) -> str:
+    """`name` has no public tests in this notebook: the valid names, and a close match."""
+    import difflib
+
+    names = checked_names(nb)
+    if not names:
+        return f"El cuaderno {label} no tiene pruebas públicas."
+    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    hint = f" ¿Quisiste decir `{close[0]}`?" if close else ""
+    return (f"`{name}` no tiene pruebas públicas en {label}.{hint} Los nombres que puedes "
+            f"revisar son: " + ", ".join(f"`{n}`" for n in names) + " (o `check()` para todos).")
 
 
 def run_public_checks(name: str | None = None, namespace: dict | None = None, notebook=None) -> list[dict]:
     """Run the public test cells (of `name`, or all) against `namespace` (a copy of it: the
     caller's variables are left alone). Returns [{"name", "cell", "ok", "message", "output"}]."""
     path = find_notebook(notebook, name)
+    if path is None and name is not None:
+        other = find_notebook(notebook, None)
+        if other is not None and other.is_file():
+            raise LookupError(unknown_name_message(name, _load(other), other.name))
     if path is None:
         raise FileNotFoundError(
             "No encuentro el cuaderno con las pruebas públicas"
             + (f" de `{name}`" if name else "") + " en esta carpeta. Indica su ruta: "
             "check('corr2d', cuaderno='ps1_corr2d.ipynb').")
-    cells = visible_cells(_load(path), name)
+    nb = _load(path)
+    cells = visible_cells(nb, name)
     if not cells:
-        raise LookupError(f"El cuaderno {path.name} no tiene pruebas públicas de `{name}`.")
+        raise LookupError(unknown_name_message(name, nb, path.name))
     ns = dict(namespace if namespace is not None else {})
     ns.setdefault("__name__", "__main__")
     return [_run_cell(obj, gid, src, ns) for obj, gid, src in cells]
@@ -239,29 +276,35 @@ def check(name: str | None = None, cuaderno=None, *, notebook=None) -> None:
 
 # ------------------------------------------------------------------ from a terminal
 
-def _definition_source(cell) -> str | None:
-    """What to run of a non-test code cell: setup/given/solution cells whole; in other cells
-    only the import, def and class statements (no demos, plots or training)."""
+def _without_magics(source: str) -> str:
+    return "\n".join(ln if not ln.lstrip().startswith(("%", "!")) else
+                     ln[: len(ln) - len(ln.lstrip())] + "pass" for ln in source.splitlines())
+
+
+def _definition_parts(cell):
+    """("whole", [source]) for setup/given/solution cells; ("demo", [statement, ...]) with the
+    import/def/class statements of an unmarked (demo) cell; None for what must not run."""
     meta = _meta(cell)
-    source = _source(cell)
-    lines = [ln if not ln.lstrip().startswith(("%", "!")) else
-             ln[: len(ln) - len(ln.lstrip())] + "pass" for ln in source.splitlines()]
-    source = "\n".join(lines)
+    source = _without_magics(_source(cell))
     if meta.get("grade") and not meta.get("solution"):
         return None                                  # hidden-test cells (empty for students)
     if meta.get("solution") or meta.get("locked"):
-        return source
+        return "whole", [source]
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return source                                # let it fail where the student sees it
-    keep = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef,
-                                                   ast.AsyncFunctionDef, ast.ClassDef))]
-    return ast.unparse(ast.Module(body=keep, type_ignores=[])) if keep else None
+        return "whole", [source]                     # let it fail where the student sees it
+    keep = [ast.unparse(n) for n in tree.body if isinstance(
+        n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    return ("demo", keep) if keep else None
 
 
 def _child(nb_path: str, out_path: str) -> None:
-    """Subprocess: execute the notebook's definitions and public tests in order, write JSON."""
+    """Subprocess: execute the notebook's definitions and public tests in order, write JSON.
+
+    Like the grader's loader, demo cells contribute only their imports and definitions, each
+    statement on its own. One that fails there (a helper whose default argument comes from a
+    demo variable, say) is left out quietly: "demo_skipped", reported only if a test fails."""
     nb = _load(nb_path)
     folder = str(Path(nb_path).resolve().parent)
     os.chdir(folder)
@@ -273,27 +316,33 @@ def _child(nb_path: str, out_path: str) -> None:
     except Exception:  # noqa: BLE001 - matplotlib is optional here
         pass
     ns = {"__name__": "__main__"}
-    results, setup_errors = [], []
+    results, setup_errors, demo_skipped = [], [], []
     for i, cell in enumerate(nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
         obj = visible_name(cell)
         if obj is not None:
-            results.append(_run_cell(obj, _meta(cell)["grade_id"], _source(cell), ns))
+            results.append(_run_cell(obj, _meta(cell)["grade_id"], _source(cell), ns, "terminal"))
             continue
-        source = _definition_source(cell)
-        if not source:
+        parts = _definition_parts(cell)
+        if not parts:
             continue
-        try:
-            with redirect_stdout(io.StringIO()):
-                exec(compile(source, f"<celda {i + 1}>", "exec"), ns)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001
-            label = _meta(cell).get("grade_id") or f"celda {i + 1}"
-            setup_errors.append(f"{label}: {type(exc).__name__}: {exc}")
+        kind, chunks = parts
+        for chunk in chunks:
+            try:
+                with redirect_stdout(io.StringIO()):
+                    exec(compile(chunk, f"<celda {i + 1}>", "exec"), ns)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001
+                label = _meta(cell).get("grade_id") or f"celda {i + 1}"
+                if kind == "whole":
+                    setup_errors.append(f"{label}: {type(exc).__name__}: {exc}")
+                else:
+                    demo_skipped.append(f"{label}: {type(exc).__name__}: {exc}")
     with open(out_path, "w", encoding="utf-8") as fh:
-        json.dump({"results": results, "setup_errors": setup_errors}, fh, ensure_ascii=False)
+        json.dump({"results": results, "setup_errors": setup_errors,
+                   "demo_skipped": demo_skipped}, fh, ensure_ascii=False)
 
 
 def run_notebook_checks(notebook) -> dict:
@@ -343,7 +392,19 @@ def main(argv=None) -> int:
     for line in rule_lines:
         print(line)
     rule_ok = not any(line.startswith(FAIL) for line in rule_lines)
+    _demo_note(data)
     return 0 if data["results"] and all(r["ok"] for r in data["results"]) and rule_ok else 1
+
+
+def _demo_note(data, stream=None) -> None:
+    """Demo cells whose definitions could not run are normal (they use variables of other
+    demos); mention them only when a test failed, as a possible cause, never as an alarm."""
+    skipped = data.get("demo_skipped") or []
+    if skipped and any(not r["ok"] for r in data.get("results", [])):
+        print("\nNota: desde la terminal no se ejecutan las demostraciones del cuaderno, así que "
+              "algunas definiciones suyas quedaron sin ejecutar (" + "; ".join(skipped[:3])
+              + (" …" if len(skipped) > 3 else "") + "). Si una prueba necesita algo de ahí, "
+              "muévelo a tu celda de solución.", file=stream or sys.stdout)
 
 
 # ------------------------------------------------------------------ pytest (python -m pytest cursocnn/selfcheck.py)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -257,6 +258,43 @@ def _fmt_notes(notes, limit=5):
     return "\n".join(lines)
 
 
+_FRAME = re.compile(r'^\s*File "<student:(?P<label>[^"\n]*)>", line (?P<line>\d+), in (?P<func>[^\n]+)$')
+
+
+def student_frames(traceback_text: str) -> list[tuple[str, int, str, str]]:
+    """[(cell or file label, line, function, code line or "")] of the student's frames in a
+    worker traceback (autograder/worker/main.py keeps only those), outermost first."""
+    frames = []
+    lines = (traceback_text or "").splitlines()
+    for i, text in enumerate(lines):
+        m = _FRAME.match(text)
+        if not m:
+            continue
+        code = ""
+        if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) and lines[i + 1].startswith("    "):
+            code = lines[i + 1].strip()
+        frames.append((m.group("label"), int(m.group("line")), m.group("func").strip(), code))
+    return frames
+
+
+def where_in_student_code(traceback_text: str) -> tuple[str, str]:
+    """(es, en) text naming where the exception last passed through the student's code (the
+    innermost student frame, even when the exception itself was raised inside torch), plus the
+    student's call chain when there is more than one frame; ("", "") without student frames."""
+    frames = student_frames(traceback_text)
+    if not frames:
+        return "", ""
+    label, line, func, code = frames[-1]
+    shown = f": `{code}`" if code else ""
+    es = f"\nDónde: {label}, línea {line}, en {func}{shown}"
+    en = f"\nWhere: {label}, line {line}, in {func}{shown}"
+    if len(frames) > 1:
+        chain = " → ".join(f"{f} ({lab}, {ln})" for lab, ln, f, _ in frames[-5:])
+        es += f"\nLlamadas en tu código: {chain}"
+        en += f"\nCalls in your code: {chain}"
+    return es, en
+
+
 # ---------------------------------------------------------------------------------------------
 # The `student` fixture.
 
@@ -288,6 +326,7 @@ class Student:
         self._analysis = None
         self.malformed_replies = []   # probes whose reply had a shape the genuine probe never sends
         self._current_obj = None      # the graded object of the probe() call in progress
+        self._stubs_reported = set()   # objects whose "not implemented" message was given once
 
     # -- session -------------------------------------------------------------------------
     def _load(self):
@@ -460,6 +499,13 @@ class Student:
             if t == "StudentNameMissing":
                 self._missing(obj)
             if t == "NotImplementedError":
+                if obj in self._stubs_reported:  # one explanation per object, not one per test
+                    raise Feedback(pick(
+                        self.lang,
+                        f"{obj} todavía no está implementada (ver el primer mensaje de {obj}).",
+                        f"{obj} is not implemented yet (see the first message about {obj})."),
+                        "stub")
+                self._stubs_reported.add(obj)
                 fail(self.lang,
                      f"{kind_es} {obj} todavía no está implementada (NotImplementedError): "
                      f"completa su celda de solución y borra la línea `raise NotImplementedError()`.",
@@ -481,9 +527,9 @@ class Student:
             if t == "UnsupportedResult":
                 fail(self.lang, f"{obj} devolvió un objeto que no podemos revisar: {msg}{where_es}",
                      f"{obj} returned an object we cannot check: {msg}{where_en}")
-            trace = f"\n{tb}" if tb else ""
-            fail(self.lang, f"{obj} lanzó una excepción: {t}: {msg}{where_es}{trace}",
-                 f"{obj} raised an exception: {t}: {msg}{where_en}{trace}")
+            at_es, at_en = where_in_student_code(tb)
+            fail(self.lang, f"{obj} lanzó una excepción: {t}: {msg}{at_es}{where_es}",
+                 f"{obj} raised an exception: {t}: {msg}{at_en}{where_en}")
         except StudentCrash as exc:
             reason = getattr(exc, "reason", "")
             if reason == "timeout":

@@ -10,6 +10,7 @@ Student stdout/stderr are the process's fds 1 and 2 (a capped sink on the truste
 protocol uses its own pipe fds, given on the command line.
 """
 import builtins
+import linecache
 import os
 import sys
 import traceback
@@ -43,9 +44,22 @@ def describe_error(exc: BaseException) -> dict:
     return {"type": type_name, "message": message, "traceback": student_traceback(exc)}
 
 
+def _register_sources(cells) -> None:
+    """Let tracebacks quote the student's lines: the cells' sources, under the file names the
+    loader compiles them with (<student:LABEL>), in linecache."""
+    try:
+        for cell in cells:
+            label, source = str(cell[0]), str(cell[1])
+            name = f"<student:{label}>"
+            linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    except BaseException:  # noqa: BLE001 - quoting lines is a nicety
+        pass
+
+
 def handle(request, ns):
     op = request.get("op") if isinstance(request, dict) else None
     if op == "load":
+        _register_sources(request["cells"])
         defined, notes = load_cells(request["cells"], ns, only_definitions=bool(request.get("only_definitions")))
         return {"ok": True, "defined": sorted(defined), "notes": notes}
     if op == "call":
