@@ -319,7 +319,10 @@ def build(assignments: list[str] | None = None, *, check: bool = False) -> list[
         target_dir = SOURCE / assignment
         want = render(build_notebook(assignment))
         # the perfect example is a real file (the grader never follows a link in a submission)
-        for nb_path in (target_dir / f"{assignment}.ipynb", EXAMPLES / assignment / "perfecta.ipynb"):
+        paths = [target_dir / f"{assignment}.ipynb"]
+        if (EXAMPLES / assignment).is_dir():  # a course folder copied out of the repo has no examples
+            paths.append(EXAMPLES / assignment / "perfecta.ipynb")
+        for nb_path in paths:
             report += _sync_file(nb_path, want, check=check)
         report += _sync_kit(target_dir / "cursocnn", check=check)
     return report

@@ -221,10 +221,11 @@ def page_extra(item, exc) -> dict:
 # Off for the in-process runs: third-party plugins that would change the run, and builtin ones
 # that only cost time per submission and serve no grade: the cache (no state between runs),
 # unraisableexception/threadexception (full garbage collections over torch's heap at every
-# session end: ~0.3 s each time), doctest/junitxml/pastebin/stepwise/setuponly/setupplan
-# (options the engine never passes).
+# session end: ~0.3 s each time), doctest/pastebin/stepwise/setuponly/setupplan (options the
+# engine never passes). junitxml stays: it provides the `record_property` fixture that suites use
+# to report measurements (ps5's accuracy) and data for the report pages.
 DISABLED_PLUGINS = tuple(
-    arg for name in ("cacheprovider", "unraisableexception", "threadexception", "doctest", "junitxml",
+    arg for name in ("cacheprovider", "unraisableexception", "threadexception", "doctest",
                      "pastebin", "stepwise", "setuponly", "setupplan",
                      "randomly", "xdist", "sugar")
     for arg in ("-p", f"no:{name}"))
