@@ -165,6 +165,7 @@ class Collector:
                 name = title.kwargs.get(self.lang) or title.kwargs.get("es") or (title.args[0] if title.args else None)
             self.items.append((item.nodeid, name or item.name, pts))
 
+    @pytest.hookimpl(trylast=True)  # after pytest's own sessionfinish has torn down the fixtures
     def pytest_sessionfinish(self, session):
         self.student_time = getattr(session.config, "_autograder_student_time", None)
 
@@ -289,11 +290,11 @@ def _result(assignment, tests, output, started, grader_error=False, lang="es", e
     for name, entry in zip(_unique([t["name"] for t in tests]), tests):
         tests_out.append({"name": name, "score": _num(entry["score"]), "max_score": _num(entry["max_score"]),
                           "status": entry["status"], "output": entry["output"], "visibility": VISIBILITY})
-        extra = dict(entry.get("extra_data") or {})
+        test_extra = dict(entry.get("extra_data") or {})
         if entry.get("review"):
-            extra["review"] = entry["review"]
-        if extra:
-            tests_out[-1]["extra_data"] = extra
+            test_extra["review"] = entry["review"]
+        if test_extra:
+            tests_out[-1]["extra_data"] = test_extra
     data = {
         "score": _num(sum(t["score"] for t in tests_out)),
         "max_score": scoring.max_score(assignment),
