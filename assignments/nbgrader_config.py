@@ -54,3 +54,9 @@ os.environ.setdefault("CNN_QUICK", "1")
 from autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
+# generate_feedback: the grade cells show a Spanish comment instead of the hidden hook call
+# (autograder/nbgrader_feedback.py); their outputs, the trusted feedback and score, stay.
+from autograder.nbgrader_feedback import feedback_preprocessors  # noqa: E402
+
+c.GenerateFeedback.preprocessors = feedback_preprocessors()

@@ -9,6 +9,9 @@ Builds, in a temporary folder:
   grade cell is replaced by plain asserts: the visible test cells of the same object
   (visible_<name>...), and nbgrader's own autograde preprocessors (no autograder hook).
 
+Each submission carries its student id in the notebook's metadata, so that no two are the same
+bytes (the snapshot grading caches by content).
+
 Then times, on those N notebooks: `autograder grade --jobs 1`, `--jobs 2`, plain
 `nbgrader autograde` (in commands of --chunk students), and the two autograder runs again (the autograder figures are the mean of
 the runs before and after nbgrader, which takes ~14 s per notebook: interleaved so that a change
@@ -17,6 +20,14 @@ in the machine's load shows). CPU time is the command's whole process tree, sand
 sandboxes reparented at exit, and says so). Every score is checked to be full marks.
 
     python bench/nbgrader_vs_grade.py [--n 100] [--chunk 25] [--assignment ps1_corr2d] [--skip-nbgrader]
+                                      [--ours]
+
+--ours also runs `nbgrader autograde` on OUR course (the real release and assignments/
+nbgrader_config.py: snapshot + trusted grading, confined kernel, trusted grade cells; needs root
+and bubblewrap) over the same notebooks, right after plain nbgrader, and prints the ratio
+ours / plain per submission (goal, issue 10: CPU <= 1x plain nbgrader's); then once more
+("ours-cached": every snapshot's grading is found in the cache, so the difference is the
+trusted grading's cost).
 
 Goal (issue 14): `--jobs 1` wall time per submission <= 0.1x plain nbgrader's. Record the
 figures (machine, load, N, ratios) in docs/benchmarks.md. Plain nbgrader on 100 ps1 notebooks
@@ -164,7 +175,7 @@ def student(i, chunk):
     return f"c{i // chunk:02d}alumno{i:03d}"
 
 
-def build(tmp, assignment, n, chunk):
+def build(tmp, assignment, n, chunk, ours=False):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", PYTHONPATH=str(ROOT))
     real = make_course(tmp / "real")
     generate(real, assignment, env)
@@ -174,8 +185,8 @@ def build(tmp, assignment, n, chunk):
     plain = make_course(tmp / "plain")
     cfg = plain / "nbgrader_config.py"
     text = cfg.read_text()
-    text = re.sub(r"^from autograder\.nbgrader_hook import .*$", "", text, flags=re.M)
-    text = re.sub(r"^c\.Autograde\.autograde_preprocessors = .*$", "", text, flags=re.M)
+    text = re.sub(r"^from autograder\.\w+ import .*$", "", text, flags=re.M)
+    text = re.sub(r"^c\.\w+\.\w*preprocessors = \w+_preprocessors\(\)$", "", text, flags=re.M)
     if "autograder" in re.sub(r"#.*", "", text):
         sys.exit("could not remove the autograder hook from the plain course's nbgrader_config.py")
     cfg.write_text(text)
@@ -186,10 +197,14 @@ def build(tmp, assignment, n, chunk):
 
     subs = plain / "submitted"
     for i in range(n):
-        d = subs / student(i, chunk) / assignment
+        sid = student(i, chunk)
+        d = subs / sid / assignment
         shutil.copytree(release, d)
+        nb.setdefault("metadata", {})["bench_student"] = sid
         (d / f"{assignment}.ipynb").write_text(json.dumps(nb, ensure_ascii=False, indent=1))
-    return plain, plain_env, subs
+    if ours:
+        shutil.copytree(subs, real / "submitted")
+    return plain, plain_env, subs, real, dict(env, AUTOGRADER_DEVICE="cpu")
 
 
 # ---------------------------------------------------------------- scores
@@ -233,6 +248,8 @@ def main():
                     help="students per nbgrader command (progress and partial figures on a long run; "
                          "each command adds nbgrader's start-up, ~1%% at 25); default %(default)s")
     ap.add_argument("--skip-nbgrader", action="store_true", help="only the autograder runs")
+    ap.add_argument("--ours", action="store_true",
+                    help="also `nbgrader autograde` on our course (confined kernel + snapshot grading)")
     args = ap.parse_args()
     a, n = args.assignment, args.n
     meter = Meter()
@@ -255,22 +272,27 @@ def main():
         with tempfile.TemporaryDirectory(prefix="agbench-") as tmp:
             tmp = Path(tmp)
             t = time.perf_counter()
-            plain, plain_env, subs = build(tmp, a, n, args.chunk)
+            plain, plain_env, subs, real, real_env = build(tmp, a, n, args.chunk, args.ours)
             print(f"built the courses and {n} filled notebooks in {time.perf_counter() - t:.0f} s", flush=True)
             ag_env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "assignments")]))
             autograder(1, tmp / "out-j1")
             autograder(2, tmp / "out-j2")
-            if not args.skip_nbgrader:
+            courses = [] if args.skip_nbgrader else [("nbgrader", plain, plain_env)]
+            if args.ours and not args.skip_nbgrader:
+                # the second run finds every snapshot's grading in the cache (same bytes): what
+                # is left is the confined kernel and the trusted grade cells
+                courses += [("nbgrader-ours", real, real_env), ("ours-cached", real, real_env)]
+            for key, course, env in courses:
                 wall = cpu = 0.0
                 for c in range((n + args.chunk - 1) // args.chunk):
                     w, u, r = meter.run([BIN / "nbgrader", "autograde", a, "--create", "--force",
-                                         f"--student=c{c:02d}*"], cwd=plain, env=plain_env)
-                    check(r, "nbgrader autograde")
+                                         f"--student=c{c:02d}*"], cwd=course, env=env)
+                    check(r, f"{key} autograde")
                     wall, cpu = wall + w, cpu + u
                     k = min(n, (c + 1) * args.chunk) - c * args.chunk
-                    print(f"    nbgrader chunk {c}: {k} notebooks, {w / k:.2f} s wall, {u / k:.2f} s CPU each "
+                    print(f"    {key} chunk {c}: {k} notebooks, {w / k:.2f} s wall, {u / k:.2f} s CPU each "
                           f"(load {os.getloadavg()[0]:.2f})", flush=True)
-                record("nbgrader", wall, cpu, nbgrader_scores(plain, a))
+                record(key, wall, cpu, nbgrader_scores(course, a))
             autograder(1, tmp / "out-j1")
             autograder(2, tmp / "out-j2")
     finally:
@@ -289,6 +311,11 @@ def main():
             key = f"autograder -j{jobs}"
             print(f"ratio {key} / plain nbgrader: wall {mean(key, 0) / nb_wall:.3f}x, "
                   f"CPU {mean(key, 1) / nb_cpu:.3f}x" + ("   (goal: wall <= 0.1x)" if jobs == 1 else ""))
+        if "nbgrader-ours" in figures:
+            print(f"ratio nbgrader-ours / plain nbgrader: wall {mean('nbgrader-ours', 0) / nb_wall:.3f}x, "
+                  f"CPU {mean('nbgrader-ours', 1) / nb_cpu:.3f}x   (goal: CPU <= 1x)")
+            print(f"ratio ours-cached (no trusted grading) / plain nbgrader: wall "
+                  f"{mean('ours-cached', 0) / nb_wall:.3f}x, CPU {mean('ours-cached', 1) / nb_cpu:.3f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

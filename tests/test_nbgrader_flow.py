@@ -275,6 +275,20 @@ def test_generate_feedback_shows_hardened_scores(course):
     assert f"Score: {float(total):g}" in html or f"{float(total)} / {float(sum(POINTS[AID].values()))}" in html
     ref_html = (course["path"] / "feedback" / "ref" / AID / f"{AID}.html").read_text(encoding="utf-8")
     assert "Todas las pruebas ocultas de corr2d pasan" in ref_html
+    # the grade cells show a comment instead of the hidden hook call (HideHiddenTests)
+    for page in (html, ref_html):
+        assert "hidden_score" not in page and "nbgrader_hook" not in page
+    assert ref_html.count("Pruebas ocultas del corrector: ver el resultado abajo") == len(POINTS[AID])
+
+
+def test_hide_hook_lines_keeps_the_rest_of_the_cell():
+    from autograder.nbgrader_feedback import PLACEHOLDER, hide_hook_lines
+    cell = ("x = 1\n### BEGIN HIDDEN TESTS\nfrom autograder.nbgrader_hook import hidden_score\n"
+            "hidden_score('ps1_corr2d', 'corr2d')\n### END HIDDEN TESTS\nprint(x)")
+    assert hide_hook_lines(cell) == f"x = 1\n{PLACEHOLDER}\nprint(x)"
+    # without the markers (a restored source that lost them), the lines naming the hook go
+    assert hide_hook_lines("from autograder.nbgrader_hook import hidden_score\n"
+                           "hidden_score('ps1_corr2d', 'corr2d')") == PLACEHOLDER
 
 
 def test_course_config_strips_hook_stderr():
