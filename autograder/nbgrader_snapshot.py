@@ -6,7 +6,7 @@ autograde_preprocessors) three preprocessors run in nbgrader's own process for e
 
 1. `SnapshotSubmission`, before execution: copies `submitted/<student>/<id>/<nb>.ipynb` (bytes,
    never through a link) into the store below with its sha256, grades that copy with the hardened
-   grader (`engine.grade` in a fresh interpreter) unless the cache already holds the result for
+   grader (`engine.grade` in a grading interpreter kept for the whole command) unless the cache already holds the result for
    the same bytes, and writes the student's view of it (per-object score and feedback, nothing
    else) for the kernel;
 2. `autograder.nbgrader_kernel.ConfinedExecute` runs the notebook in a sandboxed kernel that sees
@@ -192,35 +192,124 @@ def result_key(data: bytes, assignment: str, lang: str, device: str) -> str:
     return h.hexdigest()
 
 
-def run_engine(path, assignment: str, lang: str = "es", device: str = "auto") -> dict:
-    """engine.grade(path) in a fresh interpreter (nothing of the calling process, e.g. a kernel
-    the student's code ran in, reaches the grader), all its output captured."""
-    timeout = float(os.environ.get("AUTOGRADER_HOOK_TIMEOUT", "3000"))
-    with tempfile.TemporaryDirectory(prefix="cnn-hook-") as tmp:
-        out = Path(tmp) / "result.json"
+class _GradingChild:
+    """One long-lived grading interpreter per process: `nbgrader autograde` grades its notebooks
+    one after the other, and a fresh interpreter per notebook paid torch's import, the sandbox
+    zygote's boot and pytest's start-up every time (~6 s of CPU, more than the whole notebook's
+    execution). Requests and answers are lines on its stdin/stdout; an answer line carries a
+    random token, so nothing else the grader prints can pass for one."""
+
+    def __init__(self):
+        import secrets
+        self.token = secrets.token_hex(16)
         code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from autograder.nbgrader_snapshot import _child; _child(sys.argv[2:])")
-        cmd = [sys.executable, "-c", code, str(_PKG_PARENT), str(path), assignment, lang, device, str(out)]
-        try:
-            proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise HookError(f"la calificación superó {timeout:g} s / grading timed out") from None
-        if proc.returncode != 0 or not out.is_file():
-            tail = proc.stdout.decode("utf-8", "replace")[-3000:]
-            raise HookError(f"el calificador falló (código {proc.returncode}) / the grader failed:\n{tail}")
-        return json.loads(out.read_text(encoding="utf-8"))
+                "from autograder.nbgrader_snapshot import _serve; _serve(sys.argv[2])")
+        self.tmp = tempfile.mkdtemp(prefix="cnn-hook-")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(_PKG_PARENT), self.token],
+                                     cwd=self.tmp, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def grade(self, path, assignment, lang, device, timeout) -> dict:
+        import selectors
+        import time
+
+        out = Path(self.tmp) / f"result-{os.getpid()}-{time.monotonic_ns()}.json"
+        request = {"path": str(path), "assignment": assignment, "lang": lang, "device": device,
+                   "out": str(out)}
+        self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+        tail, deadline, buf = [], time.monotonic() + timeout, b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.close()
+                    raise HookError(f"la calificación superó {timeout:g} s / grading timed out")
+                if not sel.select(left):
+                    continue
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:  # the child died
+                    self.close()
+                    text = b"".join(tail).decode("utf-8", "replace")[-3000:]
+                    raise HookError(f"el calificador falló (código {self.proc.returncode}) / "
+                                    f"the grader failed:\n{text}")
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    if line.strip() == f"{self.token} done".encode():
+                        try:
+                            return json.loads(out.read_text(encoding="utf-8"))
+                        finally:
+                            out.unlink(missing_ok=True)
+                    tail = (tail + [line + b"\n"])[-200:]
+
+    def close(self) -> None:
+        import shutil
+
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _child(argv) -> None:
-    """Entry point of the grading subprocess: engine.grade -> JSON file."""
-    path, assignment, lang, device, out = argv
+_CHILD: list = []
+_CHILD_CLOSER: list = []
+
+
+def _close_child() -> None:
+    while _CHILD:
+        _CHILD.pop().close()
+
+
+def run_engine(path, assignment: str, lang: str = "es", device: str = "auto") -> dict:
+    """engine.grade(path) in a separate grading interpreter (nothing of the calling process, e.g.
+    a kernel the student's code ran in, reaches the grader), kept alive for the next notebook;
+    all its output captured."""
+    import atexit
+
+    timeout = float(os.environ.get("AUTOGRADER_HOOK_TIMEOUT", "3000"))
+    if _CHILD and not _CHILD[0].alive():
+        _close_child()
+    if not _CHILD:
+        if not _CHILD_CLOSER:
+            atexit.register(_close_child)
+            _CHILD_CLOSER.append(True)
+        _CHILD.append(_GradingChild())
+    child = _CHILD[0]
+    copy = Path(child.tmp) / f"in-{os.getpid()}-{len(os.listdir(child.tmp))}"
+    copy.mkdir()
+    target = copy / Path(path).name
+    target.write_bytes(read_regular(path))  # the child may not see the caller's private tmp folder
+    try:
+        return child.grade(target, assignment, lang, device, timeout)
+    finally:
+        import shutil
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _serve(token: str) -> None:
+    """Entry point of the grading child: one JSON request per stdin line, engine.grade -> the
+    request's JSON file, then '<token> done' on stdout."""
     from autograder import engine
-    result = engine.grade(path, assignment, lang=lang, device=device)
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(result, fh, ensure_ascii=False)
-    os.replace(tmp, out)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        result = engine.grade(req["path"], req["assignment"], lang=req["lang"], device=req["device"])
+        tmp = req["out"] + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(result, fh, ensure_ascii=False)
+        os.replace(tmp, req["out"])
+        sys.stdout.write(f"{token} done\n")
+        sys.stdout.flush()
 
 
 def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto", cache_dir=None,
