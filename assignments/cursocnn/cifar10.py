@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import ENV_CACHE, ENV_DOWNLOAD, _truthy
+from .data import ENV_DOWNLOAD, _truthy, search_dirs, user_cache_dir
 
 __all__ = ["ENV_DIR", "CLASSES", "Cifar10NotFound", "candidate_dirs", "find_cifar10", "load_cifar10"]
 
@@ -62,21 +62,12 @@ class Cifar10NotFound(FileNotFoundError):
 
 
 def _default_cache_candidate() -> Path:
-    base = os.environ.get(ENV_CACHE)
-    if base:
-        return Path(base).expanduser() / "cifar-10"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "cursocnn" / "cifar-10"
+    return user_cache_dir("cifar-10")
 
 
 def candidate_dirs(root=None) -> tuple[list[Path], bool]:
     """(folders to look in, in order; whether they are authoritative: root or env var given)."""
-    if root is not None:
-        return [Path(root).expanduser()], True
-    env = os.environ.get(ENV_DIR)
-    if env:
-        return [Path(env).expanduser()], True
-    return [_default_cache_candidate(), Path.cwd() / "data"], False
+    return search_dirs(root, ENV_DIR, [_default_cache_candidate(), Path.cwd() / "data"])
 
 
 def _batches_in(folder: Path) -> Path | None:

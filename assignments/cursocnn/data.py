@@ -101,22 +101,32 @@ def cache_dir() -> Path:
     return path
 
 
-def _default_cache_candidate() -> Path:
+def user_cache_dir(dataset: str) -> Path:
+    """Where a data set is kept for this user: $CURSOCNN_CACHE/<dataset>, else the XDG cache."""
     base = os.environ.get(ENV_CACHE)
     if base:
-        return Path(base).expanduser() / "fashion-mnist"
+        return Path(base).expanduser() / dataset
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "cursocnn" / "fashion-mnist"
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "cursocnn" / dataset
+
+
+def search_dirs(root, env_dir: str, defaults) -> tuple[list[Path], bool]:
+    """(folders to look in, in order; whether they are authoritative: root or env var given)."""
+    if root is not None:
+        return [Path(root).expanduser()], True
+    env = os.environ.get(env_dir)
+    if env:
+        return [Path(env).expanduser()], True
+    return list(defaults), False
+
+
+def _default_cache_candidate() -> Path:
+    return user_cache_dir("fashion-mnist")
 
 
 def candidate_dirs(root=None) -> tuple[list[Path], bool]:
     """(folders to look in, in order; whether they are authoritative: root or env var given)."""
-    if root is not None:
-        return [Path(root).expanduser()], True
-    env = os.environ.get(ENV_DIR)
-    if env:
-        return [Path(env).expanduser()], True
-    return [DEBIAN_DIR, _default_cache_candidate(), Path.cwd() / "data"], False
+    return search_dirs(root, ENV_DIR, [DEBIAN_DIR, _default_cache_candidate(), Path.cwd() / "data"])
 
 
 def _files_in(folder: Path) -> dict[str, Path] | None:
