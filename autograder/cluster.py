@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -78,29 +77,12 @@ class Unreadable(Exception):
 
 
 def _read_regular(path: str, limit: int) -> bytes:
-    """Bytes of a regular file, never following a link at its last component."""
+    """Bytes of a regular file, never through a link (autograder/safefiles.py)."""
+    from . import safefiles
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise Unreadable(f"{path}: {exc.strerror or exc}") from exc
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise Unreadable(f"{path}: not a regular file")
-        if st.st_size > limit:
-            raise Unreadable(f"{path}: {st.st_size} bytes, over {limit}")
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise Unreadable(f"{path}: grew over {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+        return safefiles.read_regular(path, limit)
+    except safefiles.Refused as exc:
+        raise Unreadable(f"{path}: {exc}") from exc
 
 
 def _safe_parts(rel: str) -> list[str] | None:

@@ -41,6 +41,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import safefiles
 from .nbgrader_hook import HOOK_CALL, HookError, feedback_text, is_hook_cell, object_scores
 from .scoring import POINTS
 
@@ -58,21 +59,12 @@ class SnapshotError(RuntimeError):
 # ------------------------------------------------------------------ reading submissions
 
 def read_regular(path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> bytes:
-    """The bytes of a regular file, never through a symlink, never blocking on a fifo."""
+    """The bytes of a regular file, never through a symlink, never blocking on a fifo
+    (autograder/safefiles.py)."""
     try:
-        fd = os.open(os.fspath(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        raise SnapshotError(f"no se puede leer {path}: {exc.strerror}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise SnapshotError(f"{path} no es un archivo regular")
-        if st.st_size > max_bytes:
-            raise SnapshotError(f"{path} supera {max_bytes >> 20} MB")
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            return fh.read(max_bytes + 1)[:max_bytes]
-    finally:
-        os.close(fd)
+        return safefiles.read_regular(path, max_bytes)
+    except safefiles.Refused as exc:
+        raise SnapshotError(f"no se puede leer {path}: {exc.spanish()}") from None
 
 
 def sha256(data: bytes) -> str:
