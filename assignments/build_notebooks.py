@@ -320,7 +320,7 @@ def build(assignments: list[str] | None = None, *, check: bool = False) -> list[
         want = render(build_notebook(assignment))
         # the perfect example is a real file (the grader never follows a link in a submission)
         paths = [target_dir / f"{assignment}.ipynb"]
-        if (EXAMPLES / assignment).is_dir():  # a course folder copied out of the repo has no examples
+        if (ROOT / "examples").is_dir():  # a course folder copied out of the repo has no examples
             paths.append(EXAMPLES / assignment / "perfecta.ipynb")
         for nb_path in paths:
             report += _sync_file(nb_path, want, check=check)
