@@ -48,8 +48,65 @@ class HideHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+def embedded_page(html: str):
+    """A raw HTML cell showing the page in an iframe (srcdoc: self-contained, its styles kept
+    apart from nbgrader's), appended to the feedback notebook."""
+    import html as html_lib
+
+    import nbformat
+
+    frame = ('<h2>Tu devolución con gráficos / Your feedback with pictures</h2>\n'
+             '<iframe title="Devolución del corrector" style="width:100%;height:1400px;'
+             'border:1px solid #ccc" srcdoc="' + html_lib.escape(html, quote=True) + '"></iframe>')
+    return nbformat.v4.new_raw_cell(frame, metadata={"raw_mimetype": "text/html"})
+
+
+class AttachStudentPage(NbGraderPreprocessor):
+    """The student's report page (autograder/pages, heatmaps and all), built from the trusted
+    result of the snapshot `nbgrader autograde` graded, reaches the student through nbgrader's
+    own feedback route: embedded at the end of the feedback notebook (so `release_feedback` /
+    `fetch_feedback` deliver it inside `<notebook>.html`), and also written beside it as
+    `<notebook>.autograder.html` for the instructor. A notebook without a snapshot or a cached
+    result gets no page; nothing here can stop nbgrader's own feedback."""
+
+    def preprocess(self, nb, resources):
+        try:
+            page = self._page(resources)
+        except Exception as exc:  # noqa: BLE001 - the page is a bonus, never a reason to fail
+            self.log.warning("autograder: no report page: %s", exc)
+            page = None
+        if page is not None:
+            name, html = page
+            resources.setdefault("outputs", {})[name] = html.encode("utf-8")
+            nb.cells.append(embedded_page(html))
+        return nb, resources
+
+    def _page(self, resources):
+        from nbgrader.coursedir import CourseDirectory
+
+        from .nbgrader_snapshot import Store, _settings, cached_result
+        from .pages.build import student_page
+
+        info = resources.get("nbgrader") or {}
+        student, assignment, notebook = info.get("student"), info.get("assignment"), info.get("notebook")
+        if not (student and assignment and notebook):
+            return None
+        cd = CourseDirectory(config=self.config)
+        store = Store(cd.root, cd.autograded_directory)
+        snap = store.find(assignment, student, notebook)
+        if snap is None:
+            return None
+        lang, device = _settings()
+        result = cached_result(snap.path, assignment, lang=lang, device=device, cache_dir=store.cache_dir)
+        if result is None:
+            return None
+        return f"{notebook}.autograder.html", student_page(result, student, lang)
+
+
 def feedback_preprocessors() -> list:
-    """nbgrader's GenerateFeedback preprocessors with HideHiddenTests first."""
+    """nbgrader's GenerateFeedback preprocessors with HideHiddenTests first and
+    AttachStudentPage last."""
     from nbgrader.converters.generate_feedback import GenerateFeedback
     pps = list(GenerateFeedback.class_traits()["preprocessors"].default())
-    return [HideHiddenTests, *(p for p in pps if p is not HideHiddenTests)]
+    ours = (HideHiddenTests, AttachStudentPage)
+    return [HideHiddenTests, *(p for p in pps if p not in ours), AttachStudentPage]

@@ -304,6 +304,21 @@ def _serve(token: str) -> None:
         sys.stdout.flush()
 
 
+def cached_result(path, assignment: str, *, lang: str = "es", device: str = "auto", cache_dir=None):
+    """The cached results of the notebook at `path`, or None (never grades)."""
+    data = read_regular(path)
+    key = result_key(data, assignment, lang, device)
+    if key in _MEMO:
+        return _MEMO[key]
+    if cache_dir is None:
+        return None
+    try:
+        result = json.loads(read_regular(Path(cache_dir) / f"{key}.json"))
+    except (SnapshotError, ValueError):
+        return None
+    return result if isinstance(result, dict) and isinstance(result.get("tests"), list) else None
+
+
 def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto", cache_dir=None,
                  force: bool = False, grade=None) -> tuple[dict, bool]:
     """(results of the notebook at `path`, whether they came from the cache).

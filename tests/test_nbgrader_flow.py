@@ -279,6 +279,12 @@ def test_generate_feedback_shows_hardened_scores(course):
     for page in (html, ref_html):
         assert "hidden_score" not in page and "nbgrader_hook" not in page
     assert ref_html.count("Pruebas ocultas del corrector: ver el resultado abajo") == len(POINTS[AID])
+    # beside nbgrader's page, the student's report page from the trusted result (AttachStudentPage)
+    page = (course["path"] / "feedback" / "tamper" / AID / f"{AID}.autograder.html").read_text(encoding="utf-8")
+    assert "Devolución" in page and f"{total:g} / 20" in page
+    assert "hidden_score" not in page and "BEGIN SOLUTION" not in page
+    # ... and inside nbgrader's own feedback page, which release_feedback/fetch_feedback deliver
+    assert 'srcdoc="' in html and "Devoluci" in html.split('srcdoc="', 1)[1]
 
 
 def test_hide_hook_lines_keeps_the_rest_of_the_cell():

@@ -166,23 +166,35 @@ def load(out_dir) -> list[Entry]:
         if not isinstance(res, dict) or store.validate(res):
             continue
         meta = store.read_json(os.path.join(folder, store.META)) or {}
-        extra = res.get("extra_data") or {}
-        assignment = meta.get("assignment") or extra.get("assignment") or ""
-        e = Entry(name, res, meta, assignment)
-        e.objects = per_object(res, assignment)
-        if store.is_grader_error(res):
-            e.state, e.problem = "grader_error", res.get("output", "")
-        elif extra.get("loaded") is False:
-            e.state, e.problem = "not_loaded", res.get("output", "")
-        else:
-            limited = [t for t in res.get("tests", []) if t.get("status") == "failed"
-                       and _LIMIT_PATTERNS.search(t.get("output", ""))]
-            if limited:
-                e.state, e.problem = "limit", limited[0]["output"]
-            elif extra.get("review"):  # the grader asks an instructor to look (docs/security.md)
-                e.state, e.problem = "review", "\n".join(dict.fromkeys(_review_line(r) for r in extra["review"]))
-        entries.append(e)
+        entries.append(entry_of(name, res, meta))
     return entries
+
+
+def entry_of(name, res, meta=None) -> Entry:
+    """The Entry of one results dict (Gradescope format, as engine.grade returns it)."""
+    meta = meta or {}
+    extra = res.get("extra_data") or {}
+    assignment = meta.get("assignment") or extra.get("assignment") or ""
+    e = Entry(name, res, meta, assignment)
+    e.objects = per_object(res, assignment)
+    if store.is_grader_error(res):
+        e.state, e.problem = "grader_error", res.get("output", "")
+    elif extra.get("loaded") is False:
+        e.state, e.problem = "not_loaded", res.get("output", "")
+    else:
+        limited = [t for t in res.get("tests", []) if t.get("status") == "failed"
+                   and _LIMIT_PATTERNS.search(t.get("output", ""))]
+        if limited:
+            e.state, e.problem = "limit", limited[0]["output"]
+        elif extra.get("review"):  # the grader asks an instructor to look (docs/security.md)
+            e.state, e.problem = "review", "\n".join(dict.fromkeys(_review_line(r) for r in extra["review"]))
+    return e
+
+
+def student_page(res, name, lang="es") -> str:
+    """The HTML of one student's page from a results dict (e.g. nbgrader's feedback route)."""
+    lang = lang if lang in TEXT else "es"
+    return _env().get_template("student.html.j2").render(**student_context(entry_of(name, res), lang))
 
 
 def _review_line(item) -> str:
