@@ -131,10 +131,17 @@ def feedback_text(result: dict, assignment: str, obj: str, lang: str = "es") -> 
 
 # ------------------------------------------------------------------ locating the notebook
 
+def _is_file(path: Path) -> bool:
+    """A regular file, not reached through a link (autograder/safefiles.py)."""
+    from . import safefiles
+    return safefiles.lkind(path) == "file"
+
+
 def _calls(nb_path: Path, assignment: str, obj: str) -> bool:
+    from . import safefiles
     try:
-        text = nb_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = safefiles.read_regular(nb_path, 64 << 20).decode("utf-8")
+    except (safefiles.Refused, UnicodeDecodeError):
         return False
     return any(m.groups() == (assignment, obj) for m in HOOK_CALL.finditer(text.replace('\\"', '"')))
 
@@ -144,7 +151,7 @@ def _pick(folder: Path, assignment: str, obj: str) -> Path | None:
     if not folder.is_dir():
         return None
     preferred = folder / f"{assignment}.ipynb"
-    candidates = [preferred] if preferred.is_file() else []
+    candidates = [preferred] if _is_file(preferred) else []
     candidates += sorted(p for p in folder.glob("*.ipynb") if p != preferred)
     for path in candidates:
         if _calls(path, assignment, obj):
@@ -165,11 +172,11 @@ def locate_notebook(assignment: str, obj: str, cwd: str | os.PathLike | None = N
         autograding = os.environ.get("NBGRADER_EXECUTION") == "autograde" or step == "autograded"
         if autograding:
             submitted = root / "submitted" / student / folder
-            if here is not None and (submitted / here.name).is_file():
+            if here is not None and _is_file(submitted / here.name):
                 return submitted / here.name
             if here is None:
                 found = _pick(submitted, assignment, obj)
-                if found is None and (submitted / f"{assignment}.ipynb").is_file():
+                if found is None and _is_file(submitted / f"{assignment}.ipynb"):
                     found = submitted / f"{assignment}.ipynb"
                 if found is not None:
                     return found
