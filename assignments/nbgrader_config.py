@@ -16,9 +16,16 @@ c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The five assignments of the course (ids fixed by shared/COURSE.md, same order as
-# autograder.scoring.POINTS).
-ASSIGNMENTS = ["ps1_corr2d", "ps2_conv2d", "ps3_channels", "ps4_pooling", "ps5_lenet"]
+# This configuration needs the grader importable (installed, or the repository on PYTHONPATH): it
+# reads the assignments from it and installs its autograde and feedback preprocessors below.
+try:
+    from autograder.registry import ids as _registered_ids
+except ImportError as exc:
+    raise ImportError("nbgrader_config.py needs the autograder package: install cnn-autograder or "
+                      "put the repository on PYTHONPATH (docs/instructors.md)") from exc
+
+# The assignments of the course, from the grader's registry (autograder/suites/<id>.py).
+ASSIGNMENTS = list(_registered_ids())
 
 c.CourseDirectory.course_id = "cnn-humai"
 c.CourseDirectory.root = HERE

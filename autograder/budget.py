@@ -8,15 +8,12 @@ charged. Defaults: the student time the reference solutions need on a loaded 2-c
 """
 from __future__ import annotations
 
-# seconds of student time per submission: the reference needs 2-3 s (docs/benchmarks.md); the
-# margin (40x and more) covers slow but honest loops, cold imports and a loaded machine
-DEFAULT_SECONDS = {
-    "ps1_corr2d": 120.0,
-    "ps2_conv2d": 120.0,
-    "ps3_channels": 120.0,
-    "ps4_pooling": 120.0,
-    "ps5_lenet": 240.0,
-}
+from . import registry
+
+# Seconds of student time per submission: each assignment's `budget` (autograder/suites/<id>.py).
+# The reference needs 2-3 s (docs/benchmarks.md); the margin (40x and more) covers slow but
+# honest loops, cold imports and a loaded machine.
+DEFAULT_SECONDS = {a.id: a.budget for a in registry.assignments()}
 FALLBACK_SECONDS = 240.0
 
 

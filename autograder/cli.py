@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_parser(sub)
     from .pages import commands as pages_commands
     pages_commands.add_parsers(sub, g)
+    from . import assignment_list
+    assignment_list.add_parser(sub)
     return parser
 
 

@@ -35,6 +35,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from . import registry
 from .scoring import ASSIGNMENTS, max_score
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,7 +146,7 @@ def build_zip(assignment: str, out, *, lang: str = "es", device: str = "auto",
     out.parent.mkdir(parents=True, exist_ok=True)
     config = {"assignment": assignment, "lang": lang, "device": device, "visibility": visibility}
     data = DATA_SH.replace("__DEVICE__", device)
-    setup = SETUP_SH.replace("__DATA__", data if assignment == "ps5_lenet" else "")
+    setup = SETUP_SH.replace("__DATA__", data if registry.get(assignment).needs_data else "")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         _add(zf, "setup.sh", setup.encode(), executable=True)

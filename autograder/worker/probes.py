@@ -10,6 +10,7 @@ This file runs inside the sandbox: standard library and torch only, relative imp
 """
 import contextlib
 import sys
+import types
 
 import torch
 from torch import nn
@@ -20,7 +21,7 @@ from torch import nn
 
 class ForbiddenBuiltinError(Exception):
     """Raised when a graded "implement it yourself" function calls a library built-in that does
-    the whole job (convolution, pooling, im2col)."""
+    the whole job (convolution, pooling, im2col). Its message is the built-in's dotted name."""
 
 
 class StudentNameMissing(Exception):
@@ -33,7 +34,7 @@ class StudentNameMissing(Exception):
 
 def _plain(value, depth=0):
     if depth > 20:
-        return {"__unsupported__": "demasiado anidado"}
+        return {"__unsupported__": "…"}  # nested too deep: shown as <…>
     if value is None or type(value) in (bool, int, float, str):
         return value
     if isinstance(value, torch.Tensor):
@@ -148,80 +149,69 @@ def isolated(ns, names):
 # ---------------------------------------------------------------------------------------------
 # "Implement it yourself": while the student's function runs, the built-ins that do the whole
 # job raise ForbiddenBuiltinError (and are recorded, in case the student catches the error).
-
-_F_NAMES = [
-    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "conv_tbc", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
-    "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
-    "avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "lp_pool1d",
-    "lp_pool2d", "lp_pool3d", "fractional_max_pool2d", "fractional_max_pool3d", "unfold", "fold",
-]
-_TORCH_NAMES = [
-    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "convolution", "_convolution", "conv_tbc", "max_pool1d", "max_pool2d", "max_pool3d",
-    "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-    "mkldnn_convolution", "mkldnn_max_pool2d", "cudnn_convolution",
-]
-_C_NN_NAMES = [
-    "avg_pool2d", "avg_pool3d", "max_pool2d_with_indices", "max_pool3d_with_indices",
-    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool2d", "adaptive_max_pool3d",
-    "im2col", "col2im", "thnn_conv2d", "slow_conv3d", "slow_conv_dilated2d",
-    "slow_conv_transpose2d", "fractional_max_pool2d", "mkldnn_reorder_conv2d_weight",
-]
-_ATEN_NAMES = [
-    "convolution", "_convolution", "conv1d", "conv2d", "conv3d", "max_pool2d",
-    "max_pool2d_with_indices", "avg_pool2d", "im2col", "col2im", "adaptive_avg_pool2d",
-    "adaptive_max_pool2d", "_adaptive_avg_pool2d", "max_pool1d", "avg_pool1d",
-]
-_MODULE_NAMES = [
-    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
-    "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AdaptiveAvgPool1d",
-    "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "LPPool1d", "LPPool2d", "FractionalMaxPool2d",
-    "Unfold", "Fold",
-]
-_SCIPY = {
-    "scipy.signal": ["correlate2d", "convolve2d", "correlate", "convolve", "fftconvolve",
-                     "oaconvolve"],
-    "scipy.ndimage": ["correlate", "convolve", "maximum_filter", "uniform_filter",
-                      "generic_filter"],
-}
+# Which built-ins is the trusted side's decision (the assignment's `forbidden` names in
+# autograder/registry.py, sent as `guard`); the error carries the name only, and the trusted
+# side words the message.
 
 
-def _forbidden_targets():
-    """(owner, attribute, public name) of every built-in blocked while a graded function runs."""
-    import torch.nn.functional as F
+def _resolve(dotted):
+    """The object a dotted name denotes, found among modules already imported (never importing
+    one: a plain module is read through its __dict__, which holds only loaded submodules);
+    None when it is not there."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        obj = sys.modules.get(".".join(parts[:cut]))
+        if obj is not None:
+            break
+    else:
+        return None
+    for part in parts[cut:]:
+        if type(obj) is types.ModuleType:
+            obj = vars(obj).get(part)
+            if obj is None:
+                return None
+        else:
+            try:
+                obj = getattr(obj, part)
+            except Exception:  # noqa: BLE001 - absent in this torch version
+                return None
+    return obj
 
-    targets = [(F, n, f"torch.nn.functional.{n}") for n in _F_NAMES]
-    targets += [(torch, n, f"torch.{n}") for n in _TORCH_NAMES]
-    targets += [(torch._C._nn, n, f"torch._C._nn.{n}") for n in _C_NN_NAMES]
-    targets += [(torch.ops.aten, n, f"torch.ops.aten.{n}") for n in _ATEN_NAMES]
-    for n in _MODULE_NAMES:
-        cls = getattr(nn, n, None)
-        if cls is not None and "forward" in vars(cls):
-            targets.append((cls, "forward", f"torch.nn.{n}"))
-    for modname, names in _SCIPY.items():
-        mod = sys.modules.get(modname)
-        if mod is not None:
-            targets += [(mod, n, f"{modname}.{n}") for n in names]
+
+def _forbidden_targets(names):
+    """(owner, attribute, public name) of every built-in in `names` that exists here; a class
+    (torch.nn.Conv2d) is blocked through its own forward."""
+    targets = []
+    for public in names:
+        owner_name, _, attr = str(public).rpartition(".")
+        owner = _resolve(owner_name) if owner_name else None
+        if owner is None:
+            continue
+        try:
+            target = getattr(owner, attr)
+        except Exception:  # noqa: BLE001 - absent in this torch version
+            continue
+        if isinstance(target, type):
+            if "forward" in vars(target):
+                targets.append((target, "forward", public))
+        else:
+            targets.append((owner, attr, public))
     return targets
 
 
 @contextlib.contextmanager
-def forbid_builtins(ns, used):
+def forbid_builtins(ns, used, names):
     patched = []  # (owner, attr, original, had_own_attribute)
     originals = {}
 
     def blocker(public):
         def blocked(*args, **kwargs):
             used.append(public)
-            raise ForbiddenBuiltinError(
-                f"{public} no está permitido aquí: implementa la operación tú mismo/a")
+            raise ForbiddenBuiltinError(public)
         return blocked
 
     try:
-        for owner, attr, public in _forbidden_targets():
+        for owner, attr, public in _forbidden_targets(names):
             try:
                 original = getattr(owner, attr)
             except Exception:  # noqa: BLE001 - absent in this torch version
@@ -303,9 +293,10 @@ def call_function(ns, name, *args, **kwargs):
 
 def call_student(ns, name, args=(), kwargs=None, guard=False, isolate=(), seed=None,
                  count=False):
-    """Call ns[name](*args, **kwargs). Options: guard (block the conv/pool built-ins), isolate
-    (substitute correct helpers for the student's), seed (torch.manual_seed first), count
-    (measure ops and student lines). Returns {"value", "type", "forbidden", "ops", "lines"}."""
+    """Call ns[name](*args, **kwargs). Options: guard (the dotted names of the built-ins to
+    block, from the trusted side), isolate (substitute correct helpers for the student's), seed
+    (torch.manual_seed first), count (measure ops and student lines).
+    Returns {"value", "type", "forbidden", "ops", "lines"}."""
     fn = _get(ns, name)
     used, stats = [], {}
     with contextlib.ExitStack() as stack:
@@ -313,12 +304,14 @@ def call_student(ns, name, args=(), kwargs=None, guard=False, isolate=(), seed=N
         if seed is not None:
             torch.manual_seed(seed)
         if guard:
-            stack.enter_context(forbid_builtins(ns, used))
+            if not isinstance(guard, (list, tuple)):
+                raise TypeError("guard takes the dotted names of the built-ins to block")
+            stack.enter_context(forbid_builtins(ns, used, guard))
         if count:
             stack.enter_context(count_work(stats))
         value = fn(*args, **(kwargs or {}))
     if used:  # the student caught the ForbiddenBuiltinError and went on
-        raise ForbiddenBuiltinError(f"{used[0]} no está permitido aquí")
+        raise ForbiddenBuiltinError(used[0])
     return {"value": _plain(value), "type": _type_name(value), "forbidden": used,
             "ops": stats.get("ops"), "lines": stats.get("lines")}
 

@@ -1,0 +1,22 @@
+"""Declaration of ps5_lenet (autograder/registry.py); its hidden suite is test_ps5_lenet*.py."""
+from autograder.i18n import N_
+from autograder.registry import Assignment, Graded
+
+ASSIGNMENT = Assignment(
+    id="ps5_lenet",
+    title=N_("LeNet-5 sobre Fashion-MNIST"),
+    graded=(
+        Graded("lenet", 4),
+        Graded("lenet_modern", 5),
+        Graded("layer_shapes", 2),
+        Graded("accuracy", 2),
+        Graded("train_epoch", 5),
+        Graded("evaluate", 4),
+        Graded("lenet_wide", 1),
+        Graded("lenet_rgb", 2),
+    ),
+    # trains two LeNets on Fashion-MNIST (cached per model; not charged to the student)
+    budget=240.0,
+    needs_data=True,
+    trains=True,
+)
