@@ -1,11 +1,12 @@
-"""The hidden suites' points add up to autograder.scoring.POINTS, per graded object; every test
-has a Spanish and an English title beginning with its object's name and a colon."""
+"""The hidden suites' points add up to each assignment's declaration (autograder/registry.py), per
+graded object, for every registered assignment; every test has a Spanish and an English title
+beginning with its object's name and a colon."""
 import os
 from pathlib import Path
 
 import pytest
 
-from autograder import scoring
+from autograder import registry, scoring
 from autograder.suites.plugin import item_assignment, item_info
 
 SUITES = Path(__file__).resolve().parents[1] / "autograder" / "suites"
@@ -56,7 +57,7 @@ def test_points_add_up_per_object(collected):
     for item, info in collected:
         key = (info["assignment"], info["object"])
         totals[key] = totals.get(key, 0) + info["points"]
-    expected = {(a, o): p for a, objs in scoring.POINTS.items() for o, p in objs.items()}
+    expected = {(a.id, g.name): g.points for a in registry.assignments() for g in a.graded}
     assert totals == expected
 
 
