@@ -23,8 +23,8 @@ DOCS = ("README.md", os.path.join("docs", "cli.md"))
 
 
 def markdown_table() -> str:
-    rows = ["| assignment | title | graded objects (points) | total | student time | trains on Fashion-MNIST |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| assignment | title | graded objects (points) | total | student time "
+            "| trains on Fashion-MNIST |", "|---|---|---|---|---|---|"]
     for a in registry.assignments():
         objects = ", ".join(f"`{g.name}` {g.points}" for g in a.graded)
         trains = "yes" if a.trains else ("reads the data" if a.needs_data else "")

@@ -12,10 +12,10 @@ An assignment is declared next to its hidden suite, in `autograder/suites/<id>.p
     )
 
 A file `autograder/suites/<name>.py` is a declaration when a suite `test_<name>*.py` sits beside
-it and it defines ASSIGNMENT (whose id must be <name>); there is no list to keep by hand.
-Course order is the order of the ids (ps1_..., ps2_...). Scoring, budgets, the reference
-modules, nbgrader_config.py, the Makefile and the CLI (`autograder list`), the Gradescope
-builder, the mutation check and the docs' tables all derive from here
+it and it defines ASSIGNMENT (whose id must be <name>); there is no list to keep by hand. Course
+order is the order of the ids, numbers by value (ps2_... before ps10_...). Scoring, budgets, the
+reference modules, nbgrader_config.py, the Makefile and the CLI (`autograder list`), the
+Gradescope builder, the mutation check and the docs' tables all derive from here
 (docs/adding-an-assignment.md).
 
 Reading the registry imports neither torch nor pytest: the declarations are loaded by file path,
@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import re
 from dataclasses import dataclass
 
 SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
@@ -98,6 +99,8 @@ class Assignment:
     forbidden: tuple[str, ...] = CONV_POOL_BUILTINS
 
     def __post_init__(self):
+        if not self.id.isidentifier():
+            raise ValueError(f"{self.id!r}: an assignment id is a Python module name")
         names = [g.name for g in self.graded]
         if not self.graded or len(set(names)) != len(names):
             raise ValueError(f"{self.id}: graded objects must be given once each")
@@ -122,11 +125,16 @@ class Assignment:
 
 # ------------------------------------------------------------------------------------ discovery
 
+def _course_order(name: str) -> list:
+    """Sort key: numbers by value (ps2_... before ps10_...)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
 def _declaration_files(suites_dir: str) -> list[tuple[str, str]]:
-    """(name, path) of every suites/<name>.py with a test_<name>*.py beside it."""
+    """(name, path) of every suites/<name>.py with a test_<name>*.py beside it, in course order."""
     files = set(os.listdir(suites_dir))
     out = []
-    for entry in sorted(files):
+    for entry in sorted(files, key=_course_order):
         name, ext = os.path.splitext(entry)
         if ext != ".py" or name.startswith(("test_", "_")):
             continue
@@ -152,7 +160,7 @@ def _load_declaration(name: str, path: str) -> Assignment | None:
 
 @functools.lru_cache(maxsize=None)
 def discover(suites_dir: str = SUITES_DIR) -> dict[str, Assignment]:
-    """{id: Assignment} of every declaration in suites_dir, in id order."""
+    """{id: Assignment} of every declaration in suites_dir, in course order."""
     out = {}
     for name, path in _declaration_files(suites_dir):
         found = _load_declaration(name, path)

@@ -11,4 +11,4 @@ import importlib
 
 from autograder import registry
 
-MODULES = {a: importlib.import_module(f"{__name__}.{a}") for a in registry.ids()}
+MODULES = {a.id: importlib.import_module(a.reference_module) for a in registry.assignments()}

@@ -56,7 +56,8 @@ def test_the_docs_tables_are_generated_from_the_registry():
     assert assignment_list.stale_docs() == [], \
         "run: python -m autograder.assignment_list --write-docs"
     table = assignment_list.markdown_table()
-    assert "| `ps4_pooling` | Pooling (agrupamiento) | `pool2d` 8, `pool2d_pad_stride` 12 | 20 | 120 s |" in table
+    assert ("| `ps4_pooling` | Pooling (agrupamiento) | `pool2d` 8, `pool2d_pad_stride` 12 | 20 "
+            "| 120 s |") in table
     assert table.count("\n| `ps") == len(IDS)
 
 
@@ -96,8 +97,12 @@ def test_discovery_needs_a_suite_beside_each_declaration(tmp_path):
     _write(tmp_path, "pc_lonely.py", DECLARATION.format(id="pc_lonely"))   # no suite: not registered
     _write(tmp_path, "helpers.py", "X = 1\n")
     _write(tmp_path, "test_helpers.py", "")                                # a suite, no ASSIGNMENT
+    _write(tmp_path, "pa10_ten.py", DECLARATION.format(id="pa10_ten"))
+    _write(tmp_path, "test_pa10_ten.py", "")
+    _write(tmp_path, "pa9_nine.py", DECLARATION.format(id="pa9_nine"))
+    _write(tmp_path, "test_pa9_nine.py", "")
     found = registry.discover(str(tmp_path))
-    assert list(found) == ["pa_one", "pb_two"]
+    assert list(found) == ["pa9_nine", "pa10_ten", "pa_one", "pb_two"]   # numbers by value
     assert found["pb_two"].points == {"f": 2} and found["pb_two"].budget == 30
 
 

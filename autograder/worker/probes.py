@@ -154,22 +154,20 @@ def isolated(ns, names):
 # side words the message.
 
 
+_ROOTS = {"torch": torch}  # bound before any student code runs (sys.modules is theirs to edit)
+
+
 def _resolve(dotted):
-    """The object a dotted name denotes, found among modules already imported (never importing
-    one: a plain module is read through its __dict__, which holds only loaded submodules);
-    None when it is not there."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        obj = sys.modules.get(".".join(parts[:cut]))
-        if obj is not None:
-            break
-    else:
-        return None
-    for part in parts[cut:]:
+    """The object a dotted name denotes, from torch or a module already imported, never
+    importing one (a plain module is read through its __dict__, which holds only the submodules
+    already loaded); None when it is not there."""
+    root, *rest = dotted.split(".")
+    obj = _ROOTS.get(root) or sys.modules.get(root)
+    for part in rest:
+        if obj is None:
+            return None
         if type(obj) is types.ModuleType:
             obj = vars(obj).get(part)
-            if obj is None:
-                return None
         else:
             try:
                 obj = getattr(obj, part)
