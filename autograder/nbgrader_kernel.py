@@ -4,7 +4,7 @@ nbgrader executes each notebook with its `Execute` preprocessor, an nbclient Not
 starts a Jupyter kernel through `kernel_manager_class`, with the notebook's folder
 (`autograded/<student>/<assignment>/`) as cwd. `ConfinedExecute` (an Execute whose kernel manager is
 `ConfinedKernelManager`) starts that kernel inside the same bubblewrap view as the grader's worker
-(autograder.sandbox.bwrap_view: read-only system, Python and site-packages with the grader and the
+(autograder/sandbox/policy.py: read-only system, Python and site-packages with the grader and the
 solutions masked, the kit, private /proc, /dev and /tmp, no network, no view of the host's pids),
 as its own unprivileged uid, with:
 
@@ -28,13 +28,9 @@ Without root or a working bwrap the manager refuses to start a kernel
 from __future__ import annotations
 
 import atexit
-import itertools
-import json
 import os
 import shutil
-import signal
 import stat
-import sys
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
@@ -42,15 +38,15 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, List, Unicode
 
 from . import sandbox
+from .sandbox import policy
+from .worker.confine import kill_uid
 
 KERNEL_PACKAGE = "agkernel"                                   # autograder/kernel_boot in the sandbox
 HOOK_PACKAGE = f"{sandbox.SANDBOX_ROOT}/autograder"           # stub package: the hook only
 HOOK_RESULTS = f"{sandbox.SANDBOX_ROOT}/hook-results.json"    # this notebook's trusted grading
-UID_BASE, UID_COUNT = 60000, 1000                             # workers use 61000-64999
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _BOOT_DIR = os.path.join(_HERE, "kernel_boot")
-_uids = itertools.count()
 _live: set = set()
 
 # The kernel runs the student's whole notebook (demo cells included), not one probe call.
@@ -62,90 +58,62 @@ class ConfinementUnavailable(RuntimeError):
 
 
 def pick_uid() -> int:
-    return UID_BASE + (os.getpid() * 131 + next(_uids)) % UID_COUNT
+    return policy.pick_uid(sandbox.KERNEL_UIDS)
 
 
-def _parents(path: str, skip) -> list[str]:
-    parts = path.strip("/").split("/")[:-1]
-    out = []
-    for i in range(1, len(parts) + 1):
-        parent = "/" + "/".join(parts[:i])
-        if parent not in skip:
-            out.append(parent)
-    return out
+def _boot_package():
+    """agkernel: kernel_boot's files and, beside them, the sandbox's boot (worker/confine.py)."""
+    root = f"{sandbox.SANDBOX_ROOT}/{KERNEL_PACKAGE}"
+    return [("dir", root),
+            ("ro", os.path.join(_BOOT_DIR, "__init__.py"), f"{root}/__init__.py"),
+            ("ro", os.path.join(_BOOT_DIR, "main.py"), f"{root}/main.py"),
+            ("ro", policy.confine_file(), f"{root}/confine.py")]
+
+
+def kernel_policy(*, notebook_dir: str, ipc_dir: str, uid: int, hook_results: str = "", limits=None,
+                  env=None) -> sandbox.Policy:
+    """The kernel's sandbox: the common view plus the hook's stub package, the grading view,
+    the data (read-only), its sockets' and its notebook's folders (writable), cwd the latter."""
+    limits = {**KERNEL_LIMITS, **(limits or {})}
+    mounts = [("dir", HOOK_PACKAGE),
+              ("ro", os.path.join(_HERE, "__init__.py"), f"{HOOK_PACKAGE}/__init__.py"),
+              ("ro", os.path.join(_HERE, "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py")]
+    if os.path.isdir("/etc/fonts"):               # fontconfig, for plots in the notebook
+        mounts.append(("ro", "/etc/fonts", "/etc/fonts"))
+    if os.path.exists("/etc/ld.so.cache") or os.path.isdir("/etc/fonts"):
+        mounts.append(("chmod", "0755", "/etc"))  # bwrap makes the folder of those binds 0700
+    env = dict(env or {})
+    if hook_results:
+        mounts.append(("ro", hook_results, HOOK_RESULTS))
+        env["AUTOGRADER_HOOK_RESULTS"] = HOOK_RESULTS
+    made = {"/tmp", "/opt", sandbox.SANDBOX_ROOT}
+    data = os.path.realpath(env["FASHION_MNIST_DIR"]) if env.get("FASHION_MNIST_DIR") else ""
+    exposes_course = policy.under(notebook_dir, [data]) if data else False
+    if data and os.path.isdir(data) and not data.startswith("/usr/") and not exposes_course:
+        mounts += policy.new_dirs(data, made) + [("ro", data, data)]
+        env["FASHION_MNIST_DIR"] = data
+    else:
+        env.pop("FASHION_MNIST_DIR", None)
+    for folder in (ipc_dir, notebook_dir):
+        mounts += policy.new_dirs(folder, made) + [("rw", folder, folder)]
+        made.add(folder)
+    # JPY_PARENT_PID=1: no parent poller (the sandbox's init is the kernel's parent; bwrap's
+    # --die-with-parent already ends the kernel with nbgrader) and no "connect to" banner
+    env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "JPY_PARENT_PID": "1", **env}
+    return sandbox.Policy(package=KERNEL_PACKAGE, package_mounts=_boot_package(), limits=limits, uid=uid,
+                          mounts=mounts, env=env, cwd=notebook_dir)
 
 
 def kernel_command(kernel_args, *, notebook_dir: str, ipc_dir: str, uid: int, hook_results: str = "",
                    limits=None, env=None) -> list[str]:
     """The bwrap argv that runs ipykernel with `kernel_args` (e.g. ["-f", CONNECTION_FILE]) as
     `uid`, in `notebook_dir` (writable, same path inside), its sockets in `ipc_dir`."""
-    limits = {**KERNEL_LIMITS, **(limits or {})}
-    cmd = sandbox.bwrap_view(limits)
-    cmd += ["--perms", "0755", "--dir", HOOK_PACKAGE,
-            "--ro-bind", os.path.join(_HERE, "__init__.py"), f"{HOOK_PACKAGE}/__init__.py",
-            "--ro-bind", os.path.join(_HERE, "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py",
-            "--ro-bind", _BOOT_DIR, f"{sandbox.SANDBOX_ROOT}/{KERNEL_PACKAGE}"]
-    if os.path.isdir("/etc/fonts"):               # fontconfig, for plots in the notebook
-        cmd += ["--ro-bind", "/etc/fonts", "/etc/fonts"]
-    if "/etc/ld.so.cache" in cmd or "/etc/fonts" in cmd:
-        cmd += ["--chmod", "0755", "/etc"]        # bwrap makes the folder of those binds 0700
-    at = cmd.index("--chdir")                     # ours comes last
-    del cmd[at:at + 2]
-    env = dict(env or {})
-    if hook_results:
-        cmd += ["--ro-bind", hook_results, HOOK_RESULTS]
-        env["AUTOGRADER_HOOK_RESULTS"] = HOOK_RESULTS
-    made = {"/tmp", "/opt", sandbox.SANDBOX_ROOT}
-    data = os.path.realpath(env["FASHION_MNIST_DIR"]) if env.get("FASHION_MNIST_DIR") else ""
-    exposes_course = sandbox._under(notebook_dir, [data]) if data else False
-    if data and os.path.isdir(data) and not data.startswith("/usr/") and not exposes_course:
-        for parent in _parents(data, made):
-            cmd += ["--perms", "0755", "--dir", parent]
-            made.add(parent)
-        cmd += ["--ro-bind", data, data]
-        env["FASHION_MNIST_DIR"] = data
-    else:
-        env.pop("FASHION_MNIST_DIR", None)
-    for folder in (ipc_dir, notebook_dir):
-        for parent in _parents(folder, made):
-            cmd += ["--perms", "0755", "--dir", parent]
-            made.add(parent)
-        cmd += ["--bind", folder, folder]
-        made.add(folder)
-    cmd += ["--chdir", notebook_dir]
-    # JPY_PARENT_PID=1: no parent poller (the sandbox's init is the kernel's parent; bwrap's
-    # --die-with-parent already ends the kernel with nbgrader) and no "connect to" banner
-    defaults = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "JPY_PARENT_PID": "1"}
-    for key, value in {**defaults, **env}.items():
-        cmd += ["--setenv", key, value]
-    std, pkgs = sandbox._python_paths()
-    cfg = {"front": [sandbox.SANDBOX_ROOT], "back": [sandbox._inside(p) for p in std + pkgs],
-           "rlimits": sandbox._rlimits(limits), "uid": uid, "package": KERNEL_PACKAGE}
-    exe = sandbox._inside(os.path.realpath(sys.executable))
-    return cmd + ["--", exe, "-S", "-E", "-s", "-B", "-c", sandbox._BOOT, json.dumps(cfg),
-                  json.dumps(list(kernel_args)), ""]
+    return sandbox.bwrap_argv(kernel_policy(notebook_dir=notebook_dir, ipc_dir=ipc_dir, uid=uid,
+                                            hook_results=hook_results, limits=limits, env=env),
+                              list(kernel_args))
 
 
 # ------------------------------------------------------------------ the kernel's uid and folder
-
-def kill_uid(uid: int) -> None:
-    """SIGKILL every process of `uid` (a forked reaper that becomes `uid` and kills -1): nothing
-    the student started survives, even what left the sandbox's process group."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            for _ in range(3):
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
 
 def _walk(top: str):
     """Every path under `top` (not `top`), children before parents, never following links."""

@@ -62,7 +62,7 @@ class InProcessSession:
             with _deadline(timeout):
                 value = PROBES[probe](self.ns, *args, **kwargs)
         except _Deadline:
-            raise StudentCrash("timeout", f"más de {timeout:g} s") from None
+            raise StudentCrash("timeout", "timeout", seconds=timeout) from None
         except Exception as exc:  # noqa: BLE001 - what the worker reports as a student error
             raise StudentError(type(exc).__name__, str(exc)[:2000], "") from None
         return _roundtrip(value)

@@ -77,7 +77,7 @@ def test_zip_layout(gs_zip):
             mode = (zf.getinfo(required).external_attr >> 16) & 0o777
             assert mode & stat.S_IXUSR, f"{required} must be executable"
         # the grader itself travels in the zip
-        for f in ("autograder/engine.py", "autograder/sandbox.py", "autograder/worker/main.py",
+        for f in ("autograder/engine.py", "autograder/sandbox/session.py", "autograder/worker/main.py",
                   "autograder/suites/plugin.py", "autograder/suites/test_ps1_corr2d.py",
                   "reference/ps1_corr2d.py", "assignments/cursocnn/__init__.py", "pyproject.toml"):
             assert f in names, f

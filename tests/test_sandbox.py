@@ -4,6 +4,7 @@ tests/corpus/cheats/ run through a Session and the `call_function` probe.
 Isolation tests need root and bubblewrap (as in CI); they skip with a reason otherwise.
 Behavioural tests (crashes, timeouts, hostile results) run in whichever mode is available.
 """
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ import torch
 
 from autograder import sandbox
 from autograder.sandbox import Session, StudentCrash, StudentError
+from autograder.student_notes import crash_detail, note_text
 from autograder.submission import load_submission
 
 torch.set_num_threads(1)
@@ -79,7 +81,7 @@ def test_cannot_read_reference_suites_or_other_files():
     secret = ROOT / "reference" / "ps1_corr2d.py"
     assert secret.exists()
     with cheat("snoop_files", isolation="bwrap") as s:
-        for path in [secret, ROOT / "autograder" / "sandbox.py", ROOT / "autograder" / "suites",
+        for path in [secret, ROOT / "autograder" / "sandbox" / "session.py", ROOT / "autograder" / "suites",
                      ROOT / "tests" / "test_sandbox.py", "/etc/hostname", "/root/.bashrc",
                      CHEATS / "snoop_files.py"]:
             with pytest.raises(StudentError) as err:
@@ -163,6 +165,8 @@ def test_exits_and_base_exceptions_fail_one_call_only():
         with pytest.raises(StudentCrash) as crash:
             s.call("call_function", "corr2d_os_exit", X, K)
         assert crash.value.reason == "died"
+        assert crash_detail("es", crash.value).startswith(
+            "el proceso que ejecutaba tu código terminó; código de salida ")
         assert_recovers(s)
         assert s.restarts == 1
 
@@ -172,6 +176,7 @@ def test_infinite_loop_times_out():
         with pytest.raises(StudentCrash) as crash:
             s.call("call_function", "corr2d", X, K, timeout=2)
         assert crash.value.reason == "timeout"
+        assert (crash_detail("es", crash.value), crash_detail("en", crash.value)) == ("más de 2 s", "more than 2 s")
         assert_recovers(s)
 
 
@@ -188,6 +193,7 @@ def test_huge_print_is_capped():
         with pytest.raises(StudentCrash) as crash:
             s.call("call_function", "corr2d", X, K, timeout=30)
         assert crash.value.reason == "output"
+        assert crash_detail("en", crash.value) == "your code printed more than 1024 KB"
         assert len(s.output) <= sandbox.KEEP_OUTPUT
         assert_recovers(s)
 
@@ -236,7 +242,7 @@ def test_mutating_inputs_does_not_touch_the_graders_tensors():
 
 
 def test_fallback_is_loud(monkeypatch):
-    monkeypatch.setattr(sandbox, "bwrap_available", lambda: False)
+    monkeypatch.setattr(sandbox.session, "bwrap_available", lambda: False)
     with pytest.warns(RuntimeWarning, match="isolation unavailable"):
         s = Session("def f():\n    return 1\n", "ps1_corr2d", isolation="auto")
     assert s.isolation == "fallback"
@@ -307,7 +313,7 @@ def peer(**kw):
 @needs_bwrap
 def test_zygote_sessions_cannot_see_or_signal_each_other():
     with peer() as a, peer() as b:
-        assert isinstance(a.proc, sandbox._ZygoteChild) and isinstance(b.proc, sandbox._ZygoteChild)
+        assert isinstance(a.proc, sandbox.ZygoteChild) and isinstance(b.proc, sandbox.ZygoteChild)
         assert a.proc.zygote is b.proc.zygote
         pid_a, uid_a, cwd_a = a.call("call_function", "me")
         pid_b, uid_b, _ = b.call("call_function", "me")
@@ -389,7 +395,7 @@ def test_zygote_startup_is_much_faster_than_a_fresh_sandbox():
     with peer() as s:
         zygote = s.startup_seconds[0]
     with peer(zygote=False) as s:
-        assert not isinstance(s.proc, sandbox._ZygoteChild)
+        assert not isinstance(s.proc, sandbox.ZygoteChild)
         fresh = s.startup_seconds[0]
     print(f"sandbox start-up: fresh {fresh:.3f} s, zygote {zygote:.3f} s, ratio {fresh / zygote:.1f}x")
     assert fresh / zygote >= 5
@@ -401,9 +407,9 @@ def test_host_paths_under_tmp_are_not_hidden_by_the_private_tmp(monkeypatch):
     import json as _json
 
     import autograder.sandbox as sb
-    std, pkgs = sb._python_paths()
+    std, pkgs = sb.policy.python_paths()
     fake = "/tmp/ci-clone/.venv/lib/python3.11/site-packages"
-    monkeypatch.setattr(sb, "_python_paths", lambda: (std, pkgs + [fake]))
+    monkeypatch.setattr(sb.policy, "python_paths", lambda: (std, pkgs + [fake]))
     cmd = sb.bwrap_command(3, 4, sb.DEFAULT_LIMITS, None)
     binds = [(cmd[i + 1], cmd[i + 2]) for i, a in enumerate(cmd) if a == "--ro-bind"]
     assert (fake, sb.SANDBOX_ROOT + "/host" + fake) in binds
@@ -443,19 +449,19 @@ def test_no_host_checkout_path_is_visible_in_the_sandbox(monkeypatch):
     with cheat("host_paths", isolation="bwrap", zygote=False) as s:
         assert s.call("call_function", "scan", needles, timeout=60) == []
     # the scan does find an editable install's mapping when it is not masked
-    editable = [f for d in sandbox._python_paths()[1] for f in os.listdir(d) if f.startswith("__editable__")]
+    editable = [f for d in sandbox.policy.python_paths()[1] for f in os.listdir(d) if f.startswith("__editable__")]
     if editable:
-        monkeypatch.setattr(sandbox, "_masked_files", lambda pkgs: [])
+        monkeypatch.setattr(sandbox.policy, "masked_files", lambda pkgs: [])
         with cheat("host_paths", isolation="bwrap", zygote=False) as s:
             assert any("__editable__" in hit for hit in s.call("call_function", "scan", needles, timeout=60))
 
 
 def test_editable_mapping_and_install_origins_are_masked():
-    pkgs = sandbox._python_paths()[1]
-    masked = set(sandbox._masked_files(pkgs))
+    pkgs = sandbox.policy.python_paths()[1]
+    masked = set(sandbox.policy.masked_files(pkgs))
     cmd = sandbox.bwrap_command(3, 4, sandbox.DEFAULT_LIMITS, None)
     binds = {cmd[i + 2] for i, a in enumerate(cmd) if a == "--ro-bind" and cmd[i + 1] == "/dev/null"}
-    assert {sandbox._inside(f) for f in masked} <= binds
+    assert {sandbox.policy.inside(f) for f in masked} <= binds
     for d in pkgs:
         for name in os.listdir(d):
             path = os.path.join(d, name)
@@ -465,7 +471,82 @@ def test_editable_mapping_and_install_origins_are_masked():
                 assert os.path.join(path, "direct_url.json") in masked
     # the worker package and the kit are bound from a staged copy, not from the checkout
     # (the Python environment may live in the checkout: it is bound as it is)
-    env = [os.path.realpath(sys.prefix)] + sandbox._python_paths()[0] + pkgs
+    env = [os.path.realpath(sys.prefix)] + sandbox.policy.python_paths()[0] + pkgs
     sources = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--ro-bind"]
-    assert not [src for src in sources if src.startswith(str(ROOT) + "/") and not sandbox._under(src, env)]
+    assert not [src for src in sources if src.startswith(str(ROOT) + "/") and not sandbox.policy.under(src, env)]
     assert "--ro-bind" in cmd and any(src.endswith("/agworker") for src in sources)
+
+
+# ------------------------------------------------------------------ policy and confinement
+
+def test_worker_zygote_and_kernel_share_one_view_and_one_boot(tmp_path):
+    """One policy turns into bwrap arguments in one place: the worker, the zygote and the confined
+    nbgrader kernel get the same system view and boot through the same confine.py, each with its
+    own package, limits and uid."""
+    from autograder import nbgrader_kernel
+
+    def split(cmd):
+        at = cmd.index(sandbox.SANDBOX_ROOT) + 1          # the view ends where the boot package starts
+        code = cmd.index("--") + 7                        # exe, -S, -E, -s, -B, -c, CODE, CONFIG
+        return cmd[:at], cmd[code], json.loads(cmd[code + 1])
+
+    nb = tmp_path / "nb"
+    nb.mkdir()
+    worker = split(sandbox.bwrap_command(3, 4, sandbox.DEFAULT_LIMITS, 61001))
+    zygote = split(sandbox.bwrap_command(5, -1, sandbox.DEFAULT_LIMITS, None, zygote=True))
+    kernel = split(nbgrader_kernel.kernel_command(["-f", "k.json"], notebook_dir=str(nb), ipc_dir=str(tmp_path),
+                                                  uid=60001))
+    assert worker[0] == zygote[0] == kernel[0]
+    assert worker[1] == zygote[1] == kernel[1] and "confine" in worker[1]
+    assert (worker[2]["package"], worker[2]["entry"], worker[2]["uid"]) == ("agworker", "main", 61001)
+    assert (zygote[2]["rlimits"], zygote[2]["uid"], zygote[2]["entry"]) == ([], None, "zygote")
+    assert tuple(zygote[2]["uids"]) == sandbox.WORKER_UIDS
+    nofile = {name: soft for name, soft, _ in kernel[2]["rlimits"]}["RLIMIT_NOFILE"]
+    assert (kernel[2]["package"], kernel[2]["uid"], nofile) == ("agkernel", 60001, 1024)
+    first, count = sandbox.KERNEL_UIDS
+    assert first <= nbgrader_kernel.pick_uid() < first + count <= sandbox.WORKER_UIDS[0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another uid needs root")
+def test_confine_applies_rlimits_then_drops_every_root_id():
+    from autograder.worker import confine
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            confine.confine([["RLIMIT_NOFILE", 64, 64]], 61999)
+            import resource
+            ids = (os.getuid(), os.geteuid(), os.getgid(), os.getegid(), len(os.getgroups()))
+            os.write(w, json.dumps([ids, resource.getrlimit(resource.RLIMIT_NOFILE)]).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    with os.fdopen(r) as f:
+        ids, nofile = json.loads(f.read())
+    assert ids == [61999, 61999, 61999, 61999, 0] and nofile == [64, 64]
+    with pytest.raises(ValueError):
+        confine.kill_uid(0)
+
+
+def test_load_notes_are_data_and_read_in_either_language():
+    """The worker's notes hold no text; the trusted side words them in the student's language."""
+    from autograder.worker.loader import load_cells
+    cells = [["celda 1", "def f(:\n    pass\n"],
+             ["celda 2", "import math\nprint(1)\nfor i in range(3):\n    pass\nx = 1 / 0\n"]]
+    _, notes = load_cells(cells, {})
+    assert [code for code, _ in notes] == ["syntax_error", "exec_error", "skipped"]
+    assert "línea" not in json.dumps(notes, ensure_ascii=False)
+    assert [note_text("es", n) for n in notes[1:]] == [
+        "celda 2, línea 5: ZeroDivisionError: division by zero",
+        "celda 2: no se ejecutó al corregir (línea 2: una expresión (llamada, print o gráfico); "
+        "línea 3: un bucle for)."]
+    assert [note_text("en", n) for n in notes[1:]] == [
+        "celda 2, line 5: ZeroDivisionError: division by zero",
+        "celda 2: not run when grading (line 2: an expression (a call, print or plot); line 3: a for loop)."]
+    crash = StudentCrash("load", "load_failed", crash=["died", "worker_ended", {"exit_code": -9}])
+    assert crash_detail("en", crash) == ("the code could not be loaded: died "
+                                         "(the process running your code ended; exit code -9)")
+    assert note_text("en", ("load_failed", {"crash": crash.fields["crash"]})) == crash_detail("en", crash)
+    assert note_text("es", "una nota de submission.py") == "una nota de submission.py"

@@ -217,7 +217,9 @@ def test_block_line_numbers_reach_the_worker(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with Session(sub.cells, "ps1_corr2d") as s:
-            assert any("línea 7" in n[1] and "for" in n[1] for n in s.load_notes), s.load_notes
+            from autograder.student_notes import note_text
+            assert any("línea 7" in note_text("es", n) and "for" in note_text("es", n) for n in s.load_notes), \
+                s.load_notes
             from autograder.sandbox import StudentError
             with pytest.raises(StudentError) as err:
                 s.call("call_student", "corr2d", (1, 2), {}, timeout=30)

@@ -248,14 +248,9 @@ def load_cells(path, assignment=None):
     return getattr(sub, "cells", None), list(getattr(sub, "notes", []) or []), fatal
 
 
-def _fmt_notes(notes, limit=5):
-    lines = []
-    for note in list(notes)[:limit]:
-        if isinstance(note, (list, tuple)) and len(note) == 2:
-            lines.append(f"  - {note[1]}")
-        else:
-            lines.append(f"  - {note}")
-    return "\n".join(lines)
+def _fmt_notes(notes, lang, limit=5):
+    from autograder.student_notes import note_text
+    return "\n".join(f"  - {note_text(lang, note)}" for note in list(notes)[:limit])
 
 
 _FRAME = re.compile(r'^\s*File "<student:(?P<label>[^"\n]*)>", line (?P<line>\d+), in (?P<func>[^\n]+)$')
@@ -480,12 +475,13 @@ class Student:
         en = f"We could not find {what_en} in your submission."
         notes = self.load_notes
         if notes:
-            es += "\nAl cargar tu código pasó lo siguiente (quizás por eso no quedó definida):\n" + _fmt_notes(notes)
-            en += "\nWhile loading your code (perhaps why it is not defined):\n" + _fmt_notes(notes)
+            es += "\nAl cargar tu código pasó lo siguiente (quizás por eso no quedó definida):\n" + _fmt_notes(notes, "es")
+            en += "\nWhile loading your code (perhaps why it is not defined):\n" + _fmt_notes(notes, "en")
         fail(self.lang, es, en)
 
     def probe(self, obj, probe, *args, timeout=DEFAULT_TIMEOUT, ctx=None, **kwargs):
         from autograder.sandbox import StudentCrash, StudentError
+        from autograder.student_notes import crash_detail
 
         self.require(obj)
         where_es = where_en = ""
@@ -542,9 +538,9 @@ class Student:
                      f"loop?).{where_en}")
             fail(self.lang,
                  f"El proceso que ejecuta tu código terminó de forma inesperada mientras corría "
-                 f"{obj} ({reason}: {getattr(exc, 'detail', '')}).{where_es}",
+                 f"{obj} ({reason}: {crash_detail('es', exc)}).{where_es}",
                  f"The process running your code ended unexpectedly while running {obj} "
-                 f"({reason}: {getattr(exc, 'detail', '')}).{where_en}")
+                 f"({reason}: {crash_detail('en', exc)}).{where_en}")
         finally:
             self._current_obj = None
 

@@ -7,7 +7,12 @@ loops, `with` blocks, `if __name__ == "__main__":` and anything else. Each state
 has a time budget (SIGALRM); one that raises or overruns is abandoned with a note, and loading
 goes on with the next statement.
 
-Notes are [code, detail] pairs; details are Spanish, for the student.
+Notes are [code, fields] pairs of plain data (no text: this runs in the sandbox); the trusted
+side renders them for the student (autograder/student_notes.py). Codes and their fields:
+  syntax_error {label, line (None: unknown), message}   too_deep {label(, line)}
+  timeout {label, line, seconds}   exec_error {label, line, type, message}
+  skipped {label, items: [[line, what], ...] (at most 4), more: int}, `what` being one of
+  SKIPPED_KINDS' values or a statement's class name
 """
 import ast
 import signal
@@ -48,16 +53,17 @@ def _kind(node):
     return "skip"
 
 
-_SKIP_WORDS = {
-    ast.Expr: "una expresión (llamada, print o gráfico)",
-    ast.For: "un bucle for", ast.AsyncFor: "un bucle for",
-    ast.While: "un bucle while",
-    ast.With: "un bloque with", ast.AsyncWith: "un bloque with",
+SKIPPED_KINDS = {
+    ast.Expr: "expression",
+    ast.For: "for", ast.AsyncFor: "for",
+    ast.While: "while",
+    ast.With: "with", ast.AsyncWith: "with",
 }
+SHOWN_SKIPPED = 4   # statements listed per cell in a "skipped" note
 
 
 def _describe(node):
-    return _SKIP_WORDS.get(type(node), type(node).__name__)
+    return SKIPPED_KINDS.get(type(node), type(node).__name__)
 
 
 def _run(code, ns, budget):
@@ -89,11 +95,12 @@ def load_cells(cells, ns, *, only_definitions=False, budget=STATEMENT_BUDGET):
             tree = ast.parse(source, filename)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None)
-            where = line + first_line - 1 if isinstance(line, int) else "?"
-            notes.append(["syntax_error", f"{label}: línea {where}: {getattr(exc, 'msg', exc)}"])
+            where = line + first_line - 1 if isinstance(line, int) else None
+            notes.append(["syntax_error", {"label": label, "line": where,
+                                           "message": str(getattr(exc, "msg", exc))}])
             continue
         except (RecursionError, MemoryError):
-            notes.append(["too_deep", f"{label}: el código está anidado demasiado profundo; se ignoró."])
+            notes.append(["too_deep", {"label": label}])
             continue
         if first_line > 1:  # the cell is a block of a longer file: report the file's line numbers
             ast.increment_lineno(tree, first_line - 1)
@@ -104,28 +111,27 @@ def load_cells(cells, ns, *, only_definitions=False, budget=STATEMENT_BUDGET):
             if kind in ("skip", "skip_main") or ((only_definitions or definitions_cell)
                                                  and kind not in ("import", "def")):
                 if kind != "skip_main" and not definitions_cell:
-                    skipped.setdefault(label, []).append(f"línea {node.lineno}: {_describe(node)}")
+                    skipped.setdefault(label, []).append([node.lineno, _describe(node)])
                 continue
             try:
                 code = compile(ast.Module(body=[node], type_ignores=[]), filename, "exec")
             except (RecursionError, MemoryError, SyntaxError, ValueError):
-                notes.append(["too_deep", f"{label}, línea {node.lineno}: no se pudo compilar "
-                              "(¿anidado demasiado profundo?); se ignoró."])
+                notes.append(["too_deep", {"label": label, "line": node.lineno}])
                 continue
             try:
                 _run(code, ns, IMPORT_BUDGET if kind == "import" else budget)
             except LoadTimeout:
-                notes.append(["timeout", f"{label}, línea {node.lineno}: tardó más de "
-                              f"{IMPORT_BUDGET if kind == 'import' else budget:g} s y se abandonó. "
-                              "Deja el entrenamiento y las pruebas fuera de las celdas de definición."])
+                notes.append(["timeout", {"label": label, "line": node.lineno,
+                                          "seconds": IMPORT_BUDGET if kind == "import" else budget}])
             except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
                 try:
                     msg = str(exc)[:300]
                 except BaseException:  # noqa: BLE001
                     msg = "?"
-                notes.append(["exec_error", f"{label}, línea {node.lineno}: {type(exc).__name__}: {msg}"])
-    for label, what in skipped.items():
-        shown = "; ".join(what[:4]) + (" …" if len(what) > 4 else "")
-        notes.append(["skipped", f"{label}: no se ejecutó al corregir ({shown})."])
+                notes.append(["exec_error", {"label": label, "line": node.lineno, "type": type(exc).__name__,
+                                             "message": msg}])
+    for label, items in skipped.items():
+        notes.append(["skipped", {"label": label, "items": items[:SHOWN_SKIPPED],
+                                  "more": max(0, len(items) - SHOWN_SKIPPED)}])
     defined = {k for k in ns if k not in before and not k.startswith("__")}
     return defined, notes

@@ -1,8 +1,8 @@
-"""Worker entry point, run inside the sandbox: `<pkg>.main.main([READ_FD, WRITE_FD])`.
+"""Worker entry point, run inside the sandbox once confined (confine.boot): `main([READ_FD, WRITE_FD])`.
 
 Messages (see wire.py):
   {"op": "load", "cells": [[label, source(, mode(, first_line))], ...], "only_definitions": bool}
-      -> {"ok": True, "defined": [...], "notes": [[code, detail], ...]}
+      -> {"ok": True, "defined": [...], "notes": [[code, fields], ...]} (loader.py)
   {"op": "call", "probe": name, "args": [...], "kwargs": {...}}
       -> {"ok": True, "value": data} | {"ok": False, "error": {"type", "message", "traceback"}}
 
@@ -36,7 +36,7 @@ def describe_error(exc: BaseException) -> dict:
     try:
         message = str(exc)[:2000]
     except BaseException:  # noqa: BLE001
-        message = "<el mensaje de la excepción no se pudo convertir a texto>"
+        message = "?"   # its __str__ failed
     try:
         type_name = str(type(exc).__name__)[:200]
     except BaseException:  # noqa: BLE001
@@ -127,7 +127,8 @@ def _quiet_threads():
         pass
 
 
-def main(argv=None) -> None:
+def main(argv=None, cfg=None) -> None:
+    """Entry point after confine.boot (cfg: the boot configuration): argv is [READ_FD, WRITE_FD]."""
     argv = sys.argv[1:] if argv is None else argv
     rfd, wfd = int(argv[0]), int(argv[1])
     _quiet_threads()

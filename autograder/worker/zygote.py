@@ -6,12 +6,13 @@ control socket (SOCK_SEQPACKET, one JSON message per datagram, fds by SCM_RIGHTS
   {"op": "spawn", "uid": int|None, "rlimits": [...], "tmp_bytes": int} + fds [req_r, rep_w, out_w]
       -> {"ok": true, "pid": pid, "uid": uid}
      forks a child that gets a private mount and IPC namespace (a fresh tmpfs /tmp and
-     /dev/shm), its own session, the rlimits, an unprivileged uid/gid, stdout/stderr on out_w,
-     and then runs the ordinary worker loop (main.serve) on req_r / rep_w.
+     /dev/shm), its own session, stdout/stderr on out_w, is confined like a fresh sandbox
+     (confine.confine: the rlimits, an unprivileged uid/gid, from the boot configuration's
+     "uids" range when none is given), and then runs the ordinary worker loop (main.serve) on
+     req_r / rep_w.
   {"op": "kill", "uid": uid, "pid": pid}  -> {"ok": true, "status": returncode|None}
-     kills every process of that uid (a short-lived reaper forks, setresuid(uid) and
-     kill(-1, SIGKILL): this reaches processes that left the process group or the session),
-     then reaps the child.
+     kills every process of that uid (confine.kill_uid: this reaches processes that left the
+     process group or the session), then reaps the child.
   {"op": "ping"} -> {"ok": true, "threads": n}
 
 The zygote exits when the control socket closes. It needs only the standard library and torch;
@@ -26,16 +27,16 @@ import gc
 import json
 import os
 import random
-import resource
 import select
 import signal
 import socket
 import sys
 
+from . import confine
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 16384, 1 << 18
-UID_BASE, UID_SPAN = 61000, 4000
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -89,16 +90,7 @@ def _child(req, rfd, wfd, outfd, uid):
                     pass
         _private_mounts(req["tmp_bytes"])
         os.chdir("/tmp")
-        for name, soft, hard in req["rlimits"]:
-            try:
-                resource.setrlimit(getattr(resource, name), (soft, hard))
-            except (ValueError, OSError):
-                pass
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-        if os.getuid() == 0 or os.geteuid() == 0 or os.getgid() == 0:
-            os._exit(97)
+        confine.confine(req["rlimits"], uid)
         # Every child is a copy of the same process: give each its own random state.
         random.seed()
         np = sys.modules.get("numpy")
@@ -108,7 +100,7 @@ def _child(req, rfd, wfd, outfd, uid):
         # as for a worker started on its own: the protocol fds are the last two arguments
         sys.argv[-2:] = [str(rfd), str(wfd)]
     except BaseException:  # noqa: BLE001 - never run student code half-confined
-        os._exit(97)
+        os._exit(confine.REFUSED)
     try:
         from .main import serve
         serve(rfd, wfd)
@@ -117,8 +109,9 @@ def _child(req, rfd, wfd, outfd, uid):
 
 
 class Zygote:
-    def __init__(self, ctl):
+    def __init__(self, ctl, uids):
         self.ctl = ctl
+        self.uids = uids     # (first, count): the unprivileged uids children get
         self.children = {}   # pid -> uid of live session children
         self.status = {}     # pid -> returncode (Popen convention) of reaped session children
         self.next_uid = 0
@@ -139,26 +132,11 @@ class Zygote:
                 if len(self.status) > 1000:
                     self.status.pop(next(iter(self.status)))
 
-    def kill_uid(self, uid):
-        """SIGKILL every process of uid (never root: uid comes from our range or the request is refused)."""
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setresgid(uid, uid, uid)
-                os.setresuid(uid, uid, uid)
-                for _ in range(3):
-                    try:
-                        os.kill(-1, signal.SIGKILL)
-                    except ProcessLookupError:
-                        break
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
-
     def alloc_uid(self):
         used = set(self.children.values())
-        for _ in range(UID_SPAN):
-            uid = UID_BASE + self.next_uid % UID_SPAN
+        first, count = self.uids
+        for _ in range(count):
+            uid = first + self.next_uid % count
             self.next_uid += 1
             if uid not in used:
                 return uid
@@ -175,7 +153,7 @@ class Zygote:
         uid = int(uid)
         if uid <= 0 or uid in self.children.values():
             raise ValueError("bad or busy uid")
-        self.kill_uid(uid)  # nothing of a previous user of this uid may survive
+        confine.kill_uid(uid)  # nothing of a previous user of this uid may survive
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -188,7 +166,7 @@ class Zygote:
         uid, pid = int(req["uid"]), int(req["pid"])
         if self.children.get(pid, uid) != uid or uid <= 0:
             raise ValueError("pid/uid mismatch")
-        self.kill_uid(uid)
+        confine.kill_uid(uid)
         if pid in self.children:
             for _ in range(200):
                 try:
@@ -278,18 +256,19 @@ def preload(extra=()):
     return done
 
 
-def main(ctl_fd, cfg=None):
+def main(argv, cfg):
+    """Entry point after confine.boot: argv is [CONTROL_FD, ...]; cfg the boot configuration."""
     from . import main as worker_main  # noqa: F401 - imports torch, wire, loader, probes once
     import torch
     import torch.nn.functional  # noqa: F401
 
     worker_main._quiet_threads()
-    preload((cfg or {}).get("preload", ()))
+    preload(cfg.get("preload", ()))
     del torch
     gc.collect()
     gc.freeze()  # fewer copy-on-write pages in the children
-    ctl = socket.socket(fileno=ctl_fd)
+    ctl = socket.socket(fileno=int(argv[0]))
     try:
-        Zygote(ctl).serve()
+        Zygote(ctl, tuple(cfg["uids"])).serve()
     finally:
         os._exit(0)

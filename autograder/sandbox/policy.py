@@ -1,0 +1,341 @@
+"""What a sandbox may see and do, declared once, and the one place it becomes a bwrap command.
+
+A `Policy` names the package that boots inside the sandbox, its limits, its uid and what it sees
+beyond the common view; `bwrap_argv` turns it into the argument list. The common view (every
+sandbox: grader workers, the zygote, the confined nbgrader kernel): private mount/pid/ipc/net/uts
+namespaces, the system, the Python installation and the packages the worker needs read-only
+(site-packages' copies of the grader and the solutions masked, anything naming the checkout
+hidden), the course kit `cursocnn` at SANDBOX_ROOT/cursocnn, private /proc, /dev and /tmp, a
+cleared environment. The process inside is booted by autograder/worker/confine.py (rlimits, uid
+drop, then the entry point), from the configuration built here.
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+
+from .staging import staged
+
+WORKER_PACKAGE = "agworker"          # name of autograder/worker inside the sandbox
+SANDBOX_ROOT = "/opt/autograder"     # where the boot package and the kit are mounted
+
+_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # autograder/
+WORKER_DIR = os.path.join(_HERE, "worker")
+REPO_ROOT = os.path.dirname(_HERE)
+
+DEFAULT_LIMITS = {
+    "mem_mb": 3072,        # RLIMIT_DATA; importing torch alone needs ~750 MB of it
+    "cpu_s": 900,          # RLIMIT_CPU over the worker's life (per-call limits are wall-clock)
+    "nproc": 64,           # RLIMIT_NPROC for the sandbox uid (threads count)
+    "fsize_mb": 64,        # RLIMIT_FSIZE
+    "nofile": 256,         # RLIMIT_NOFILE
+    "tmp_mb": 256,         # size of the scratch tmpfs (bwrap only)
+    "output_bytes": 2 << 20,  # student stdout+stderr beyond this kills the worker
+}
+
+ENV = {
+    "PATH": "/usr/bin:/bin",
+    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1", "TORCH_NUM_THREADS": "1",
+    "CUDA_VISIBLE_DEVICES": "", "MPLBACKEND": "Agg",
+    "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8",
+}
+
+# Unprivileged uids, (first, count): one per worker (RLIMIT_NPROC counts per uid, so concurrent
+# workers do not share one budget) and one per confined nbgrader kernel.
+WORKER_UIDS = (61000, 4000)
+KERNEL_UIDS = (60000, 1000)
+
+# What the sandbox runs: python, isolated from the environment, then a one-line trampoline that
+# imports PACKAGE.confine (autograder/worker/confine.py) and hands it the configuration.
+PYTHON_FLAGS = ["-S", "-E", "-s", "-B"]
+TRAMPOLINE = ("import importlib, json, sys; cfg = json.loads(sys.argv[1]); sys.path[:0] = cfg['front']; "
+              "importlib.import_module(cfg['package'] + '.confine').boot(cfg, sys.argv[2:])")
+
+_uid_counter = itertools.count()
+_bwrap_ok = None
+
+
+def pick_uid(uids=WORKER_UIDS) -> int:
+    first, count = uids
+    return first + (os.getpid() * 131 + next(_uid_counter)) % count
+
+
+def rlimits(limits):
+    mb = 1 << 20
+    return [
+        ["RLIMIT_DATA", limits["mem_mb"] * mb, limits["mem_mb"] * mb],
+        ["RLIMIT_AS", (limits["mem_mb"] + 8192) * mb, (limits["mem_mb"] + 8192) * mb],
+        ["RLIMIT_CPU", limits["cpu_s"], limits["cpu_s"] + 5],
+        ["RLIMIT_NPROC", limits["nproc"], limits["nproc"]],
+        ["RLIMIT_FSIZE", limits["fsize_mb"] * mb, limits["fsize_mb"] * mb],
+        ["RLIMIT_NOFILE", limits["nofile"], limits["nofile"]],
+        ["RLIMIT_CORE", 0, 0],
+    ]
+
+
+def bwrap_exe():
+    return shutil.which("bwrap") or "/usr/bin/bwrap"
+
+
+def bwrap_available() -> bool:
+    """True when running as root and bwrap can create the namespaces we need (tested once)."""
+    global _bwrap_ok
+    if _bwrap_ok is None:
+        exe = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
+        if exe is None or os.geteuid() != 0:
+            _bwrap_ok = False
+        else:
+            try:
+                r = subprocess.run([exe, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent",
+                                    "--ro-bind", "/", "/", "--proc", "/proc", "true"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=20)
+                _bwrap_ok = r.returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                _bwrap_ok = False
+    return _bwrap_ok
+
+
+# ------------------------------------------------------------------ the host's side of the view
+
+def kit_dir():
+    spec = importlib.util.find_spec("cursocnn")
+    if spec is not None and spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)[0]
+    cand = os.path.join(REPO_ROOT, "assignments", "cursocnn")
+    return cand if os.path.isdir(cand) else None
+
+
+def python_paths():
+    """(stdlib dirs, package dirs) the worker needs, as real paths."""
+    std = []
+    for key in ("stdlib", "platstdlib"):
+        p = sysconfig.get_paths().get(key)
+        if p and os.path.isdir(p):
+            std.append(os.path.realpath(p))
+    dyn = os.path.join(std[0], "lib-dynload") if std else None
+    if dyn and os.path.isdir(dyn):
+        std.append(dyn)
+    pkgs = []
+    for mod in ("torch", "numpy"):
+        spec = importlib.util.find_spec(mod)
+        if spec and spec.origin:
+            d = os.path.realpath(os.path.dirname(os.path.dirname(spec.origin)))
+            if d not in pkgs:
+                pkgs.append(d)
+    for key in ("purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p and os.path.isdir(p) and os.path.realpath(p) not in pkgs:
+            pkgs.append(os.path.realpath(p))
+    return list(dict.fromkeys(std)), pkgs
+
+
+def under(path, roots):
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def inside(path):
+    """Where a host path is mounted in the sandbox. The sandbox's /tmp (and each zygote child's)
+    is a private tmpfs, so host paths under /tmp (a checkout or venv there, as in CI) are mounted
+    under SANDBOX_ROOT/host instead of being hidden by it."""
+    return f"{SANDBOX_ROOT}/host{path}" if under(path, ["/tmp"]) else path
+
+
+def _names_host_path(path, needles):
+    try:
+        if os.path.getsize(path) > (2 << 20):
+            return False
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return any(n in data for n in needles)
+
+
+_masks_cache: dict = {}
+
+
+def masked_files(pkgs):
+    """Files of the mounted package folders that name host paths, to be hidden (bound to
+    /dev/null) in the sandbox: an editable install's path mapping (__editable__* finder and
+    .pth, *.egg-link, easy-install.pth) names the checkout, i.e. where reference/ and the
+    suites live; direct_url.json says where each package was installed from. The worker runs
+    with -S, so none of them is needed. Also any other top-level or *-info file that mentions
+    the checkout."""
+    key = tuple(pkgs)
+    if key in _masks_cache:
+        return _masks_cache[key]
+    root = os.path.realpath(REPO_ROOT)
+    needles = {root.encode(), REPO_ROOT.encode()}
+    found = []
+    for d in pkgs:
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.is_file(follow_symlinks=False):
+                    if (e.name.startswith("__editable__") or e.name.endswith((".pth", ".egg-link"))
+                            or _names_host_path(e.path, needles)):
+                        found.append(e.path)
+                elif e.is_dir(follow_symlinks=False) and e.name.endswith((".dist-info", ".egg-info")):
+                    for f in sorted(os.scandir(e.path), key=lambda x: x.name):
+                        if f.is_file(follow_symlinks=False) and (
+                                f.name == "direct_url.json" or _names_host_path(f.path, needles)):
+                            found.append(f.path)
+            except OSError:
+                continue
+    _masks_cache[key] = found
+    return found
+
+
+# ------------------------------------------------------------------ policies
+
+# Mounts, in the order bwrap makes them: ("ro", src, dest) read-only bind, ("rw", src, dest)
+# writable bind, ("dir", path) a new 0755 folder, ("chmod", mode, path).
+
+def new_dirs(path, made, skip=()):
+    """("dir", p) for each parent folder of path that is not in `made` (nor under a folder of
+    `skip`), so that bwrap does not create it with the host's mode (/root is 0700) and the
+    unprivileged uid can reach the mount. Adds them to `made`."""
+    parts = path.strip("/").split("/")[:-1]
+    out = []
+    for i in range(1, len(parts) + 1):
+        parent = "/" + "/".join(parts[:i])
+        if parent not in made and not under(parent, skip):
+            out.append(("dir", parent))
+            made.add(parent)
+    return out
+
+
+@dataclass
+class Policy:
+    package: str                  # the boot package's name in the sandbox (under SANDBOX_ROOT)
+    package_mounts: list          # the mounts that make it; it must hold confine.py
+    entry: str = "main"           # PACKAGE.ENTRY.main(args, cfg) runs once confined
+    limits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    uid: int | None = None        # the unprivileged uid it drops to (None: stays as it starts)
+    confined: bool = True         # False: no rlimits either (the zygote confines its children)
+    mounts: list = field(default_factory=list)   # more mounts, after the private /proc, /dev, /tmp
+    env: dict = field(default_factory=dict)      # on top of ENV, HOME, TMPDIR and MPLCONFIGDIR
+    cwd: str = "/tmp"
+    extra: dict = field(default_factory=dict)    # more boot configuration for the entry point
+
+    def boot_config(self, front, back):
+        cfg = {"front": front, "back": back, "rlimits": rlimits(self.limits) if self.confined else [],
+               "uid": self.uid, "package": self.package, "entry": self.entry}
+        return {**cfg, **self.extra}
+
+
+def _mount_args(mounts):
+    args = []
+    for m in mounts:
+        if m[0] == "ro":
+            args += ["--ro-bind", m[1], m[2]]
+        elif m[0] == "rw":
+            args += ["--bind", m[1], m[2]]
+        elif m[0] == "dir":
+            args += ["--perms", "0755", "--dir", m[1]]
+        elif m[0] == "chmod":
+            args += ["--chmod", m[1], m[2]]
+        else:
+            raise ValueError(f"unknown mount {m!r}")
+    return args
+
+
+def _system_view(std, pkgs):
+    """Namespaces and the read-only system and Python view, secrets masked."""
+    prefix = os.path.realpath(sys.base_prefix)
+    exe = os.path.realpath(sys.executable)
+    cmd = [bwrap_exe(),
+           "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session", "--hostname", "sandbox",
+           "--ro-bind", "/usr", "/usr"]
+    for top in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(top):
+            cmd += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            cmd += ["--ro-bind", top, top]
+    for f in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"):
+        if os.path.exists(f):
+            cmd += ["--ro-bind", f, f]
+    mounted, made = ["/usr"], set()
+    for d in [prefix, os.path.dirname(os.path.dirname(exe))] + std + pkgs:
+        if not under(d, mounted):
+            cmd += _mount_args(new_dirs(inside(d), made, skip=[inside(m) for m in mounted]))
+            cmd += ["--ro-bind", d, inside(d)]
+            mounted.append(d)
+    # A non-editable install puts the grader (with the hidden suites) and the reference solutions
+    # in site-packages: hide them.
+    for d in pkgs:
+        for secret in ("autograder", "reference"):
+            p = os.path.join(d, secret)
+            if os.path.isdir(p):
+                cmd += ["--tmpfs", inside(p), "--remount-ro", inside(p)]
+    # ... and whatever names the checkout (an editable install's path mapping, see masked_files)
+    for f in masked_files(pkgs):
+        cmd += ["--ro-bind", "/dev/null", inside(f)]
+    return cmd
+
+
+def bwrap_argv(policy: Policy, args) -> list:
+    """The bwrap command line that runs `policy`'s entry point with `args` (strings)."""
+    std, pkgs = python_paths()
+    cmd = _system_view(std, pkgs)
+    cmd += _mount_args([("dir", os.path.dirname(SANDBOX_ROOT)), ("dir", SANDBOX_ROOT)] + policy.package_mounts)
+    kit = kit_dir()
+    if kit:
+        cmd += ["--ro-bind", staged(kit, "cursocnn"), f"{SANDBOX_ROOT}/cursocnn"]
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(policy.limits["tmp_mb"] << 20), "--tmpfs", "/tmp"]
+    cmd += _mount_args(policy.mounts)
+    cmd += ["--chdir", policy.cwd, "--clearenv"]
+    for k, v in {**ENV, "HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp", **policy.env}.items():
+        cmd += ["--setenv", k, v]
+    cfg = policy.boot_config([SANDBOX_ROOT], [inside(p) for p in std + pkgs])
+    exe = inside(os.path.realpath(sys.executable))
+    return cmd + ["--", exe, *PYTHON_FLAGS, "-c", TRAMPOLINE, json.dumps(cfg), *map(str, args)]
+
+
+def worker_policy(limits, uid, *, zygote=False) -> Policy:
+    """A grader worker (or, zygote=True, the zygote that forks workers: it stays the sandbox's
+    root without rlimits and confines each child itself, with a uid of WORKER_UIDS)."""
+    return Policy(package=WORKER_PACKAGE,
+                  package_mounts=[("ro", staged(WORKER_DIR, WORKER_PACKAGE), f"{SANDBOX_ROOT}/{WORKER_PACKAGE}")],
+                  entry="zygote" if zygote else "main", limits=limits, uid=None if zygote else uid,
+                  confined=not zygote, extra={"uids": list(WORKER_UIDS)} if zygote else {})
+
+
+def confine_file():
+    """The sandbox's boot module (worker/confine.py, staged), for a boot package other than the
+    worker's to mount beside its own files."""
+    return os.path.join(staged(WORKER_DIR, WORKER_PACKAGE), "confine.py")
+
+
+def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
+    """The bwrap argv that starts a worker on protocol fds rfd/wfd (exposed for tests and docs).
+
+    zygote=True: the argv of a zygote instead (rfd is its control socket, wfd is ignored)."""
+    return bwrap_argv(worker_policy(limits, uid, zygote=zygote), [rfd, wfd])
+
+
+def plain_command(rfd, wfd, limits):
+    """The fallback without bwrap: the same boot in a plain subprocess (rlimits, no uid drop)."""
+    std, pkgs = python_paths()
+    front = [REPO_ROOT]
+    kit = kit_dir()
+    if kit:
+        front.append(os.path.dirname(kit))
+    policy = Policy(package="autograder.worker", package_mounts=[], limits=limits)
+    cfg = policy.boot_config(front, std + pkgs)
+    return [os.path.realpath(sys.executable), *PYTHON_FLAGS, "-c", TRAMPOLINE, json.dumps(cfg),
+            str(rfd), str(wfd)]
