@@ -1,0 +1,77 @@
+"""Grades every file under tests/corpus and reduces each result to what a refactor must not change:
+per test, its graded object, score, max score and recognised misconception, plus the total.
+
+    python tests/corpus_scores.py --record    # writes tests/corpus_scores.json (the baseline)
+
+tests/test_corpus_scores.py grades the corpus again the same way and compares with the baseline.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "corpus"
+BASELINE = ROOT / "tests" / "corpus_scores.json"
+ASSIGNMENTS = ("ps1_corr2d", "ps2_conv2d", "ps3_channels", "ps4_pooling", "ps5_lenet")
+# The cheats that stall would hold their lane for the assignment's whole budget; a shorter one
+# bounds the run. The baseline was recorded with the same option, so scores stay comparable.
+BUDGET = "30"
+
+
+def batches():
+    """[(assignment, [paths])]: one `autograder grade` call each, every path one submission."""
+    out = []
+    for kind in ("mutants", "alternatives", "thirdparty"):
+        for a in ASSIGNMENTS:
+            files = sorted((CORPUS / kind / a).glob("*.py"))
+            if files:
+                out.append((a, files))
+    out.append(("ps5_lenet", sorted((CORPUS / "lenet_mutants").glob("*.py"))))
+    out.append(("ps1_corr2d", sorted(p for p in (CORPUS / "cheats").iterdir() if p.is_file())))
+    for a in ASSIGNMENTS:
+        static = sorted((CORPUS / "cheats" / "static").glob(a.split("_")[0] + "_*"))
+        if static:
+            out.append((a, static))
+    out.append(("ps1_corr2d", sorted((CORPUS / "bad_inputs").iterdir())))
+    return out
+
+
+def key(path: Path) -> str:
+    return path.relative_to(CORPUS).as_posix()
+
+
+def reduce(result: dict) -> dict:
+    tests = [[t["name"].split(":", 1)[0], t.get("score"), t.get("max_score"),
+              (t.get("extra_data") or {}).get("misconception")] for t in result.get("tests", [])]
+    return {"score": result.get("score"), "max_score": result.get("max_score"), "tests": tests}
+
+
+def grade_all(env: dict | None = None) -> dict:
+    """{"<assignment>:<path under tests/corpus>": reduced result}; each result folder's meta.json
+    names the source it graded."""
+    scores = {}
+    with tempfile.TemporaryDirectory(prefix="corpus-scores-") as tmp:
+        for i, (assignment, paths) in enumerate(batches()):
+            out = Path(tmp) / str(i)
+            cmd = [sys.executable, "-m", "autograder", "grade", "-a", assignment, "--out", str(out),
+                   "--budget", BUDGET, "--no-report", "--jobs", "2", *map(str, paths)]
+            subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=3600)
+            for folder in sorted(out.iterdir()) if out.is_dir() else []:
+                meta, res = folder / "meta.json", folder / "results.json"
+                if meta.is_file() and res.is_file():
+                    source = Path(json.loads(meta.read_text())["source"]).resolve()
+                    scores[f"{assignment}:{key(source)}"] = reduce(json.loads(res.read_text()))
+    return scores
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--record"]:
+        sys.exit(__doc__)
+    BASELINE.write_text(json.dumps(grade_all(), indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    print(f"wrote {BASELINE}")
