@@ -10,10 +10,12 @@ Usage (from anywhere):
 The solutions come from reference/ next to this folder (ROOT/reference) unless --reference PATH
 names another folder; without them the builder says so in one line (exit 2).
 
-Input format (percent style, one file per assignment, Spanish prose):
+Input: jupytext's percent format (one file per assignment, Spanish prose), read with jupytext,
+so an instructor can also open and edit it as a notebook in Jupyter (docs/instructors.md). The
+title jupytext reads after "# %%" is the cell's role for nbgrader:
 
-    # %% [markdown]              markdown cell; each line "# text" (or a bare "#") -> "text"
-    # %% [markdown] answer NAME [POINTS]
+    # %% [markdown]              markdown cell (jupytext uncomments its "# " lines)
+    # %% answer NAME [POINTS] [markdown]   (or "# %% [markdown] answer NAME [POINTS]")
                                  manually graded answer cell (grade_id "answer_NAME", POINTS
                                  default 0); the builder writes the nbgrader text stub as body
     # %% setup                   locked code cell (grade_id "setup", "setup_2", ...): imports and
@@ -29,8 +31,9 @@ Input format (percent style, one file per assignment, Spanish prose):
                                  (must be left empty)
     # %%                         plain code cell, no nbgrader metadata
 
-Leading and trailing blank lines of each cell are dropped. Everything before the first
-"# %%" line is ignored (use it for a module comment).
+Leading and trailing blank lines of each cell are dropped. A first cell of comment lines only
+(the file's note to its authors, before the first "# %%" or, once jupytext has saved the file,
+right after it) is not built. Other metadata jupytext keeps (tags, its own keys) is not copied.
 
 Outputs: assignments/source/<id>/<id>.ipynb (nbformat 4.5, deterministic cell ids, no
 outputs), the same notebook as examples/<id>/perfecta.ipynb (a real copy: the grader refuses
@@ -43,11 +46,11 @@ from __future__ import annotations
 import argparse
 import ast
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 HERE = Path(__file__).resolve().parent          # assignments/
@@ -78,7 +81,6 @@ ANSWER_STUB = "TU RESPUESTA AQUÍ"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python"}
 
-_HEADER = re.compile(r"^# %%(?P<rest>.*)$")
 _KINDS_WITH_NAMES = {"given", "solution", "visible", "grade"}
 
 
@@ -87,12 +89,13 @@ class FormatError(ValueError):
 
 
 @dataclass
-class RawCell:
+class SourceCell:
+    """One cell of a notebook source, with the role its "# %%" title gives it."""
     kind: str                   # markdown, answer, setup, given, solution, visible, grade, code
     names: list[str] = field(default_factory=list)
     points: float | None = None
-    lines: list[str] = field(default_factory=list)
-    lineno: int = 0
+    source: str = ""            # without leading and trailing blank lines
+    where: str = ""             # for error messages: file, cell number and title
 
 
 def _rel(path: Path) -> str:
@@ -111,38 +114,44 @@ def assignment_ids() -> list[str]:
     return [a for a in POINTS if a in present]
 
 
-def parse_source(text: str, where: str = "<source>") -> list[RawCell]:
-    cells: list[RawCell] = []
-    current: RawCell | None = None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        m = _HEADER.match(line)
-        if m is None:
-            if current is not None:
-                current.lines.append(line)
-            continue
-        current = _parse_header(m.group("rest"), f"{where}:{lineno}")
-        current.lineno = lineno
-        cells.append(current)
-    return cells
+def source_cells(text: str, where: str = "<source>") -> list[SourceCell]:
+    """The cells of a percent-format source as jupytext reads them, each with its role."""
+    cells = jupytext.reads(text, fmt="py:percent").cells
+    if cells and _is_authors_note(cells[0]):
+        cells = cells[1:]
+    out = []
+    for number, cell in enumerate(cells, 1):
+        title = cell.metadata.get("title", "")
+        loc = f"{where}: cell {number}" + (f" ('# %% {title}')" if title else "")
+        raw = _role(cell.cell_type, title.split(), loc)
+        raw.source, raw.where = _strip_blank(cell.source), loc
+        out.append(raw)
+    return out
 
 
-def _parse_header(rest: str, where: str) -> RawCell:
-    words = rest.split()
-    if words[:1] == ["[markdown]"]:
-        words = words[1:]
+def _is_authors_note(cell) -> bool:
+    lines = cell.source.splitlines()
+    return (cell.cell_type == "code" and not cell.metadata.get("title") and bool(lines)
+            and all(line.startswith("#") for line in lines))
+
+
+def _role(cell_type: str, words: list[str], where: str) -> SourceCell:
+    if cell_type == "markdown":
         if not words:
-            return RawCell("markdown")
+            return SourceCell("markdown")
         if words[0] != "answer" or len(words) not in (2, 3):
-            raise FormatError(f"{where}: expected '# %% [markdown] answer NAME [POINTS]'")
+            raise FormatError(f"{where}: expected '# %% answer NAME [POINTS] [markdown]'")
         points = float(words[2]) if len(words) == 3 else 0.0
-        return RawCell("answer", [words[1]], points=points)
+        return SourceCell("answer", [words[1]], points=points)
+    if cell_type != "code":
+        raise FormatError(f"{where}: {cell_type} cells are not supported")
     if not words:
-        return RawCell("code")
+        return SourceCell("code")
     kind, names = words[0], words[1:]
     if kind == "setup":
         if names:
             raise FormatError(f"{where}: 'setup' takes no names")
-        return RawCell("setup")
+        return SourceCell("setup")
     if kind not in _KINDS_WITH_NAMES:
         raise FormatError(f"{where}: unknown cell directive {kind!r}")
     if not names:
@@ -152,30 +161,17 @@ def _parse_header(rest: str, where: str) -> RawCell:
     for n in names:
         if not n.isidentifier():
             raise FormatError(f"{where}: {n!r} is not a Python identifier")
-    return RawCell(kind, names)
+    return SourceCell(kind, names)
 
 
-def _strip_blank(lines: list[str]) -> list[str]:
+def _strip_blank(source: str) -> str:
+    lines = source.splitlines()
     start, end = 0, len(lines)
     while start < end and not lines[start].strip():
         start += 1
     while end > start and not lines[end - 1].strip():
         end -= 1
-    return lines[start:end]
-
-
-def _markdown(lines: list[str], where: str) -> str:
-    out = []
-    for line in _strip_blank(lines):
-        if line == "#":
-            out.append("")
-        elif line.startswith("# "):
-            out.append(line[2:])
-        elif not line.strip():
-            out.append("")
-        else:
-            raise FormatError(f"{where}: markdown lines must start with '# ': {line!r}")
-    return "\n".join(out)
+    return "\n".join(lines[start:end])
 
 
 def reference_sources(assignment: str) -> dict[str, str]:
@@ -238,24 +234,22 @@ def build_notebook(assignment: str, text: str | None = None) -> nbformat.Noteboo
             raise FormatError(f"{loc}: given objects {names} contain solution markers")
         return body
 
-    for raw in parse_source(text, where):
-        loc = f"{where}:{raw.lineno}"
-        body_lines = _strip_blank(raw.lines)
-        if raw.kind in ("given", "solution", "grade", "answer") and body_lines:
+    for raw in source_cells(text, where):
+        loc, body = raw.where, raw.source
+        if raw.kind in ("given", "solution", "grade", "answer") and body:
             raise FormatError(f"{loc}: a {raw.kind!r} cell is filled by the builder; leave it empty")
         if raw.kind == "markdown":
-            cell = nbformat.v4.new_markdown_cell(_markdown(raw.lines, loc))
+            cell = nbformat.v4.new_markdown_cell(body)
         elif raw.kind == "answer":
             gid = unique(f"answer_{raw.names[0]}")
             cell = nbformat.v4.new_markdown_cell(
                 ANSWER_STUB, metadata=_meta(gid, grade=True, solution=True, points=raw.points))
         elif raw.kind == "code":
-            if not body_lines:
+            if not body:
                 raise FormatError(f"{loc}: empty code cell")
-            cell = nbformat.v4.new_code_cell("\n".join(body_lines))
+            cell = nbformat.v4.new_code_cell(body)
         elif raw.kind == "setup":
-            cell = nbformat.v4.new_code_cell(
-                "\n".join(body_lines), metadata=_meta(unique("setup"), locked=True))
+            cell = nbformat.v4.new_code_cell(body, metadata=_meta(unique("setup"), locked=True))
         elif raw.kind == "given":
             cell = nbformat.v4.new_code_cell(
                 ref(raw.names, loc, "given"), metadata=_meta(unique(f"given_{raw.names[0]}"), locked=True))
@@ -264,10 +258,10 @@ def build_notebook(assignment: str, text: str | None = None) -> nbformat.Noteboo
             cell = nbformat.v4.new_code_cell(
                 ref(raw.names, loc, "solution"), metadata=_meta(unique(f"sol_{raw.names[0]}"), solution=True))
         elif raw.kind == "visible":
-            if not body_lines:
+            if not body:
                 raise FormatError(f"{loc}: empty visible test cell")
             cell = nbformat.v4.new_code_cell(
-                "\n".join(body_lines), metadata=_meta(unique(f"visible_{raw.names[0]}"), locked=True))
+                body, metadata=_meta(unique(f"visible_{raw.names[0]}"), locked=True))
         elif raw.kind == "grade":
             name = raw.names[0]
             if name not in points:
@@ -278,7 +272,7 @@ def build_notebook(assignment: str, text: str | None = None) -> nbformat.Noteboo
             cell = nbformat.v4.new_code_cell(
                 HIDDEN_TEMPLATE.format(assignment=assignment, name=name),
                 metadata=_meta(unique(f"test_{name}"), grade=True, locked=True, points=points[name]))
-        else:  # pragma: no cover - parse_source only yields the kinds above
+        else:  # pragma: no cover - source_cells only yields the kinds above
             raise AssertionError(raw.kind)
         cells.append(cell)
 

@@ -10,16 +10,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
+from .i18n import tr
 from .scoring import ASSIGNMENTS
 
 EXIT_OK, EXIT_GRADER_ERROR, EXIT_USAGE = 0, 1, 2
 
-DESCRIPTION = """\
-Autocorrector de las tareas de redes convolucionales (curso CV/2, Instituto Humai).
-Auto-grader for the convolutional-network assignments."""
-
-GRADE_DESCRIPTION = """\
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograder", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Autocorrector de las tareas de redes convolucionales (curso CV/2, Instituto "
+                    "Humai).\nAuto-grader for the convolutional-network assignments.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    g = sub.add_parser("grade", help="calificar entregas / grade submissions",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
 Califica entregas con las pruebas ocultas de una tarea y escribe un results.json
 (formato de Gradescope) por entrega en OUT/<nombre>/.
 
@@ -28,9 +34,7 @@ results.json per submission under OUT/<name>/.
 
 SUBMISSION: un cuaderno (.ipynb), un archivo .py, o una carpeta. Una carpeta con
 <tarea>.ipynb/.py o con un solo archivo .ipynb/.py es una entrega; cualquier otra
-carpeta es un lote (cada archivo y cada subcarpeta, una entrega)."""
-
-GRADE_EPILOG = """\
+carpeta es un lote (cada archivo y cada subcarpeta, una entrega).""", epilog="""\
 exit status: 0 todas las entregas tienen resultado (cualquiera sea la nota),
              1 falló el corrector en alguna entrega, 2 error de uso.
 Volver a ejecutar con el mismo --out retoma el lote: se saltan las entregas ya
@@ -39,17 +43,7 @@ calificadas (mismo archivo, contenido, tarea e idioma); --force recalifica todo.
 examples:
   autograder grade --assignment ps1_corr2d examples/ps1_corr2d
   autograder grade --assignment ps5_lenet --jobs 2 --out notas/ps5 entregas/*.ipynb
-"""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    g = sub.add_parser("grade", help="calificar entregas / grade submissions",
-                       description=GRADE_DESCRIPTION, epilog=GRADE_EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+""")
     g.add_argument("--assignment", "-a", required=True, choices=ASSIGNMENTS, metavar="ID",
                    help="tarea / assignment: " + ", ".join(ASSIGNMENTS))
     g.add_argument("--out", "-o", default=None, metavar="DIR",
@@ -87,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     pages_commands.add_parsers(sub, g)
     from . import assignment_list
     assignment_list.add_parser(sub)
+    for sub_parser in sub.choices.values():  # each command reports usage errors as itself
+        sub_parser.set_defaults(command_parser=sub_parser)
     return parser
 
 
@@ -97,31 +93,35 @@ def _progress_bar(total, lang):
     except ImportError:
         return None
     tqdm.tqdm.monitor_interval = 0  # no monitor thread: the batch forks children
-    desc = "calificando" if lang == "es" else "grading"
-    return tqdm.tqdm(total=total, desc=desc, unit="entrega" if lang == "es" else "sub",
+    return tqdm.tqdm(total=total, desc=tr(lang, "calificando"),
+                     unit=tr(lang, "entrega"),
                      file=sys.stderr, disable=None, leave=False, dynamic_ncols=True)
 
 
-def _training_cache_settings(args) -> None:
-    """Pass --training-cache and --force to the training check through the environment, which
-    the grading lanes (forked) and the nbgrader route inherit. --force does not disable the
+def training_cache_env(args) -> dict[str, str]:
+    """The environment that passes --training-cache and --force to the training check (the
+    grading lanes, forked, and the nbgrader route inherit it). --force does not disable the
     cache: results stored before this run are ignored, those of this run are shared."""
-    if not (getattr(args, "training_cache", None) or getattr(args, "force", False)):
-        return
-    import time
-
     from .training_check import ENV_CACHE, ENV_CACHE_SINCE
 
-    if args.training_cache:
-        os.environ[ENV_CACHE] = args.training_cache
-    if args.force:
-        os.environ[ENV_CACHE_SINCE] = repr(time.time())
+    env = {}
+    if getattr(args, "training_cache", None):
+        env[ENV_CACHE] = args.training_cache
+    if getattr(args, "force", False):
+        env[ENV_CACHE_SINCE] = repr(time.time())
+    return env
 
 
 def cmd_grade(args, parser) -> int:
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, training_cache_env(args)):  # restored when the run ends
+        return _grade(args, parser)
+
+
+def _grade(args, parser) -> int:
     from . import batch, report
 
-    _training_cache_settings(args)
     if args.nbgrader:
         from . import nbgrader_gradebook
         return nbgrader_gradebook.run(args)
@@ -161,7 +161,7 @@ def cmd_grade(args, parser) -> int:
                 cluster.run(todo, args.assignment, args.lang, args.device, args.scheduler, progress,
                             budget=args.budget)
             except cluster.SchedulerUnreachable as exc:
-                print(f"no se pudo conectar con el clúster / cannot reach the scheduler: {exc}",
+                print(tr(args.lang, "no se pudo conectar con el clúster: {error}", error=exc),
                       file=sys.stderr)
                 return EXIT_GRADER_ERROR
         else:
@@ -182,9 +182,8 @@ def cmd_grade(args, parser) -> int:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    sub_parser = parser._subparsers._group_actions[0].choices[args.command]  # noqa: SLF001
     try:
-        return args.func(args, sub_parser)
+        return args.func(args, args.command_parser)
     except KeyboardInterrupt:
         print("interrumpido / interrupted", file=sys.stderr)
         return 130

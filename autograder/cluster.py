@@ -31,20 +31,16 @@ import time
 import uuid
 
 from . import results as store
+from .i18n import N_, tr
 
 # Retries of a task whose worker died (distributed.scheduler.allowed-failures): a submission that
 # kills every worker it lands on is stopped after ALLOWED_FAILURES + 1 attempts.
 ALLOWED_FAILURES = 2
 GPU_RESOURCE = "GPU"
 
-MESSAGES = {
-    "es": "El corrector no pudo terminar de calificar esta entrega: el proceso que la calificaba "
-          "se cerró {attempts} veces seguidas. Se volverá a intentar en la próxima corrección; "
-          "si persiste, avisa al equipo docente.",
-    "en": "The grader could not finish grading this submission: the process grading it ended "
-          "{attempts} times in a row. It will be tried again at the next grading run; if this "
-          "persists, please tell the teaching staff.",
-}
+COULD_NOT_FINISH = N_("El corrector no pudo terminar de calificar esta entrega: el proceso que la "
+                      "calificaba se cerró {attempts} veces seguidas. Se volverá a intentar en la "
+                      "próxima corrección; si persiste, avisa al equipo docente.")
 
 
 # ---------------------------------------------------------------- what a task asks for
@@ -100,7 +96,7 @@ def make_payload(source: str, assignment: str) -> dict:
     placeholders, the other gradable file names the reader saw, so the worker's reader makes the
     same choice and writes the same note. Raises Unreadable when the content cannot be sent."""
     from . import safefiles, submission
-    limit = getattr(submission, "MAX_FILE_BYTES", 20 << 20)
+    limit = submission.MAX_FILE_BYTES
     if not os.path.isdir(source):
         return {"kind": "file", "name": os.path.basename(source), "data": _read_regular(source, limit)}
     sub = submission.load_submission(source, assignment)
@@ -109,12 +105,12 @@ def make_payload(source: str, assignment: str) -> dict:
     chosen = os.path.relpath(sub.chosen, source).replace(os.sep, "/")
     others = []
     try:
-        entries = safefiles.walk(source, skip_dir=lambda d: d in submission._IGNORED_DIRS)
+        entries = safefiles.walk(source, skip_dir=lambda d: d in submission.IGNORED_DIRS)
     except safefiles.Refused:
         entries = []
     for parts, kind in entries:
         rel = "/".join(parts)
-        if kind == "file" and submission._is_candidate(parts[-1]) and rel != chosen:
+        if kind == "file" and submission.is_candidate(parts[-1]) and rel != chosen:
             others.append(rel)
     return {"kind": "folder", "chosen": chosen, "data": _read_regular(sub.chosen, limit),
             "others": sorted(others)}
@@ -202,7 +198,7 @@ def could_not_finish_result(assignment: str, lang: str, attempts: int, reason: s
     """A complete result (all tests failed, flagged grader_error) for a task stopped by Dask."""
     from . import engine
     res = engine.internal_error_result(assignment, lang)
-    message = MESSAGES.get(lang, MESSAGES["es"]).format(attempts=attempts)
+    message = tr(lang, COULD_NOT_FINISH, attempts=attempts)
     res["output"] = message
     for t in res["tests"]:
         t["output"] = message
@@ -218,6 +214,18 @@ def _store_result(job, assignment, lang, res, state, started, detail=""):
     except OSError as exc:
         from . import engine
         engine.log(job.source, f"cannot write {job.folder}: {exc}")
+
+
+def _store_grader_error(job, assignment, lang, started, reason, res=None):
+    """Log why the cluster gave no result for job and store a grader_error one (res, or the
+    engine's internal-error result carrying the reason)."""
+    from . import engine
+    engine.log(job.source, reason)
+    if res is None:
+        res = engine.internal_error_result(assignment, lang, time.perf_counter() - started)
+        res["extra_data"]["grader_reason"] = reason
+    _store_result(job, assignment, lang, res, "grader_error", started, reason)
+    job.worker = ""
 
 
 def _set_allowed_failures(client, n: int) -> None:
@@ -305,27 +313,16 @@ def run(jobs, assignment, lang, device, scheduler, progress=None, *, resources="
             except KilledWorker as exc:
                 reason = (f"task {fut.key} stopped after {allowed_failures} retries: every worker "
                           f"running it died (KilledWorker: {exc})")
-                from . import engine
-                engine.log(job.source, reason)
-                res = could_not_finish_result(assignment, lang, (allowed_failures or 0) + 1, reason)
-                _store_result(job, assignment, lang, res, "grader_error", t0, reason)
-                job.worker = ""
+                _store_grader_error(job, assignment, lang, t0, reason, could_not_finish_result(
+                    assignment, lang, (allowed_failures or 0) + 1, reason))
             except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - a grader bug, a lost task
-                reason = f"task {fut.key} failed on the cluster: {type(exc).__name__}: {exc}"
-                from . import engine
-                engine.log(job.source, reason)
-                res = engine.internal_error_result(assignment, lang, time.perf_counter() - t0)
-                res["extra_data"]["grader_reason"] = reason
-                _store_result(job, assignment, lang, res, "grader_error", t0, reason)
-                job.worker = ""
+                _store_grader_error(job, assignment, lang, t0, f"task {fut.key} failed on the cluster: "
+                                    f"{type(exc).__name__}: {exc}")
             else:
                 res = answer.get("results") if isinstance(answer, dict) else None
                 if store.validate(res):
-                    from . import engine
-                    why = f"worker returned an invalid result: {store.validate(res)[:3]}"
-                    engine.log(job.source, why)
-                    res = engine.internal_error_result(assignment, lang, time.perf_counter() - t0)
-                    _store_result(job, assignment, lang, res, "grader_error", t0, why)
+                    _store_grader_error(job, assignment, lang, t0, "worker returned an invalid "
+                                        f"result: {store.validate(res)[:3]}")
                 else:
                     _store_result(job, assignment, lang, res,
                                   "grader_error" if store.is_grader_error(res) else "graded", t0)

@@ -3,7 +3,8 @@
 nbgrader restores each grade cell's full source at autograde, hidden tests included, and its
 feedback HTML shows that source. Ours is two lines that name the grader's hook
 (`from autograder.nbgrader_hook import hidden_score` / `hidden_score("ps1_corr2d", "corr2d")`);
-`HideHiddenTests` replaces them, in the feedback copy only, with a Spanish comment. The cell
+`HideHiddenTests` replaces them, in the feedback copy only, with a comment in the course's
+language (AUTOGRADER_LANG, as for the rest of the nbgrader route). The cell
 outputs (the trusted feedback text and score, autograder.nbgrader_snapshot.TrustedGradeCells)
 stay as they are. In nbgrader_config.py:
 
@@ -16,23 +17,25 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .i18n import N_, tr
 from .nbgrader_hook import is_hook_cell
 
-PLACEHOLDER = "# Pruebas ocultas del corrector: ver el resultado abajo"
+PLACEHOLDER = N_("# Pruebas ocultas del corrector: ver el resultado abajo")
 _HIDDEN_REGION = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[^\n]*$",
                             re.MULTILINE | re.DOTALL)
 _HOOK_LINE = re.compile(r"hidden_score|nbgrader_hook")
 
 
-def hide_hook_lines(source: str) -> str:
+def hide_hook_lines(source: str, lang: str | None = None) -> str:
     """`source` with each hidden-tests region, and any other line that names the hook, replaced
-    by one PLACEHOLDER line (consecutive ones merged)."""
-    source = _HIDDEN_REGION.sub(PLACEHOLDER, source)
+    by one PLACEHOLDER line in lang (consecutive ones merged)."""
+    placeholder = tr(lang, PLACEHOLDER)
+    source = _HIDDEN_REGION.sub(lambda _: placeholder, source)
     lines = []
     for line in source.splitlines():
         if _HOOK_LINE.search(line):
-            line = PLACEHOLDER
-        if line == PLACEHOLDER and lines and lines[-1] == PLACEHOLDER:
+            line = placeholder
+        if line == placeholder and lines and lines[-1] == placeholder:
             continue
         lines.append(line)
     return "\n".join(lines)
@@ -44,19 +47,21 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, cell_index):
         if is_hook_cell(cell):
-            cell.source = hide_hook_lines(cell.source)
+            from .nbgrader_snapshot import _settings
+            cell.source = hide_hook_lines(cell.source, lang=_settings()[0])
         return cell, resources
 
 
-def embedded_page(html: str):
+def embedded_page(html: str, lang: str | None = None):
     """A raw HTML cell showing the page in an iframe (srcdoc: self-contained, its styles kept
     apart from nbgrader's), appended to the feedback notebook."""
     import html as html_lib
 
     import nbformat
 
-    frame = ('<h2>Tu devolución con gráficos / Your feedback with pictures</h2>\n'
-             '<iframe title="Devolución del corrector" style="width:100%;height:1400px;'
+    heading = html_lib.escape(tr(lang, "Tu devolución con gráficos"))
+    title = html_lib.escape(tr(lang, "Devolución del corrector"), quote=True)
+    frame = (f'<h2>{heading}</h2>\n<iframe title="{title}" style="width:100%;height:1400px;'
              'border:1px solid #ccc" srcdoc="' + html_lib.escape(html, quote=True) + '"></iframe>')
     return nbformat.v4.new_raw_cell(frame, metadata={"raw_mimetype": "text/html"})
 
@@ -76,9 +81,9 @@ class AttachStudentPage(NbGraderPreprocessor):
             self.log.warning("autograder: no report page: %s", exc)
             page = None
         if page is not None:
-            name, html = page
+            name, html, lang = page
             resources.setdefault("outputs", {})[name] = html.encode("utf-8")
-            nb.cells.append(embedded_page(html))
+            nb.cells.append(embedded_page(html, lang))
         return nb, resources
 
     def _page(self, resources):
@@ -100,7 +105,7 @@ class AttachStudentPage(NbGraderPreprocessor):
         result = cached_result(snap.path, assignment, lang=lang, device=device, cache_dir=store.cache_dir)
         if result is None:
             return None
-        return f"{notebook}.autograder.html", student_page(result, student, lang)
+        return f"{notebook}.autograder.html", student_page(result, student, lang), lang
 
 
 def feedback_preprocessors() -> list:

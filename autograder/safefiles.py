@@ -7,7 +7,7 @@ O_NOFOLLOW | O_NONBLOCK and checks the opened descriptor with fstat; folders are
 directory descriptors (dir_fd), so no path component below the folder the instructor named is
 ever resolved through a link.
 
-Problems are `Refused(kind, name)`; `Refused.spanish()` is the note for the student. A message
+Problems are `Refused(kind, name)`; `Refused.text(lang)` is the note for the student. A message
 never quotes the content of what was refused.
 """
 from __future__ import annotations
@@ -15,36 +15,42 @@ from __future__ import annotations
 import os
 import stat
 
+from .i18n import N_, tr
+
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
 _DIR_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC | os.O_NONBLOCK
 
 MAX_DEPTH = 8          # folder levels walked below a submission or batch folder
 MAX_ENTRIES = 5000     # directory entries looked at in one walk
 
-_KIND_ES = {
-    "symlink": "es un enlace simbólico; por seguridad no se sigue. Entrega el archivo en sí",
-    "fifo": "es una tubería (FIFO), no un archivo normal; no se lee. Entrega el archivo en sí",
-    "socket": "es un socket, no un archivo normal; no se lee. Entrega el archivo en sí",
-    "device": "es un dispositivo, no un archivo normal; no se lee. Entrega el archivo en sí",
-    "directory": "es una carpeta, no un archivo",
-    "other": "no es un archivo normal; no se lee. Entrega el archivo en sí",
-    "missing": "no existe",
-    "unreadable": "no se pudo leer",
+_KIND_TEXT = {
+    "symlink": N_("«{name}» es un enlace simbólico; por seguridad no se sigue. Entrega el archivo en sí."),
+    "fifo": N_("«{name}» es una tubería (FIFO), no un archivo normal; no se lee. Entrega el archivo en sí."),
+    "socket": N_("«{name}» es un socket, no un archivo normal; no se lee. Entrega el archivo en sí."),
+    "device": N_("«{name}» es un dispositivo, no un archivo normal; no se lee. Entrega el archivo en sí."),
+    "directory": N_("«{name}» es una carpeta, no un archivo."),
+    "other": N_("«{name}» no es un archivo normal; no se lee. Entrega el archivo en sí."),
+    "missing": N_("«{name}» no existe."),
+    "unreadable": N_("«{name}» no se pudo leer."),
+    "too_big": N_("El archivo «{name}» es demasiado grande ({mb} MB). "
+                  "Borra las salidas de las celdas y vuelve a entregarlo."),
 }
 
 
 class Refused(Exception):
-    """A path that must not be read: kind is a key of _KIND_ES (or "too_big")."""
+    """A path that must not be read: kind is a key of _KIND_TEXT."""
 
     def __init__(self, kind: str, name: str, size: int = 0):
         super().__init__(f"{name}: {kind}")
         self.kind, self.name, self.size = kind, name, size
 
+    def text(self, lang: str | None = None) -> str:
+        """The note for the student, in lang."""
+        return tr(lang, _KIND_TEXT.get(self.kind, _KIND_TEXT["other"]), name=self.name,
+                  mb=self.size >> 20)
+
     def spanish(self) -> str:
-        if self.kind == "too_big":
-            return (f"El archivo «{self.name}» es demasiado grande ({self.size >> 20} MB). "
-                    "Borra las salidas de las celdas y vuelve a entregarlo.")
-        return f"«{self.name}» {_KIND_ES.get(self.kind, _KIND_ES['other'])}."
+        return self.text("es")
 
 
 def kind_of(mode: int) -> str:
@@ -73,7 +79,8 @@ def lkind(path, dir_fd=None) -> str:
         return "unreadable"
 
 
-def _refusal(exc: OSError, path, dir_fd) -> Refused:
+def _refusal(path, dir_fd) -> Refused:
+    """Why path could not be opened, as lkind sees it now."""
     name = os.path.basename(os.fspath(path)) or os.fspath(path)
     kind = lkind(path, dir_fd)
     if kind in ("file", "directory"):  # it exists and is what we wanted, but cannot be opened
@@ -85,8 +92,8 @@ def open_dir(path, dir_fd=None) -> int:
     """A descriptor of the folder `path` (relative to dir_fd when given), not through a link."""
     try:
         return os.open(path, _DIR_FLAGS, dir_fd=dir_fd)
-    except OSError as exc:
-        raise _refusal(exc, path, dir_fd) from None
+    except OSError:
+        raise _refusal(path, dir_fd) from None
 
 
 def open_regular(path, dir_fd=None) -> int:
@@ -101,8 +108,8 @@ def open_regular(path, dir_fd=None) -> int:
         raise Refused(kind, name)
     try:
         fd = os.open(path, _FILE_FLAGS, dir_fd=dir_fd)
-    except OSError as exc:
-        raise _refusal(exc, path, dir_fd) from None
+    except OSError:
+        raise _refusal(path, dir_fd) from None
     try:  # and check again what was opened (it may have been swapped meanwhile)
         kind = kind_of(os.fstat(fd).st_mode)
     except OSError:

@@ -1,4 +1,5 @@
-"""SUBMISSION path -> the student's code cells, with Spanish notes on what was skipped.
+"""SUBMISSION path -> the student's code cells, with notes (in the run's language) on what was
+skipped.
 
 A submission is a notebook (.ipynb, as released by nbgrader and filled in), a .py file, or a
 folder holding one of them. This module only *reads* files (it never runs student code: it
@@ -14,12 +15,13 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .i18n import tr
 from .safefiles import Refused, lkind, read_regular, read_under, walk
 
 MAX_FILE_BYTES = 20 << 20  # a notebook full of plots is a few MB; more is not a submission
 
 # Folders that never hold the student's work (the kit ships inside the released folder).
-_IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
+IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
 
 _CELL_MARKER = re.compile(r"^# ?%%")
 # a line strip_ipython would change: a magic, a shell escape (also `x = !ls`), a help query
@@ -32,8 +34,9 @@ class Submission:
     kind: str = "unknown"            # "ipynb", "py", "folder:ipynb", "folder:py", "unknown"
     chosen: str | None = None        # the file actually read
     cells: list = field(default_factory=list)   # [[label, source(, mode(, first_line))], ...]
-    notes: list = field(default_factory=list)   # Spanish messages for the student
-    fatal: str | None = None         # Spanish message when nothing can be graded
+    notes: list = field(default_factory=list)   # messages for the student
+    fatal: str | None = None         # message for the student when nothing can be graded
+    lang: str | None = None          # language of notes and fatal (None: Spanish)
 
     @property
     def ok(self) -> bool:
@@ -74,22 +77,25 @@ def strip_ipython(source: str) -> tuple[str | None, list[str]]:
 MAX_PROBLEM_NOTES = 20  # a file with thousands of broken blocks gets a summary, not thousands of notes
 
 
-def _check_syntax(label: str, source: str, first_line: int = 1):
-    """Return None if source compiles, else a Spanish note naming the cell. first_line: the line
+def _check_syntax(label: str, source: str, first_line: int = 1, lang: str | None = None):
+    """Return None if source compiles, else a note naming the cell. first_line: the line
     of the file where the cell starts (notes give the file's line numbers)."""
     try:
         compile(source, f"<student:{label}>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         line = (exc.text or "").strip()
-        where = f"línea {exc.lineno + first_line - 1}" if exc.lineno else "posición desconocida"
+        where = (tr(lang, "línea {line}", line=exc.lineno + first_line - 1) if exc.lineno
+                 else tr(lang, "posición desconocida"))
         shown = f": `{line[:80]}`" if line else ""
-        return (f"{label}: error de sintaxis ({exc.msg}, {where}{shown}). "
-                "Se ignoró esa celda; revisa paréntesis, dos puntos e indentación.")
+        return tr(lang, "{label}: error de sintaxis ({error}, {where}{shown}). "
+                        "Se ignoró esa celda; revisa paréntesis, dos puntos e indentación.",
+                  label=label, error=exc.msg, where=where, shown=shown)
     except (RecursionError, MemoryError):
-        return (f"{label}: el código está anidado demasiado profundo para compilarlo. "
-                "Se ignoró esa celda.")
+        return tr(lang, "{label}: el código está anidado demasiado profundo para compilarlo. "
+                        "Se ignoró esa celda.", label=label)
     except (ValueError, TypeError) as exc:  # e.g. null bytes in the source
-        return f"{label}: el código no se puede leer ({exc}). Se ignoró esa celda."
+        return tr(lang, "{label}: el código no se puede leer ({error}). Se ignoró esa celda.",
+                  label=label, error=exc)
     return None
 
 
@@ -104,7 +110,8 @@ def _add_cells(sub: Submission, raw_cells):
         first_line = rest[0] if rest else 1
         clean, removed = strip_ipython(source)
         if clean is None:
-            sub.notes.append(f"{label}: es una celda con magia de IPython (%%...), no se ejecuta al corregir.")
+            sub.notes.append(tr(sub.lang, "{label}: es una celda con magia de IPython (%%...), no se "
+                                          "ejecuta al corregir.", label=label))
             continue
         if "magic" in removed:
             magic_cells.append(label)
@@ -112,7 +119,7 @@ def _add_cells(sub: Submission, raw_cells):
             shell_cells.append(label)
         if not clean.strip():
             continue
-        problem = _check_syntax(label, clean, first_line)
+        problem = _check_syntax(label, clean, first_line, sub.lang)
         if problem:
             problems += 1
             if problems <= MAX_PROBLEM_NOTES:
@@ -123,13 +130,18 @@ def _add_cells(sub: Submission, raw_cells):
             cell = [label, clean, mode, first_line]
         sub.cells.append(cell)
     if problems > MAX_PROBLEM_NOTES:
-        sub.notes.append(f"Se ignoraron además otras {problems - MAX_PROBLEM_NOTES} celdas con errores de sintaxis.")
+        sub.notes.append(tr(sub.lang, "Se ignoraron además otras {n} celdas con errores de sintaxis.",
+                            n=problems - MAX_PROBLEM_NOTES))
     if magic_cells:
-        sub.notes.append("Se ignoraron las líneas con comandos mágicos de IPython (%...) en: "
-                         + ", ".join(magic_cells[:10]) + (" …" if len(magic_cells) > 10 else "") + ".")
+        sub.notes.append(tr(sub.lang, "Se ignoraron las líneas con comandos mágicos de IPython (%...) "
+                                      "en: {cells}.", cells=_first_ten(magic_cells)))
     if shell_cells:
-        sub.notes.append("Se ignoraron los comandos de terminal (!...) en: " + ", ".join(shell_cells[:10])
-                         + (" …" if len(shell_cells) > 10 else "") + ".")
+        sub.notes.append(tr(sub.lang, "Se ignoraron los comandos de terminal (!...) en: {cells}.",
+                            cells=_first_ten(shell_cells)))
+
+
+def _first_ten(labels):
+    return ", ".join(labels[:10]) + (" …" if len(labels) > 10 else "")
 
 
 # ---------------------------------------------------------------- readers
@@ -140,15 +152,18 @@ def _decode_text(data: bytes, name: str, sub: Submission) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        sub.notes.append(f"«{name}» no está en UTF-8; se leyó como Latin-1. "
-                         "Guarda tus archivos en UTF-8 para evitar problemas con tildes y eñes.")
+        sub.notes.append(tr(sub.lang, "«{name}» no está en UTF-8; se leyó como Latin-1. Guarda tus "
+                                      "archivos en UTF-8 para evitar problemas con tildes y eñes.",
+                            name=name))
         return data.decode("latin-1")
 
 
-def _grade_id_label(index: int, cell) -> str:
+def _grade_id_label(index: int, cell, lang: str | None = None) -> str:
     meta = (cell.get("metadata") or {}).get("nbgrader") or {}
     gid = meta.get("grade_id")
-    return f"celda {index} ({gid})" if gid else f"celda {index}"
+    if gid:
+        return tr(lang, "celda {index} ({grade_id})", index=index, grade_id=gid)
+    return tr(lang, "celda {index}", index=index)
 
 
 
@@ -198,7 +213,8 @@ def _parse_notebook(text: str):
 
 def _read_notebook(data: bytes, name: str, sub: Submission):
     if not data.strip():
-        sub.fatal = f"El cuaderno «{name}» está vacío (0 bytes). Guárdalo en Jupyter y vuelve a entregarlo."
+        sub.fatal = tr(sub.lang, "El cuaderno «{name}» está vacío (0 bytes). Guárdalo en Jupyter y "
+                                 "vuelve a entregarlo.", name=name)
         return
     try:
         text = data.decode("utf-8-sig")
@@ -207,9 +223,10 @@ def _read_notebook(data: bytes, name: str, sub: Submission):
     try:
         nb, nbformat = _parse_notebook(text)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types on bad JSON
-        sub.fatal = (f"El cuaderno «{name}» no es un archivo .ipynb válido (JSON dañado: "
-                     f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}). "
-                     "Ábrelo en Jupyter, guárdalo y vuelve a entregarlo.")
+        sub.fatal = tr(sub.lang, "El cuaderno «{name}» no es un archivo .ipynb válido (JSON dañado: "
+                                 "{error}). Ábrelo en Jupyter, guárdalo y vuelve a entregarlo.",
+                       name=name,
+                       error=str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__)
         return
     try:
         major = int(nb.get("nbformat", 4))
@@ -217,12 +234,15 @@ def _read_notebook(data: bytes, name: str, sub: Submission):
             if nbformat is None:
                 raise ValueError("nbformat is needed to read notebooks older than v4")
             nb = nbformat.convert(nb, 4)
-            sub.notes.append(f"«{name}» usa un formato de cuaderno antiguo (v{major}); se convirtió a v4.")
+            sub.notes.append(tr(sub.lang, "«{name}» usa un formato de cuaderno antiguo (v{major}); se "
+                                          "convirtió a v4.", name=name, major=major))
         elif major > 4:
-            sub.notes.append(f"«{name}» usa un formato de cuaderno más nuevo (v{major}); se leyó igualmente.")
+            sub.notes.append(tr(sub.lang, "«{name}» usa un formato de cuaderno más nuevo (v{major}); se "
+                                          "leyó igualmente.", name=name, major=major))
         cells = list(nb.get("cells") or [])
     except Exception as exc:  # noqa: BLE001
-        sub.fatal = f"No se pudo interpretar el cuaderno «{name}» ({type(exc).__name__}). Vuelve a guardarlo en Jupyter."
+        sub.fatal = tr(sub.lang, "No se pudo interpretar el cuaderno «{name}» ({error}). Vuelve a "
+                                 "guardarlo en Jupyter.", name=name, error=type(exc).__name__)
         return
 
     code_cells = []
@@ -236,13 +256,13 @@ def _read_notebook(data: bytes, name: str, sub: Submission):
             continue
         code_cells.append((i, cell, source))
     if not code_cells:
-        sub.fatal = f"El cuaderno «{name}» no tiene celdas de código."
+        sub.fatal = tr(sub.lang, "El cuaderno «{name}» no tiene celdas de código.", name=name)
         return
 
     has_nbgrader = any(isinstance((c.get("metadata") or {}).get("nbgrader"), dict) for _, c, _ in code_cells)
     raw = []
     for i, cell, source in code_cells:
-        label = _grade_id_label(i, cell)
+        label = _grade_id_label(i, cell, sub.lang)
         if has_nbgrader:
             meta = (cell.get("metadata") or {}).get("nbgrader") or {}
             grade_id = str(meta.get("grade_id", ""))
@@ -257,14 +277,15 @@ def _read_notebook(data: bytes, name: str, sub: Submission):
         else:
             raw.append((label, source, None))
     if not has_nbgrader:
-        sub.notes.append(f"«{name}» no tiene los metadatos de nbgrader (¿copiaste el código en un cuaderno "
-                         "nuevo?); se usan todas sus celdas de código.")
+        sub.notes.append(tr(sub.lang, "«{name}» no tiene los metadatos de nbgrader (¿copiaste el código "
+                                      "en un cuaderno nuevo?); se usan todas sus celdas de código.",
+                            name=name))
     _add_cells(sub, raw)
 
 
 def _read_py(data: bytes, name: str, sub: Submission):
     if not data.strip():
-        sub.fatal = f"El archivo «{name}» está vacío."
+        sub.fatal = tr(sub.lang, "El archivo «{name}» está vacío.", name=name)
         return
     text = _decode_text(data, name, sub)
     lines = text.splitlines(keepends=True)
@@ -278,13 +299,14 @@ def _read_py(data: bytes, name: str, sub: Submission):
         raw = [(name, text, None)]
     else:  # percent-format script: one cell per `# %%` block, so an error skips only its block;
         # each block carries its first line so tracebacks and notes give the file's line numbers
-        raw = [(f"{name}, bloque de la línea {a + 1}", "".join(lines[a:b]), None, a + 1) for a, b in chunks]
+        raw = [(tr(sub.lang, "{name}, bloque de la línea {line}", name=name, line=a + 1),
+                "".join(lines[a:b]), None, a + 1) for a, b in chunks]
     _add_cells(sub, raw)
 
 
 # ---------------------------------------------------------------- folders
 
-def _is_candidate(name: str) -> bool:
+def is_candidate(name: str) -> bool:
     return name.endswith((".ipynb", ".py")) and not name.startswith(("__", "."))
 
 
@@ -293,22 +315,22 @@ def _pick(folder: str, assignment: str | None, sub: Submission):
     Links and special files are never candidates: each one that looks like a submission
     (or a linked folder) gets a note."""
     try:
-        entries = walk(folder, skip_dir=lambda d: d in _IGNORED_DIRS)
+        entries = walk(folder, skip_dir=lambda d: d in IGNORED_DIRS)
     except Refused as exc:
-        sub.fatal = exc.spanish()
+        sub.fatal = exc.text(sub.lang)
         return None
     found, refused = [], []
     for parts, kind in entries:
-        if kind == "file" and _is_candidate(parts[-1]):
+        if kind == "file" and is_candidate(parts[-1]):
             found.append((len(parts), parts))
-        elif kind not in ("file", "directory") and (_is_candidate(parts[-1]) or kind == "symlink"):
-            refused.append(Refused(kind, "/".join(parts)).spanish())
+        elif kind not in ("file", "directory") and (is_candidate(parts[-1]) or kind == "symlink"):
+            refused.append(Refused(kind, "/".join(parts)).text(sub.lang))
     if not found:
         if refused:
             sub.fatal = " ".join(refused[:3])
         else:
-            sub.fatal = ("La carpeta entregada no contiene ningún cuaderno (.ipynb) ni archivo .py. "
-                         "Entrega el cuaderno de la tarea.")
+            sub.fatal = tr(sub.lang, "La carpeta entregada no contiene ningún cuaderno (.ipynb) ni "
+                                     "archivo .py. Entrega el cuaderno de la tarea.")
         return None
     sub.notes.extend(refused[:5])
 
@@ -323,8 +345,8 @@ def _pick(folder: str, assignment: str | None, sub: Submission):
     if len(found) > 1:
         others = ["/".join(p) for _, p in found[1:]]
         shown = ", ".join(f"«{o}»" for o in others[:5]) + (" …" if len(others) > 5 else "")
-        sub.notes.append(f"La carpeta tiene varios archivos; se corrigió «{'/'.join(chosen)}» "
-                         f"y se ignoraron: {shown}.")
+        sub.notes.append(tr(sub.lang, "La carpeta tiene varios archivos; se corrigió «{chosen}» y se "
+                                      "ignoraron: {others}.", chosen="/".join(chosen), others=shown))
     return chosen
 
 
@@ -337,17 +359,17 @@ def _sniff_kind(name: str, data: bytes) -> str:
     return "ipynb" if data[:4096].lstrip().startswith(b"{") else "py"
 
 
-def load_submission(path, assignment: str | None = None) -> Submission:
-    """Read a submission. Never raises on bad input: see Submission.fatal / .notes.
+def load_submission(path, assignment: str | None = None, lang: str | None = None) -> Submission:
+    """Read a submission. Never raises on bad input: see Submission.fatal / .notes (in lang).
 
     path itself and everything below it are read without following links (a link, a FIFO or a
     device is refused with a note); resolve a path typed by the instructor before calling."""
     path = os.fspath(path)
-    sub = Submission(path=path)
+    sub = Submission(path=path, lang=lang)
     try:
         kind = lkind(path)
         if kind == "missing":
-            sub.fatal = f"No se encontró la entrega «{path}»."
+            sub.fatal = tr(lang, "No se encontró la entrega «{path}».", path=path)
             return sub
         try:
             if kind == "directory":
@@ -361,7 +383,7 @@ def load_submission(path, assignment: str | None = None) -> Submission:
                 chosen, name = path, os.path.basename(path)
                 data = read_regular(path, MAX_FILE_BYTES)
         except Refused as exc:
-            sub.fatal = exc.spanish()
+            sub.fatal = exc.text(lang)
             return sub
         inner = _sniff_kind(name, data)
         if kind == "directory":
@@ -369,16 +391,18 @@ def load_submission(path, assignment: str | None = None) -> Submission:
         else:
             sub.kind = inner
             if not name.lower().endswith((".ipynb", ".py")):
-                sub.notes.append(f"«{name}» no termina en .ipynb ni .py; "
-                                 f"se leyó como {'cuaderno' if inner == 'ipynb' else 'código Python'}.")
+                read_as = tr(lang, "cuaderno") if inner == "ipynb" else tr(lang, "código Python")
+                sub.notes.append(tr(lang, "«{name}» no termina en .ipynb ni .py; se leyó como {kind}.",
+                                    name=name, kind=read_as))
         sub.chosen = chosen
         if inner == "ipynb":
             _read_notebook(data, name, sub)
         else:
             _read_py(data, name, sub)
         if sub.fatal is None and not sub.cells:
-            sub.fatal = ("No quedó ningún código para corregir (todas las celdas estaban vacías o tenían "
-                         "errores). Revisa tu entrega.")
+            sub.fatal = tr(lang, "No quedó ningún código para corregir (todas las celdas estaban vacías "
+                                 "o tenían errores). Revisa tu entrega.")
     except Exception as exc:  # noqa: BLE001 - last resort: bad input must never crash the grader
-        sub.fatal = f"No se pudo leer la entrega ({type(exc).__name__}). Vuelve a entregarla."
+        sub.fatal = tr(lang, "No se pudo leer la entrega ({error}). Vuelve a entregarla.",
+                       error=type(exc).__name__)
     return sub

@@ -110,9 +110,7 @@ def test_notebook_metadata_is_valid_nbformat_and_nbgrader(assignment):
 @pytest.mark.parametrize("assignment", IDS)
 def test_solution_and_given_cells_are_the_reference_source(assignment):
     refs = bn.reference_sources(assignment)
-    raw = {c.lineno: c for c in bn.parse_source(
-        (ASSIGNMENTS_DIR / "notebooks" / f"{assignment}.py").read_text(encoding="utf-8"))}
-    kinds = [c for c in raw.values()]
+    kinds = bn.source_cells((ASSIGNMENTS_DIR / "notebooks" / f"{assignment}.py").read_text(encoding="utf-8"))
     nb = _read(assignment)
     assert len(nb.cells) == len(kinds)
     solved = set()
@@ -228,7 +226,9 @@ def test_small_source_builds_the_expected_cells():
     (lambda s: s.replace("# %% grade learn_kernel", "# %% grade lenet"), "not graded"),
     (lambda s: s.replace("# %% solution corr2d", "# %% solution nothing_here"), "does not define"),
     (lambda s: s.replace("# %% setup", "# %% setpu"), "unknown cell directive"),
-    (lambda s: s.replace("# Texto", "Texto"), "must start with '# '"),
+    (lambda s: s.replace("# %% setup", "# %% [raw]"), "raw cells are not supported"),
+    (lambda s: s.replace("# %% [markdown] answer pregunta 2", "# %% [markdown] pregunta"),
+     "expected '# %% answer NAME"),
     (lambda s: s.replace("# %% visible corr2d", "# %% visible"), "needs at least one name"),
     (lambda s: s.replace("# %% solution conv2d_strict learn_kernel", "# %% solution conv2d_strict"),
      "no solution cell"),
@@ -236,6 +236,25 @@ def test_small_source_builds_the_expected_cells():
 def test_format_errors_are_reported(mutation, message):
     with pytest.raises(bn.FormatError, match=message):
         bn.build_notebook("ps1_corr2d", mutation(SMALL))
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_source_saved_by_jupytext_builds_the_same_notebook(assignment):
+    """An instructor who opens notebooks/<id>.py in Jupyter (jupytext) and saves it gets the file
+    back in jupytext's own layout (a '# %%' before the authors' note, '[markdown]' after the
+    title...): the built notebook does not change."""
+    import jupytext
+
+    text = (ASSIGNMENTS_DIR / "notebooks" / f"{assignment}.py").read_text(encoding="utf-8")
+    saved = jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent")
+    if not text.startswith("# %%"):  # the authors' note became a comment-only cell
+        assert saved.startswith("# %%\n# ") and saved != text
+    assert bn.render(bn.build_notebook(assignment, saved)) == bn.render(bn.build_notebook(assignment, text))
+
+
+def test_answer_cell_in_jupytext_layout():
+    src = SMALL.replace("# %% [markdown] answer pregunta 2", "# %% answer pregunta 2 [markdown]")
+    assert bn.render(bn.build_notebook("ps1_corr2d", src)) == bn.render(bn.build_notebook("ps1_corr2d", SMALL))
 
 
 def test_given_cells_refuse_solution_code():

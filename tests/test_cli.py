@@ -134,6 +134,30 @@ def test_usage_errors_exit_2_and_grade_nothing(args, tmp_path):
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_training_cache_options_reach_the_run_and_leave_no_trace(tmp_path, monkeypatch, capsys):
+    """--training-cache and --force are in the environment while the run lasts (lanes and the
+    nbgrader route inherit it) and gone after it, even when the run ends in a usage error; a
+    usage error names the command that failed."""
+    from autograder import cli
+    from autograder.training_check import ENV_CACHE, ENV_CACHE_SINCE
+
+    before = dict(os.environ)
+    seen = {}
+
+    def fake_grade(args, parser):
+        seen.update({k: os.environ.get(k) for k in (ENV_CACHE, ENV_CACHE_SINCE)})
+        parser.error("stop here")
+
+    monkeypatch.setattr(cli, "_grade", fake_grade)
+    started = time.time()
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["grade", "-a", "ps1_corr2d", "--force", "--training-cache", str(tmp_path), "x.py"])
+    assert exit_.value.code == 2
+    assert "autograder grade: error: stop here" in capsys.readouterr().err
+    assert seen[ENV_CACHE] == str(tmp_path) and float(seen[ENV_CACHE_SINCE]) >= started
+    assert dict(os.environ) == before
+
+
 def test_out_that_is_a_file_is_a_usage_error(tmp_path):
     (tmp_path / "out").write_text("x")
     r = autograder("grade", "-a", "ps1_corr2d", "--out", tmp_path / "out", sub(tmp_path / "a.py"),

@@ -61,6 +61,11 @@ def quick_env(monkeypatch):
     """Kernel environment: demos in quick mode; nothing graded behind our back."""
     monkeypatch.setenv("CNN_QUICK", "1")
     monkeypatch.delenv("MPLBACKEND", raising=False)
+    # a student's kernel finds the kit beside the notebook, never through a developer's
+    # PYTHONPATH (e.g. PYTHONPATH=$PWD:$PWD/assignments would hide the released copy)
+    kept = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+            if p and not (Path(p) / "cursocnn").is_dir()]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(kept))
     return os.environ
 
 

@@ -378,7 +378,7 @@ def test_training_curve_from_the_training_check(tmp_path, browser):
 def test_heatmap_layout_and_alt_text():
     import numpy as np
     from autograder.pages import figures
-    from autograder.pages.build import TEXT
+    from autograder.pages.build import text
 
     channels = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]                  # (2, 2, 2)
     m = figures.as_matrix(channels)
@@ -387,12 +387,30 @@ def test_heatmap_layout_and_alt_text():
     assert figures.as_matrix([[channels]]).shape == (4, 2)           # 5-D: flattened to (-1, w)
     assert figures.as_matrix([1, None, 3]).shape == (1, 3)
     snap = {"inputs": {"X": channels}, "expected": [[1, 2], [3, 4]], "obtained": [[1, 2], [3, None]]}
-    uri, alt = figures.tensor_panels(snap, TEXT["es"])
+    uri, alt = figures.tensor_panels(snap, text("es"))
     assert uri.startswith("data:image/png;base64,")
     assert "X 2×2×2" in alt and "1 de 4 celdas difieren" in alt
     # different shapes (an off-by-one): no difference panel, both shapes named
-    uri, alt = figures.tensor_panels(dict(snap, obtained=[[1, 2, 0]]), TEXT["en"])
+    uri, alt = figures.tensor_panels(dict(snap, obtained=[[1, 2, 0]]), text("en"))
     assert "(2×2)" in alt and "(1×3)" in alt and "differ" not in alt
+
+
+@pytest.mark.parametrize("output, state", [
+    ("corr2d tardó más de 10 s y la detuvimos (¿un bucle infinito o demasiado lento?).", "limit"),
+    ("corr2d took more than 10 s and was stopped (an endless or too slow loop?).", "limit"),
+    ("Prueba no ejecutada por tiempo agotado: tu código ya usó los 60 s ...", "limit"),
+    ("The process running your code ended unexpectedly while running corr2d (died: -9).", "limit"),
+    ("corr2d devolvió forma (2, 2), se esperaba (3, 3).", "graded"),
+])
+def test_limits_are_found_in_either_language(output, state):
+    from autograder.pages.build import entry_of
+
+    res = {"score": 0, "max_score": 10, "output": "", "extra_data": {"assignment": ASSIGNMENT},
+           "tests": [{"name": "corr2d: forma", "score": 0, "max_score": 10, "status": "failed",
+                      "output": output}]}
+    entry = entry_of("ana", res)
+    assert entry.state == state
+    assert entry.problem == (output if state == "limit" else "")
 
 
 def test_page_extra_stays_strict_json():

@@ -40,6 +40,14 @@ def test_fatal_inputs_give_a_spanish_message(name, words):
     assert sub.cells == []
 
 
+def test_notes_and_labels_follow_the_run_language():
+    sub = load_submission(BAD / "syntax_error_cell.ipynb", lang="en")
+    assert [cell[0] for cell in sub.cells][:2] == ["cell 2 (setup)", "cell 3 (corr2d)"]
+    assert "cell 4 (conv2d_strict): syntax error (" in text(sub) and "sintaxis" not in text(sub)
+    assert load_submission(BAD / "empty.py", lang="en").fatal == "The file “empty.py” is empty."
+    assert load_submission(BAD / "empty.py").fatal == "El archivo «empty.py» está vacío."
+
+
 def test_nbformat3_is_converted():
     sub = load_submission(BAD / "nbformat3.ipynb")
     assert sub.fatal is None and sub.kind == "ipynb"

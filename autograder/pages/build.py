@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from .. import results as store
 from .. import scoring
+from ..i18n import N_, languages, tr
 from ..report import fmt, object_of, per_object
 from . import figures
 
@@ -32,105 +33,100 @@ MAX_FIGURES = 10            # heatmaps per student page (keeps a page to a few h
 SLOWEST = 5
 MAX_PAIRS = 50              # similarity hints shown per assignment (most similar first)
 
-# Phrases of the engine/plugin messages that mean a limit was hit (time, memory, crash).
-_LIMIT_PATTERNS = re.compile(
-    r"tardó (más de|demasiado)|terminó de forma inesperada|terminó mientras se cargaba|"
-    r"took (more than|too long)|ended unexpectedly|ended while loading|no terminó correctamente|"
-    r"did not finish properly|tiempo agotado|time is up", re.I)
+# Phrases of the engine's and the suites' messages that mean a limit was hit (time, memory, a
+# crash), as each catalogue words them: a result says so only in its text.
+_LIMIT_PHRASES = (
+    # TRANSLATORS: fragments of the grader's time-limit and crash messages; translate each as
+    # those messages translate it (the report pages find limits by these words)
+    N_("tardó más de"), N_("tardó demasiado"), N_("terminó de forma inesperada"),
+    N_("terminó mientras se cargaba"), N_("no terminó correctamente"), N_("tiempo agotado"),
+)
+_LIMIT_PATTERNS = re.compile("|".join(sorted({re.escape(tr(lang, phrase)) for lang in languages()
+                                               for phrase in _LIMIT_PHRASES})), re.I)
 
+# The pages' own words, by key (templates read them as t.<key>; text(lang) translates them).
 TEXT = {
-    "es": {
-        "lang": "es", "title_student": "Devolución: {name} ({assignment})",
-        "title_class": "Informe de la clase: {assignment}",
-        "score": "Puntaje", "count": "Entregas", "total": "Total", "function": "Función",
-        "points": "Puntos", "passed": "aprobada", "failed": "no aprobada",
-        "failing_tests": "Pruebas no aprobadas", "all_passed": "¡Todas las pruebas aprobadas!",
-        "hint": "Posible causa", "expected": "esperado", "obtained": "obtenido",
-        "difference": "obtenido − esperado", "input": "entrada",
-        "alt_tensors": "Mapas de calor de la entrada ({inputs}), la salida esperada "
-                       "({expected}) y la obtenida ({obtained}).",
-        "alt_diff": "{n} de {total} celdas difieren.",
-        "notes": "Notas", "training": "Entrenamiento de tu modelo",
-        "your_model": "tu modelo", "threshold": "mínimo", "accuracy": "exactitud en prueba",
-        "epoch": "época",
-        "alt_training": "Exactitud en prueba de {model} por época ({curve}); final {acc}, "
-                        "mínimo {bar}.",
-        "alt_hist": "Histograma de puntajes de {n} entregas sobre {max}: {counts}.",
-        "figures_capped": "Se muestran los gráficos de las primeras {n} pruebas.",
-        "back": "Volver al informe de la clase",
-        "histogram": "Distribución de puntajes", "submissions": "Entregas",
-        "pass_rate": "Tasa de aprobación por prueba", "test": "Prueba", "rate": "Aprobadas",
-        "misconceptions": "Errores conceptuales más frecuentes", "students": "Estudiantes",
-        "example": "Ejemplo", "problems": "Entregas no calificadas, que llegaron a un límite o para revisar",
-        "no_problems": "Ninguna.", "message": "Mensaje", "slowest": "Entregas más lentas",
-        "seconds": "Segundos", "state": "Estado", "filter": "Filtrar por nombre",
-        "similarity": "Pistas de similitud",
-        "similarity_note": "Pares de entregas cuyas funciones calificadas son casi idénticas "
-                           "una vez normalizados nombres, comentarios y formato (huellas de "
-                           "tokens con winnowing, el método de MOSS), descontado el código del "
-                           "enunciado. Es una pista para revisar, nunca un veredicto.",
-        "no_pairs": "Ningún par supera el umbral ({pct} % de huellas compartidas).",
-        "shared": "Huellas compartidas", "fragment": "Fragmento compartido",
-        "lines": "líneas {a}–{b}",
-        "killtable": "Tabla de mutantes de las pruebas ocultas",
-        "killtable_note": "Cada mutante del corpus es un error realista en una función; "
-                          "«detectado» quiere decir que las pruebas ocultas le quitan puntos.",
-        "mutants": "Mutantes", "killed": "Detectados", "diagnosed": "Con diagnóstico",
-        "mutant": "Mutante", "target": "Función", "yes": "detectado", "no": "NO DETECTADO",
-        "diagnosis": "Diagnóstico", "graded": "calificada", "resumed": "calificada",
-        "not_loaded": "sin cargar", "grader_error": "error del corrector", "limit": "límite",
-        "review": "revisar",
-        "pages": "Páginas de los estudiantes", "open": "abrir", "mean": "Media",
-        "sort": "Ordenar por {col}", "student_link": "Devolución",
-        "generated": "Generado por el autocorrector.",
-        "output": "Mensaje general",
-    },
-    "en": {
-        "lang": "en", "title_student": "Feedback: {name} ({assignment})",
-        "title_class": "Class report: {assignment}",
-        "score": "Score", "count": "Submissions", "total": "Total", "function": "Function",
-        "points": "Points", "passed": "passed", "failed": "failed",
-        "failing_tests": "Failing tests", "all_passed": "All tests passed!",
-        "hint": "Likely cause", "expected": "expected", "obtained": "obtained",
-        "difference": "obtained − expected", "input": "input",
-        "alt_tensors": "Heatmaps of the input ({inputs}), the expected output ({expected}) "
-                       "and the obtained one ({obtained}).",
-        "alt_diff": "{n} of {total} cells differ.",
-        "notes": "Notes", "training": "Training your model",
-        "your_model": "your model", "threshold": "bar", "accuracy": "test accuracy",
-        "epoch": "epoch",
-        "alt_training": "Test accuracy of {model} per epoch ({curve}); final {acc}, bar {bar}.",
-        "alt_hist": "Histogram of the scores of {n} submissions out of {max}: {counts}.",
-        "figures_capped": "Pictures are shown for the first {n} tests.",
-        "back": "Back to the class report",
-        "histogram": "Score distribution", "submissions": "Submissions",
-        "pass_rate": "Pass rate per test", "test": "Test", "rate": "Passed",
-        "misconceptions": "Most frequent misconceptions", "students": "Students",
-        "example": "Example", "problems": "Submissions not graded, that hit a limit or to review",
-        "no_problems": "None.", "message": "Message", "slowest": "Slowest submissions",
-        "seconds": "Seconds", "state": "State", "filter": "Filter by name",
-        "similarity": "Similarity hints",
-        "similarity_note": "Pairs of submissions whose graded functions are near-identical once "
-                           "names, comments and formatting are normalised (token fingerprints "
-                           "with winnowing, the method of MOSS), the released stub code "
-                           "excluded. A hint for review, never a verdict.",
-        "no_pairs": "No pair reaches the threshold ({pct} % shared fingerprints).",
-        "shared": "Shared fingerprints", "fragment": "Shared fragment",
-        "lines": "lines {a}–{b}",
-        "killtable": "Kill table of the hidden suites",
-        "killtable_note": "Each mutant of the corpus is a realistic mistake in one function; "
-                          "“killed” means the hidden suites take points off it.",
-        "mutants": "Mutants", "killed": "Killed", "diagnosed": "Diagnosed",
-        "mutant": "Mutant", "target": "Function", "yes": "killed", "no": "SURVIVED",
-        "diagnosis": "Diagnosis", "graded": "graded", "resumed": "graded",
-        "not_loaded": "not loaded", "grader_error": "grader error", "limit": "limit",
-        "review": "to review",
-        "pages": "Student pages", "open": "open", "mean": "Mean",
-        "sort": "Sort by {col}", "student_link": "Feedback",
-        "generated": "Generated by the autograder.",
-        "output": "General message",
-    },
+    "title_student": N_("Devolución: {name} ({assignment})"),
+    "title_class": N_("Informe de la clase: {assignment}"),
+    "score": N_("Puntaje"),
+    "count": N_("Entregas"),
+    "total": N_("Total"),
+    "function": N_("Función"),
+    "points": N_("Puntos"),
+    "passed": N_("aprobada"),
+    "failed": N_("no aprobada"),
+    "failing_tests": N_("Pruebas no aprobadas"),
+    "all_passed": N_("¡Todas las pruebas aprobadas!"),
+    "hint": N_("Posible causa"),
+    "expected": N_("esperado"),
+    "obtained": N_("obtenido"),
+    "difference": N_("obtenido − esperado"),
+    "input": N_("entrada"),
+    "alt_tensors": N_("Mapas de calor de la entrada ({inputs}), la salida esperada "
+                      "({expected}) y la obtenida ({obtained})."),
+    "alt_diff": N_("{n} de {total} celdas difieren."),
+    "training": N_("Entrenamiento de tu modelo"),
+    "your_model": N_("tu modelo"),
+    "threshold": N_("mínimo"),
+    "accuracy": N_("exactitud en prueba"),
+    "epoch": N_("época"),
+    "alt_training": N_("Exactitud en prueba de {model} por época ({curve}); final {acc}, "
+                       "mínimo {bar}."),
+    "alt_hist": N_("Histograma de puntajes de {n} entregas sobre {max}: {counts}."),
+    "figures_capped": N_("Se muestran los gráficos de las primeras {n} pruebas."),
+    "histogram": N_("Distribución de puntajes"),
+    "submissions": N_("Entregas"),
+    "pass_rate": N_("Tasa de aprobación por prueba"),
+    "test": N_("Prueba"),
+    "rate": N_("Aprobadas"),
+    "misconceptions": N_("Errores conceptuales más frecuentes"),
+    "students": N_("Estudiantes"),
+    "example": N_("Ejemplo"),
+    "problems": N_("Entregas no calificadas, que llegaron a un límite o para revisar"),
+    "no_problems": N_("Ninguna."),
+    "message": N_("Mensaje"),
+    "slowest": N_("Entregas más lentas"),
+    "seconds": N_("Segundos"),
+    "state": N_("Estado"),
+    "filter": N_("Filtrar por nombre"),
+    "similarity": N_("Pistas de similitud"),
+    "similarity_note": N_("Pares de entregas cuyas funciones calificadas son casi idénticas "
+                          "una vez normalizados nombres, comentarios y formato (huellas de "
+                          "tokens con winnowing, el método de MOSS), descontado el código del "
+                          "enunciado. Es una pista para revisar, nunca un veredicto."),
+    "no_pairs": N_("Ningún par supera el umbral ({pct} % de huellas compartidas)."),
+    "shared": N_("Huellas compartidas"),
+    "fragment": N_("Fragmento compartido"),
+    "lines": N_("líneas {a}–{b}"),
+    "killtable": N_("Tabla de mutantes de las pruebas ocultas"),
+    "killtable_note": N_("Cada mutante del corpus es un error realista en una función; "
+                         "«detectado» quiere decir que las pruebas ocultas le quitan puntos."),
+    "mutants": N_("Mutantes"),
+    "killed": N_("Detectados"),
+    "diagnosed": N_("Con diagnóstico"),
+    "mutant": N_("Mutante"),
+    "target": N_("Función"),
+    "yes": N_("detectado"),
+    "no": N_("NO DETECTADO"),
+    "diagnosis": N_("Diagnóstico"),
+    "graded": N_("calificada"),
+    "resumed": N_("calificada"),
+    "not_loaded": N_("sin cargar"),
+    "grader_error": N_("error del corrector"),
+    "limit": N_("límite"),
+    "review": N_("revisar"),
+    "pages": N_("Páginas de los estudiantes"),
+    "open": N_("abrir"),
+    "mean": N_("Media"),
+    "sort": N_("Ordenar por {col}"),
+    "generated": N_("Generado por el autocorrector."),
+    "output": N_("Mensaje general"),
 }
+
+
+def text(lang) -> dict:
+    """TEXT in lang, plus "lang" (the page's language attribute)."""
+    return {"lang": lang, **{key: tr(lang, message) for key, message in TEXT.items()}}
 
 
 @dataclass
@@ -193,7 +189,7 @@ def entry_of(name, res, meta=None) -> Entry:
 
 def student_page(res, name, lang="es") -> str:
     """The HTML of one student's page from a results dict (e.g. nbgrader's feedback route)."""
-    lang = lang if lang in TEXT else "es"
+    lang = lang if lang in languages() else "es"
     return _env().get_template("student.html.j2").render(**student_context(entry_of(name, res), lang))
 
 
@@ -219,7 +215,7 @@ def _without_hint(message, key):
     from ..feedback import MISCONCEPTIONS, explain
     if key not in MISCONCEPTIONS:
         return message
-    for lang in ("es", "en"):
+    for lang in languages():
         message = message.replace("\n" + explain(lang, key), "")
     return message
 
@@ -232,7 +228,7 @@ def _misconception_text(key, lang):
 # ---------------------------------------------------------------- student page
 
 def student_context(entry: Entry, lang="es") -> dict:
-    t = TEXT[lang]
+    t = text(lang)
     objects = [{"name": o, "score": s, "max": m} for o, (s, m) in entry.objects.items()]
     failing, figures_left, capped = [], MAX_FIGURES, False
     trainings = []
@@ -272,7 +268,7 @@ def student_context(entry: Entry, lang="es") -> dict:
 # ---------------------------------------------------------------- class page
 
 def class_context(entries, out_dir, lang="es", similarity=True, killtables=None) -> dict:
-    t = TEXT[lang]
+    t = text(lang)
     assignments = sorted({e.assignment for e in entries if e.assignment})
     sections = []
     for a in assignments:
@@ -374,17 +370,17 @@ def grades_csv(entries) -> str:
 
 # ---------------------------------------------------------------- entry point
 
-def _write(path, text):
+def _write(path, content):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
+        f.write(content)
     os.replace(tmp, path)
 
 
 def build(out_dir, lang="es", similarity=True, killtables=None) -> dict:
     """Write index.html, grades.csv and every <name>/feedback.html of out_dir.
     Returns {"index": path, "students": [paths], "grades": path}."""
-    lang = lang if lang in TEXT else "es"
+    lang = lang if lang in languages() else "es"
     out_dir = os.path.abspath(out_dir)
     entries = load(out_dir)
     env = _env()

@@ -3,33 +3,24 @@
 Kept here so autograder/cli.py only registers these (imports stay light until a command runs)."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
+from ..i18n import tr
 from ..scoring import ASSIGNMENTS
-
-REPORT_DESCRIPTION = """\
-Escribe las páginas del informe de una carpeta de resultados: OUT/index.html (la clase),
-OUT/<nombre>/feedback.html (una por entrega) y OUT/grades.csv.
-
-Writes the report pages of a results folder: OUT/index.html (the class),
-OUT/<name>/feedback.html (one per submission) and OUT/grades.csv."""
-
-MUTANTS_DESCRIPTION = """\
-Califica el corpus de mutantes (tests/corpus/mutants/<tarea>/) con las pruebas ocultas y
-muestra cuántos detecta cada función (sin el entrenamiento de LeNet).
-
-Grades the shipped mutant corpus with the hidden suites and prints, per function, how many
-mutants the suites catch (the LeNet training check is left out)."""
-
 
 def add_parsers(sub, grade_parser) -> None:
     grade_parser.add_argument("--no-report", action="store_true",
                               help="no escribir las páginas del informe / do not write the "
                                    "report pages (OUT/index.html, feedback.html, grades.csv)")
     r = sub.add_parser("report", help="páginas del informe / report pages",
-                       description=REPORT_DESCRIPTION,
-                       formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Escribe las páginas del informe de una carpeta de resultados: OUT/index.html (la clase),
+OUT/<nombre>/feedback.html (una por entrega) y OUT/grades.csv.
+
+Writes the report pages of a results folder: OUT/index.html (the class),
+OUT/<name>/feedback.html (one per submission) and OUT/grades.csv.""")
     r.add_argument("out", metavar="OUT", help="carpeta de resultados / results folder")
     r.add_argument("--lang", choices=("es", "en"), default="es",
                    help="idioma de las páginas / language of the pages (default: %(default)s)")
@@ -40,8 +31,12 @@ def add_parsers(sub, grade_parser) -> None:
                         "mutant corpus for the kill table")
     r.set_defaults(func=cmd_report)
     m = sub.add_parser("mutants", help="tabla de mutantes / kill table of the hidden suites",
-                       description=MUTANTS_DESCRIPTION,
-                       formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+                       formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Califica el corpus de mutantes (tests/corpus/mutants/<tarea>/) con las pruebas ocultas y
+muestra cuántos detecta cada función (sin el entrenamiento de LeNet).
+
+Grades the shipped mutant corpus with the hidden suites and prints, per function, how many
+mutants the suites catch (the LeNet training check is left out).""")
     m.add_argument("--assignment", "-a", required=True, choices=ASSIGNMENTS, metavar="ID",
                    help="tarea / assignment: " + ", ".join(ASSIGNMENTS))
     m.add_argument("--lang", choices=("es", "en"), default="es")
@@ -101,8 +96,7 @@ def after_grade(args, out_dir) -> None:
     try:
         from .build import build
         written = build(out_dir, lang=args.lang)
-        label = "Informe" if args.lang == "es" else "Report"
-        print(f"{label}: {written['index']}")
+        print(tr(args.lang, "Informe: {path}", path=written["index"]))
     except ImportError as exc:
         print(f"[autograder] no report pages ({exc}): install cnn-autograder[report] "
               "(jinja2, matplotlib)", file=sys.stderr)

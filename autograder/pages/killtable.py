@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from .. import scoring
+from ..i18n import N_, tr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(ROOT, "tests", "corpus", "mutants")
@@ -112,21 +113,15 @@ def summarise(assignment, rows) -> dict:
     return {"assignment": assignment, "rows": [asdict(r) for r in rows], "objects": objects}
 
 
-TEXT = {
-    "es": {"object": "Función", "mutants": "Mutantes", "killed": "Detectados",
-           "diagnosed": "Con diagnóstico", "mutant": "Mutante", "target": "Objetivo",
-           "verdict": "Resultado", "yes": "detectado", "no": "NO DETECTADO", "seen": "Diagnóstico",
-           "none": "(sin mutantes)"},
-    "en": {"object": "Function", "mutants": "Mutants", "killed": "Killed",
-           "diagnosed": "Diagnosed", "mutant": "Mutant", "target": "Target",
-           "verdict": "Verdict", "yes": "killed", "no": "SURVIVED", "seen": "Diagnosis",
-           "none": "(no mutants)"},
-}
+TEXT = {"object": N_("Función"), "mutants": N_("Mutantes"), "killed": N_("Detectados"),
+        "diagnosed": N_("Con diagnóstico"), "mutant": N_("Mutante"), "target": N_("Objetivo"),
+        "verdict": N_("Resultado"), "yes": N_("detectado"), "no": N_("NO DETECTADO"),
+        "seen": N_("Diagnóstico"), "none": N_("(sin mutantes)")}
 
 
 def format_table(table: dict, lang="es") -> str:
     """The kill table as text: per object, then per mutant."""
-    t = TEXT.get(lang, TEXT["es"])
+    t = {key: tr(lang, message) for key, message in TEXT.items()}
     lines = []
     head = [t["object"], t["mutants"], t["killed"], t["diagnosed"]]
     body = [[o, str(e["mutants"]), str(e["killed"]), str(e["diagnosed"])]
