@@ -27,7 +27,6 @@ import pytest
 
 from autograder import engine
 from autograder.nbgrader_gradebook import grade_course
-from autograder.nbgrader_hook import object_scores
 from autograder.scoring import POINTS
 
 pytestmark = pytest.mark.slow
@@ -159,7 +158,7 @@ def _gradebook_scores(course: Path) -> dict:
 
 
 def _object_points(row) -> dict:
-    return {obj: e["score"] for obj, e in object_scores(row["notebooks"][AID], AID).items()}
+    return {obj: e.score for obj, e in row["notebooks"][AID].object_scores().items()}
 
 
 def _src(cell) -> str:
@@ -238,7 +237,7 @@ def test_hardened_path_ignores_students_copy_of_test_cells(course):
     """The tampered notebook grades exactly like the same solutions with the release's test
     cells: the student's copy of any test cell (edited, deleted) plays no part."""
     pristine = engine.grade(str(course["pristine"]), AID, lang="es", device="cpu")
-    tampered = course["rows"]["tamper"]["notebooks"][AID]
+    tampered = course["rows"]["tamper"]["notebooks"][AID].to_gradescope()
     assert {t["name"]: t["score"] for t in tampered["tests"]} == {t["name"]: t["score"] for t in pristine["tests"]}
     assert course["rows"]["tamper"]["score"] == POINTS[AID]["corr2d"] + POINTS[AID]["conv2d_strict"]
 
