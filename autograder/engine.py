@@ -35,7 +35,6 @@ from .results import FAILED, GRADER_FAILED, PASSED, GradedTest, SubmissionResult
 SUITES_DIR = os.environ.get("AUTOGRADER_SUITES_DIR") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "suites")
 PLUGIN = os.environ.get("AUTOGRADER_SUITES_PLUGIN") or "autograder.suites.plugin"
-VISIBILITY = "visible"
 
 # The message of a test the grader itself failed on (the whole-submission one is results.GRADER_FAILED).
 TEST_GRADER_FAILED = N_("Error interno del corrector en esta prueba (no es un error de tu código). "

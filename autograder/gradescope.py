@@ -36,7 +36,7 @@ import zipfile
 from pathlib import Path
 
 from .i18n import tr
-from .results import GRADER_FAILED, SubmissionResult, write_atomic, write_json_atomic
+from .results import GRADER_FAILED, SubmissionResult, as_result, write_atomic, write_json_atomic
 from .scoring import ASSIGNMENTS, max_score
 
 REPO = Path(__file__).resolve().parent.parent
@@ -181,9 +181,7 @@ def run_autograder(root="/autograder", *, assignment=None, lang=None, device=Non
         if grade is None:
             from .engine import grade_result as grade
         try:
-            result = grade(str(submission), assignment, lang=lang, device=device)
-            if not isinstance(result, SubmissionResult):
-                result = SubmissionResult.from_gradescope(result, assignment)
+            result = as_result(grade(str(submission), assignment, lang=lang, device=device), assignment)
         except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json anyway
             print(f"run_autograder: grader failure: {exc!r}", file=sys.stderr)
             result = SubmissionResult(assignment, [], lang, max_score(assignment), tr(lang, GRADER_FAILED),

@@ -38,8 +38,8 @@ import tempfile
 from pathlib import Path
 
 from .i18n import tr
-from .nbgrader_hook import HOOK_CALL, _result
-from .results import write_atomic, write_json_atomic
+from .nbgrader_hook import HOOK_CALL
+from .results import as_result, write_atomic, write_json_atomic
 from .scoring import POINTS
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
@@ -183,7 +183,7 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
             for name in notebook_names:
                 path = folder / f"{name}.ipynb"
                 if not os.path.lexists(path) and not update_gradebook and folder.is_dir():
-                    results[name] = _result(grade(str(folder), assignment, lang=lang, device=device), assignment)
+                    results[name] = as_result(grade(str(folder), assignment, lang=lang, device=device), assignment)
                     fresh = True       # a folder submission: the engine picks the file
                     continue
                 result, hit, note = _grade_notebook(store, student, assignment, name, path, lang=lang,
@@ -253,7 +253,7 @@ def _grade_notebook(store, student, assignment, name, path: Path, *, lang, devic
         msg = tr(lang, "No se pudo leer la entrega {path}: {error}", path=path, error=exc.text(lang))
         log(f"{student}: {msg}")
         return None, False, msg
-    result = _result(result, assignment)          # a new object: the cached one stays as it is
+    result = as_result(result, assignment)          # a new object: the cached one stays as it is
     if note:
         result.message = note + ("\n\n" + result.message if result.message else "")
         result.extra_data.update(submission_changed=True, snapshot_sha256=snap.sha256)

@@ -68,19 +68,12 @@ class HookError(RuntimeError):
 
 # ------------------------------------------------------------------ a grade cell's text
 
-def _result(result, assignment: str):
-    """A SubmissionResult (results.py, imported here: the confined kernel never gets this far)."""
-    from .results import SubmissionResult
-    if isinstance(result, SubmissionResult):
-        return result
-    return SubmissionResult.from_gradescope(result, assignment)
-
-
 def feedback_text(result, assignment: str, obj: str, lang: str = "es") -> str:
     """What a grade cell prints: the object's score and its failing tests' messages (never test
     source). General output of the grading (e.g. skipped cells) is shown too. result: a
     SubmissionResult or its results.json."""
-    result = _result(result, assignment)
+    from .results import as_result      # not at the top: the confined kernel's stub has no results.py
+    result = as_result(result, assignment)
     entry = result.object_scores()[obj]
     lines = [tr(lang, "{obj}: {score:g} / {max:g} puntos", obj=obj, score=entry.score, max=entry.max_score)]
     if not entry.tests:
@@ -338,9 +331,10 @@ def hidden_score(assignment: str, obj: str) -> float:
     if assignment not in POINTS or obj not in POINTS[assignment]:
         raise HookError(_not_graded(assignment, obj, lang) + " (autograder.scoring.POINTS)")
     device = os.environ.get("AUTOGRADER_DEVICE", "auto")
+    from .results import as_result
     with _quiet():
         path = locate_notebook(assignment, obj, lang=lang)
-        result = _result(grade_notebook(path, assignment, lang=lang, device=device), assignment)
+        result = as_result(grade_notebook(path, assignment, lang=lang, device=device), assignment)
         score = result.object_scores()[obj].score
         text = feedback_text(result, assignment, obj, lang)
     print(text, flush=True)

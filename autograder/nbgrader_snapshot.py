@@ -43,8 +43,8 @@ from pathlib import Path
 
 from . import safefiles
 from .i18n import N_, tr
-from .nbgrader_hook import HOOK_CALL, HookError, _result, feedback_text, is_hook_cell, without_stderr
-from .results import write_atomic, write_json_atomic
+from .nbgrader_hook import HOOK_CALL, HookError, feedback_text, is_hook_cell, without_stderr
+from .results import as_result, write_atomic, write_json_atomic
 from .scoring import POINTS
 
 _PKG_PARENT = Path(__file__).resolve().parent.parent      # the directory holding `autograder/`
@@ -349,7 +349,7 @@ def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto
 def hook_view(result, assignment: str, notebook: str, digest: str, lang: str) -> dict:
     """What the kernel may see: per object of the assignment, its score, maximum and feedback
     text (result: a SubmissionResult or its results.json)."""
-    result = _result(result, assignment)
+    result = as_result(result, assignment)
     scores = result.object_scores()
     return {"assignment": assignment, "notebook": notebook, "sha256": digest, "lang": lang,
             "objects": {obj: {"score": scores[obj].score, "max_score": scores[obj].max_score,
@@ -365,7 +365,7 @@ def grade_cell_outputs(result, assignment: str, obj: str, lang: str, execution_c
     if result is None:
         text, score = f"{obj}: 0 / {POINTS[assignment][obj]:g}", 0.0
     else:
-        result = _result(result, assignment)
+        result = as_result(result, assignment)
         text, score = feedback_text(result, assignment, obj, lang), result.object_scores()[obj].score
     return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
             nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},

@@ -6,13 +6,9 @@ import dataclasses
 
 from . import scoring
 from .i18n import N_, tr
-from .results import SubmissionResult, test_object
+from .results import as_result, test_object
 
 STATES = {"graded": N_("calificada"), "resumed": N_("previa"), "grader_error": N_("ERROR DEL CORRECTOR")}
-
-
-def _result(res) -> SubmissionResult:
-    return res if isinstance(res, SubmissionResult) else SubmissionResult.from_gradescope(res)
 
 
 object_of = test_object   # the graded object of a results.json test entry (for the pages)
@@ -21,7 +17,7 @@ object_of = test_object   # the graded object of a results.json test entry (for 
 def per_object(results, assignment: str) -> dict:
     """{object: (score, max_score)} of a result (SubmissionResult or results.json), in the
     assignment's object order (then any others): SubmissionResult.object_scores()."""
-    res = dataclasses.replace(_result(results), assignment=assignment)
+    res = dataclasses.replace(as_result(results), assignment=assignment)
     return {obj: (e.score, e.max_score) for obj, e in res.object_scores().items()}
 
 
@@ -33,7 +29,7 @@ def fmt(x: float) -> str:
 def table(rows, assignment: str, lang: str = "es") -> str:
     """rows: [(name, result, state)], a result being a SubmissionResult or its results.json, state
     in graded/resumed/grader_error."""
-    rows = [(name, _result(res), state) for name, res, state in rows]
+    rows = [(name, as_result(res), state) for name, res, state in rows]
     objects = list(scoring.POINTS.get(assignment, {}))
     for _name, res, _state in rows:
         for obj in per_object(res, assignment):

@@ -144,6 +144,13 @@ class TestResult:
                    list(extra.pop("review", None) or ()))
 
 
+def as_result(result, assignment: str | None = None) -> "SubmissionResult":
+    """`result` itself when it is a SubmissionResult, else its results.json read back."""
+    if isinstance(result, SubmissionResult):
+        return result
+    return SubmissionResult.from_gradescope(result, assignment)
+
+
 def test_object(entry: dict) -> str:
     """The graded object of one results.json test entry."""
     return TestResult.from_gradescope(entry).test.object
