@@ -51,7 +51,7 @@ def table(rows, assignment: str, lang: str = "es") -> str:
         label = tr(lang, STATES[state]) if state in STATES else state
         if state != "grader_error" and res.extra_data.get("loaded") is False:
             label = tr(lang, "sin cargar")
-        if any(t.review for t in res.tests):  # flagged for an instructor (docs/security.md)
+        if res.needs_review:  # flagged for an instructor (docs/security.md)
             label += " (" + tr(lang, "revisar") + ")"
         body.append([name] + cells + [fmt(total), label])
     lines = [header] + body

@@ -189,6 +189,11 @@ class SubmissionResult:
         return _num(sum(_num(t.score) for t in self.tests))
 
     @property
+    def needs_review(self) -> bool:
+        """An instructor should look at this submission (docs/security.md)."""
+        return any(t.review for t in self.tests) or bool(self.extra_data.get("review"))
+
+    @property
     def output(self) -> str:
         notes = ""
         if self.notes:
@@ -244,11 +249,11 @@ class SubmissionResult:
         lang = str(extra.pop("lang", None) or "es")
         found = extra.pop("assignment", None)
         grader_error = bool(extra.pop("grader_error", False))
-        extra.pop("review", None)                      # rebuilt from the tests' own
+        tests = [TestResult.from_gradescope(t, lang) for t in data.get("tests") or [] if isinstance(t, dict)]
+        if any(t.review for t in tests):
+            extra.pop("review", None)                  # rebuilt from the tests' own
         data_visibility = data.get("visibility")
-        return cls(assignment or found or "", [TestResult.from_gradescope(t, lang) for t in data.get("tests") or []
-                                               if isinstance(t, dict)],
-                   lang, data.get("max_score") or 0, str(data.get("output") or ""), [], grader_error,
+        return cls(assignment or found or "", tests, lang, data.get("max_score") or 0, str(data.get("output") or ""), [], grader_error,
                    float(data.get("execution_time") or 0.0), extra,
                    data_visibility if isinstance(data_visibility, str) else None)
 

@@ -60,6 +60,15 @@ def test_reading_results_json_back_gives_the_same_json():
     assert again.assignment == AID and again.lang == "es" and again.extra_data == {"student_seconds": 2.5}
 
 
+def test_a_review_flag_only_at_the_top_is_kept():
+    flagged = {"score": 0, "max_score": 20, "output": "", "execution_time": 0.0, "tests": [],
+               "extra_data": {"assignment": AID, "lang": "es", "grader_error": False,
+                              "review": [{"object": "corr2d"}]}}
+    res = SubmissionResult.from_gradescope(flagged)
+    assert res.needs_review and res.to_gradescope() == flagged
+    assert not SubmissionResult.from_gradescope({**flagged, "extra_data": {}}).needs_review
+
+
 def test_results_json_written_before_objects_were_recorded_falls_back_to_the_title():
     old = {"score": 3, "max_score": 20, "output": "", "execution_time": 0.5,
            "tests": [{"name": "learn_kernel: converge", "score": 3, "max_score": 6, "status": "failed",
