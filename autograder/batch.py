@@ -110,7 +110,7 @@ class Job:
     name: str                   # result folder name under the output folder
     folder: str                 # out_dir/name
     digest: str                 # sha256 of the content when planned
-    results: dict | None = None
+    results: dict | None = None  # its results.json (SubmissionResult.from_gradescope reads it)
     state: str = "pending"      # graded | resumed | grader_error
     seconds: float = 0.0
     detail: str = ""
@@ -161,9 +161,9 @@ def preload(assignment) -> None:
                 pass
 
 
-def _grade_and_store(job, assignment, lang, device, budget=None) -> dict:
+def _grade_and_store(job, assignment, lang, device, budget=None):
     from . import engine
-    res = engine.grade(job.source, assignment, lang=lang, device=device, budget=budget)
+    res = engine.grade_result(job.source, assignment, lang=lang, device=device, budget=budget)
     store.store(job.folder, job.source, assignment, lang, res, job.digest)
     return res
 
@@ -217,10 +217,11 @@ def _finish(job, assignment, lang, exitcode, started):
     from . import engine
     why = f"grading process ended with exit code {exitcode}" if exitcode is not None else "no result"
     engine.log(job.source, why)
-    job.results = engine.internal_error_result(assignment, lang, job.seconds)
+    result = engine.internal_error(assignment, lang, job.seconds)
+    job.results = result.to_gradescope()
     job.state, job.detail = "grader_error", why
     try:
-        store.store(job.folder, job.source, assignment, lang, job.results, job.digest)
+        store.store(job.folder, job.source, assignment, lang, result, job.digest)
     except OSError as exc:
         engine.log(job.source, f"cannot write {job.folder}: {exc}")
 

@@ -1,7 +1,9 @@
 """Grade one submission: run the assignment's hidden suite with pytest in this process and turn
-the per-test outcomes into a Gradescope results dict.
+the per-test outcomes into a result (autograder/results.py).
 
-    grade(submission_path, assignment, *, lang="es", device="cpu", budget=None) -> dict
+    grade_result(submission_path, assignment, *, lang="es", device="cpu", budget=None)
+        -> SubmissionResult
+    grade(...) -> dict: the same, as its Gradescope results.json
 
 budget: seconds of student time for the whole submission (None: the assignment's default,
 autograder/budget.py); the student time used is reported in extra_data.student_seconds.
@@ -26,45 +28,17 @@ import traceback
 import pytest
 
 from . import scoring
+from .i18n import N_, languages, tr
+from .results import FAILED, GRADER_FAILED, PASSED, GradedTest, SubmissionResult, TestResult
 
 # Developer hooks (tests of the engine itself): another suite folder and plugin module.
 SUITES_DIR = os.environ.get("AUTOGRADER_SUITES_DIR") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "suites")
 PLUGIN = os.environ.get("AUTOGRADER_SUITES_PLUGIN") or "autograder.suites.plugin"
-VISIBILITY = "visible"
 
-MESSAGES = {
-    "es": {
-        "internal": "Error interno del corrector en esta prueba (no es un error de tu código). "
-                    "Avisa al equipo docente.",
-        "internal_all": "Error interno del corrector: no se pudo calificar esta entrega "
-                        "(no es un error de tu código). Avisa al equipo docente.",
-        "not_expected": "El resultado no es el esperado.",
-        "student_error": "Tu código lanzó una excepción: {type}: {message}",
-        "student_crash": "Tu código no terminó correctamente ({reason}).",
-        "crash_timeout": "tardó demasiado",
-        "skipped": "Esta prueba no se ejecutó en este entorno.",
-        "not_graded": "No se pudo calificar la entrega: {reason}",
-        "notes": "Notas sobre la lectura de la entrega:",
-        "missing_test": "Esta prueba no llegó a ejecutarse.",
-        "all_tests": "todas las pruebas",
-    },
-    "en": {
-        "internal": "Internal grader error in this test (not a problem in your code). "
-                    "Please tell the teaching staff.",
-        "internal_all": "Internal grader error: this submission could not be graded "
-                        "(not a problem in your code). Please tell the teaching staff.",
-        "not_expected": "The result is not the expected one.",
-        "student_error": "Your code raised an exception: {type}: {message}",
-        "student_crash": "Your code did not finish properly ({reason}).",
-        "crash_timeout": "it took too long",
-        "skipped": "This test did not run in this environment.",
-        "not_graded": "The submission could not be graded: {reason}",
-        "notes": "Notes on reading the submission:",
-        "missing_test": "This test did not run.",
-        "all_tests": "all tests",
-    },
-}
+# The message of a test the grader itself failed on (the whole-submission one is results.GRADER_FAILED).
+TEST_GRADER_FAILED = N_("Error interno del corrector en esta prueba (no es un error de tu código). "
+                        "Avisa al equipo docente.")
 
 
 def suite_files(assignment: str) -> list[str]:
@@ -108,12 +82,12 @@ def _clip(text: str, limit: int = 4000) -> str:
 def classify(exc: BaseException, lang: str) -> tuple[str, str]:
     """(kind, student-facing message) for an exception raised by a test.
     kind: "failed" (a verdict on the student's code), "skipped", or "internal"."""
-    m = MESSAGES[lang]
     c = _exception_classes()
+    not_expected = tr(lang, "El resultado no es el esperado.")
     if isinstance(exc, c["skip"]):
-        return "skipped", m["skipped"]
+        return "skipped", tr(lang, "Esta prueba no se ejecutó en este entorno.")
     if isinstance(exc, c["fail"]):
-        return "failed", _clip(getattr(exc, "msg", "") or m["not_expected"])
+        return "failed", _clip(getattr(exc, "msg", "") or not_expected)
     if isinstance(exc, c["feedback"]) or isinstance(exc, AssertionError):
         try:
             text = str(exc).strip()
@@ -122,9 +96,10 @@ def classify(exc: BaseException, lang: str) -> tuple[str, str]:
         if not isinstance(exc, c["feedback"]) or c["feedback"] is AssertionError:
             # a bare assert: drop pytest's rewritten explanation (it quotes test source)
             text = "" if text.startswith("assert ") else text.split("\nassert ", 1)[0].strip()
-        return "failed", _clip(text or m["not_expected"])
+        return "failed", _clip(text or not_expected)
     if c["student_error"] and isinstance(exc, c["student_error"]):
-        text = m["student_error"].format(type=exc.type_name, message=exc.message)
+        text = tr(lang, "Tu código lanzó una excepción: {type}: {message}",
+                  type=exc.type_name, message=exc.message)
         try:  # where it passed through the student's code (not torch's internals)
             from .suites.plugin import where_in_student_code
             text += where_in_student_code(getattr(exc, "traceback_text", "") or "")[lang == "en"]
@@ -132,9 +107,9 @@ def classify(exc: BaseException, lang: str) -> tuple[str, str]:
             pass
         return "failed", _clip(text, 2000)
     if c["student_crash"] and isinstance(exc, c["student_crash"]):
-        reason = m["crash_timeout"] if exc.reason == "timeout" else exc.reason
-        return "failed", m["student_crash"].format(reason=reason)
-    return "internal", m["internal"]
+        reason = tr(lang, "tardó demasiado") if exc.reason == "timeout" else exc.reason
+        return "failed", tr(lang, "Tu código no terminó correctamente ({reason}).", reason=reason)
+    return "internal", tr(lang, TEST_GRADER_FAILED)
 
 
 # ---------------------------------------------------------------- pytest plugin collecting outcomes
@@ -144,7 +119,7 @@ class Collector:
 
     def __init__(self, lang: str):
         self.lang = lang
-        self.items = []          # [(nodeid, title, points)] in collection order
+        self.items = []          # [(nodeid, GradedTest)] in collection order
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
         self.outputs = {}        # nodeid -> output of a passing test (user property output_<lang>)
@@ -154,16 +129,9 @@ class Collector:
         self.data = {}           # nodeid -> trusted data for the report pages (page_extra)
 
     def pytest_collection_finish(self, session):
+        from .suites.plugin import item_info   # the suites' record of a test: points, titles, object
         for item in session.items:
-            points = item.get_closest_marker("points")
-            title = item.get_closest_marker("title")
-            pts = None
-            if points is not None:
-                pts = points.args[0] if points.args else points.kwargs.get("n")
-            name = None
-            if title is not None:
-                name = title.kwargs.get(self.lang) or title.kwargs.get("es") or (title.args[0] if title.args else None)
-            self.items.append((item.nodeid, name or item.name, pts))
+            self.items.append((item.nodeid, GradedTest.from_record(item_info(item), item.name)))
 
     @pytest.hookimpl(trylast=True)  # after pytest's own sessionfinish has torn down the fixtures
     def pytest_sessionfinish(self, session):
@@ -250,110 +218,68 @@ def _pytest_args(assignment, files, submission, lang, device, collect_only=False
 
 
 def _run_pytest(args, collector):
-    saved = {k: os.environ.get(k) for k in ("PYTEST_ADDOPTS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
-    os.environ.pop("PYTEST_ADDOPTS", None)
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # we load exactly our plugin (-p)
     buf = io.StringIO()
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("PYTEST_ADDOPTS", raising=False)
+        env.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # we load exactly our plugin (-p)
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
             code = pytest.main(args, plugins=[collector])
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return int(code), buf.getvalue()
 
 
 # ---------------------------------------------------------------- results
 
-def _unique(names):
-    seen, out = {}, []
-    for n in names:
-        if n in seen:
-            seen[n] += 1
-            n = f"{n} ({seen[n]})"
-        seen.setdefault(n, 1)
-        out.append(n)
-    return out
-
-
 def _fallback_tests(assignment, lang="es"):
-    """One entry per graded object when the suite itself cannot even be collected."""
-    label = MESSAGES.get(lang, MESSAGES["es"])["all_tests"]
-    return [(obj, f"{obj}: {label}", pts) for obj, pts in scoring.POINTS[assignment].items()]
+    """One test per graded object when the suite itself cannot even be collected."""
+    label = tr(lang, "todas las pruebas")
+    return [(obj, GradedTest(obj, pts, {lang: f"{obj}: {label}"}))
+            for obj, pts in scoring.POINTS[assignment].items()]
 
 
-def _result(assignment, tests, output, started, grader_error=False, lang="es", extra=None):
-    tests_out = []
-    for name, entry in zip(_unique([t["name"] for t in tests]), tests):
-        tests_out.append({"name": name, "score": _num(entry["score"]), "max_score": _num(entry["max_score"]),
-                          "status": entry["status"], "output": entry["output"], "visibility": VISIBILITY})
-        test_extra = dict(entry.get("extra_data") or {})
-        if entry.get("review"):
-            test_extra["review"] = entry["review"]
-        if test_extra:
-            tests_out[-1]["extra_data"] = test_extra
-    data = {
-        "score": _num(sum(t["score"] for t in tests_out)),
-        "max_score": scoring.max_score(assignment),
-        "output": output,
-        "execution_time": round(time.perf_counter() - started, 3),
-        "tests": tests_out,
-        "extra_data": {"assignment": assignment, "lang": lang, "grader_error": bool(grader_error)},
-    }
-    review = [dict(r, test=t["name"]) if isinstance(r, dict) else {"test": t["name"], "detail": str(r)}
-              for t in tests_out for r in (t.get("extra_data") or {}).get("review", ())]
-    if review:  # an instructor should look at this submission (see docs/security.md)
-        data["extra_data"]["review"] = review
-    if extra:
-        data["extra_data"].update(extra)
-    return data
-
-
-def _num(x):
-    x = float(x or 0)
-    x = round(x, 6)
-    return int(x) if x.is_integer() else x
-
-
-def _all_failed(assignment, items, message, output, started, lang, grader_error):
+def _all_failed(assignment, items, message, lang, grader_error, started, notes=()):
+    """Every test failed with `message` (items: [(nodeid, GradedTest)], else one per object)."""
     items = items or _fallback_tests(assignment, lang)
-    tests = [{"name": title, "score": 0, "max_score": pts or 0, "status": "failed", "output": message}
-             for _nodeid, title, pts in items]
-    return _result(assignment, tests, output, started, grader_error, lang)
+    tests = [TestResult(test, 0, FAILED, message) for _nodeid, test in items]
+    return SubmissionResult(assignment, tests, lang, scoring.max_score(assignment), message, list(notes),
+                            grader_error, time.perf_counter() - started)
+
+
+def internal_error(assignment: str, lang: str = "es", elapsed: float = 0.0) -> SubmissionResult:
+    """A complete result (all tests failed, flagged grader_error) for when grading crashed."""
+    if assignment not in scoring.POINTS:
+        return SubmissionResult(assignment, [], lang, 0, tr(lang, GRADER_FAILED), grader_error=True,
+                                execution_time=elapsed)
+    return _all_failed(assignment, None, tr(lang, GRADER_FAILED), lang, True, time.perf_counter() - elapsed)
 
 
 def internal_error_result(assignment: str, lang: str = "es", elapsed: float = 0.0) -> dict:
-    """A complete result (all tests failed, flagged grader_error) for when grading crashed."""
-    m = MESSAGES.get(lang, MESSAGES["es"])
-    return _all_failed(assignment, None, m["internal_all"], m["internal_all"],
-                       time.perf_counter() - elapsed, lang, True)
+    """internal_error() as its results.json."""
+    return internal_error(assignment, lang, elapsed).to_gradescope()
 
 
 def grade(submission_path, assignment: str, *, lang: str = "es", device: str = "cpu",
           budget: float | None = None) -> dict:
-    """Grade one submission against the assignment's hidden suite (see the module docstring)."""
+    """Grade one submission against the assignment's hidden suite (see the module docstring):
+    grade_result(...) as its results.json (Gradescope format)."""
+    return grade_result(submission_path, assignment, lang=lang, device=device, budget=budget).to_gradescope()
+
+
+def grade_result(submission_path, assignment: str, *, lang: str = "es", device: str = "cpu",
+                 budget: float | None = None) -> SubmissionResult:
+    """grade(), as a SubmissionResult."""
     started = time.perf_counter()
-    if lang not in MESSAGES:
+    if lang not in languages():
         lang = "es"
-    m = MESSAGES[lang]
     try:
         return _grade(os.fspath(submission_path), assignment, lang, device, started, budget)
     except KeyboardInterrupt:
         raise
     except BaseException:  # noqa: BLE001 - the engine never lets an exception escape
         log(submission_path, "grader failure:\n" + traceback.format_exc())
-        if assignment not in scoring.POINTS:
-            return {"score": 0, "max_score": 0, "output": m["internal_all"], "execution_time":
-                    round(time.perf_counter() - started, 3), "tests": [],
-                    "extra_data": {"assignment": assignment, "lang": lang, "grader_error": True}}
-        return internal_error_result(assignment, lang, time.perf_counter() - started)
+        return internal_error(assignment, lang, time.perf_counter() - started)
 
 
 def _grade(path, assignment, lang, device, started, budget=None):
-    m = MESSAGES[lang]
     if assignment not in scoring.POINTS:
         raise ValueError(f"unknown assignment {assignment!r}")
     files = suite_files(assignment)
@@ -363,7 +289,6 @@ def _grade(path, assignment, lang, device, started, budget=None):
     from .submission import load_submission
     sub = load_submission(path, assignment)
     notes = [str(n) for n in (sub.notes or [])]
-    notes_text = (m["notes"] + "\n" + "\n".join(f"- {n}" for n in notes)) if notes else ""
 
     if sub.fatal:
         collector = Collector(lang)
@@ -371,10 +296,9 @@ def _grade(path, assignment, lang, device, started, budget=None):
         grader_error = code != 0 or not collector.items
         if grader_error:
             log(path, f"collecting the suite failed (pytest exit {code}):\n{text}")
-        message = m["not_graded"].format(reason=sub.fatal)
-        output = "\n\n".join(x for x in (message, notes_text) if x)
-        res = _all_failed(assignment, collector.items, message, output, started, lang, grader_error)
-        res["extra_data"]["loaded"] = False
+        message = tr(lang, "No se pudo calificar la entrega: {reason}", reason=sub.fatal)
+        res = _all_failed(assignment, collector.items, message, lang, grader_error, started, notes)
+        res.extra_data["loaded"] = False
         return res
 
     collector = Collector(lang)
@@ -382,38 +306,44 @@ def _grade(path, assignment, lang, device, started, budget=None):
     grader_error = code not in (0, 1) or bool(collector.collect_errors) or not collector.items
     details = []
     tests = []
-    for nodeid, title, pts in collector.items:
-        pts = pts or 0
+    for nodeid, graded in collector.items:
         excs = collector.excinfo.get(nodeid, {})
         failure = excs.get("setup") or excs.get("call")
         if failure is None and nodeid in collector.passed:
-            tests.append({"name": title, "score": pts, "max_score": pts, "status": "passed",
-                          "output": collector.outputs.get(nodeid, ""),
-                          "extra_data": collector.data.get(nodeid)})
+            tests.append(_test_result(graded, graded.points or 0, PASSED, collector.outputs.get(nodeid, ""),
+                                      collector.data.get(nodeid)))
             if "teardown" in excs:
                 details.append(f"{nodeid}: teardown error: {excs['teardown']!r}")
             continue
         if failure is None:  # not run (interrupted session) or only teardown failed
-            kind, message = "internal", m["missing_test"] if "teardown" not in excs else m["internal"]
+            kind = "internal"
+            message = tr(lang, "Esta prueba no llegó a ejecutarse.") if "teardown" not in excs \
+                else tr(lang, TEST_GRADER_FAILED)
         else:
             kind, message = classify(failure, lang)
         if kind == "internal":
             grader_error = True
             details.append(f"{nodeid}: {''.join(traceback.format_exception(failure)) if failure else 'not run'}")
-        tests.append({"name": title, "score": 0, "max_score": pts, "status": "failed", "output": message,
-                      "extra_data": collector.data.get(nodeid) if kind == "failed" else None,
-                      "review": collector.review.get(nodeid)})
+        tests.append(_test_result(graded, 0, FAILED, message,
+                                  collector.data.get(nodeid) if kind == "failed" else None,
+                                  collector.review.get(nodeid)))
     if grader_error:
         log(path, f"grader error (pytest exit {code})\n" + "\n".join(collector.collect_errors + details)
             + ("\n--- pytest output ---\n" + text if text.strip() else ""))
     elif details:
         log(path, "\n".join(details))
     if not tests:
-        return _all_failed(assignment, None, m["internal_all"], m["internal_all"], started, lang, True)
-    headline = m["internal_all"] if grader_error and not any(t["status"] == "passed" for t in tests) else ""
-    output = "\n\n".join(p for p in (headline, notes_text) if p)
-    extra = None
+        return _all_failed(assignment, None, tr(lang, GRADER_FAILED), lang, True, started)
+    nothing_passed = not any(t.status == PASSED for t in tests)
+    headline = tr(lang, GRADER_FAILED) if grader_error and nothing_passed else ""
+    extra = {}
     if collector.student_time:
         used, allowed = collector.student_time
         extra = {"student_seconds": round(used, 2), "budget_seconds": allowed}
-    return _result(assignment, tests, output, started, grader_error, lang, extra)
+    return SubmissionResult(assignment, tests, lang, scoring.max_score(assignment), headline, notes,
+                            grader_error, time.perf_counter() - started, extra)
+
+
+def _test_result(graded, score, status, output, data=None, review=None) -> TestResult:
+    data = dict(data or {})
+    return TestResult(graded, score, status, output, data.pop("misconception", None), data, list(review or ()))

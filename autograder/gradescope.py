@@ -36,6 +36,8 @@ import zipfile
 from pathlib import Path
 
 from . import registry
+from .i18n import tr
+from .results import GRADER_FAILED, SubmissionResult, as_result, write_atomic, write_json_atomic
 from .scoring import ASSIGNMENTS, max_score
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,16 +95,6 @@ AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache" PYTHONPATH="$PWD:$PWD/assignmen
   || echo "warming the training cache failed: submissions will train" >&2
 """
 
-MESSAGES = {
-    "es": {"no_submission": "No se encontró ninguna entrega en {path}.",
-           "crash": "Error interno del corrector: no se pudo calificar esta entrega (no es un error "
-                    "de tu código). Avisa al equipo docente."},
-    "en": {"no_submission": "No submission found in {path}.",
-           "crash": "Internal grader error: this submission could not be graded (not a problem in "
-                    "your code). Please tell the teaching staff."},
-}
-
-
 # ------------------------------------------------------------------ building the zip
 
 def _package_files() -> list[tuple[Path, str]]:
@@ -159,31 +151,18 @@ def build_zip(assignment: str, out, *, lang: str = "es", device: str = "auto",
              else b"# cnn-autograder (Gradescope bundle)\n")
         for path, name in _package_files():
             _add(zf, name, path.read_bytes())
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, out)
+    write_atomic(out, buf.getvalue(), mode=0o644)
     return out
 
 
 # ------------------------------------------------------------------ inside Gradescope
 
-def apply_visibility(results: dict, visibility: str) -> dict:
-    """Set the top-level and every test's visibility; the autograder's stdout stays hidden."""
-    if visibility not in VISIBILITIES:
-        visibility = DEFAULT_VISIBILITY
-    results["visibility"] = visibility
-    results["stdout_visibility"] = "hidden"
-    for test in results.get("tests") or []:
-        if isinstance(test, dict):
-            test["visibility"] = visibility
-    return results
-
-
 def run_autograder(root="/autograder", *, assignment=None, lang=None, device=None, grade=None,
                    visibility=None) -> dict:
-    """Grade ROOT/submission into ROOT/results/results.json; returns the results dict.
-    Settings default to ROOT/source/gradescope.json. Always writes a results.json."""
-    from .results import write_json_atomic
+    """Grade ROOT/submission into ROOT/results/results.json; returns its content. Settings
+    default to ROOT/source/gradescope.json. Always writes a results.json. `grade(path,
+    assignment, lang=, device=)` (default engine.grade_result) returns a SubmissionResult or its
+    results.json. Every test gets `visibility`; run_autograder's stdout stays hidden."""
     root = Path(root)
     cfg_path = root / "source" / CONFIG
     cfg = json.loads(cfg_path.read_text(encoding="utf-8")) if cfg_path.is_file() else {}
@@ -191,27 +170,29 @@ def run_autograder(root="/autograder", *, assignment=None, lang=None, device=Non
     lang = lang or cfg.get("lang") or "es"
     device = device or cfg.get("device") or "auto"
     visibility = visibility or cfg.get("visibility") or DEFAULT_VISIBILITY
-    m = MESSAGES.get(lang, MESSAGES["es"])
     submission = root / "submission"
     started = time.perf_counter()
     if assignment not in ASSIGNMENTS:
         raise SystemExit(f"run_autograder: unknown assignment {assignment!r} ({cfg_path})")
     visible = [p for p in submission.iterdir() if not p.name.startswith(".")] if submission.is_dir() else []
     if not visible:
-        results = {"score": 0, "max_score": max_score(assignment),
-                   "output": m["no_submission"].format(path="submission/"), "tests": [],
-                   "execution_time": round(time.perf_counter() - started, 3)}
+        result = SubmissionResult(assignment, [], lang, max_score(assignment),
+                                  tr(lang, "No se encontró ninguna entrega en {path}.", path="submission/"))
     else:
         if grade is None:
-            from .engine import grade
+            from .engine import grade_result as grade
         try:
-            results = grade(str(submission), assignment, lang=lang, device=device)
+            result = as_result(grade(str(submission), assignment, lang=lang, device=device), assignment)
         except Exception as exc:  # noqa: BLE001 - Gradescope must get a results.json anyway
             print(f"run_autograder: grader failure: {exc!r}", file=sys.stderr)
-            results = {"score": 0, "max_score": max_score(assignment), "output": m["crash"],
-                       "tests": [], "execution_time": round(time.perf_counter() - started, 3)}
-    write_json_atomic(root / "results" / "results.json", apply_visibility(results, visibility))
-    return results
+            result = SubmissionResult(assignment, [], lang, max_score(assignment), tr(lang, GRADER_FAILED),
+                                      grader_error=True)
+    if not result.execution_time:
+        result.execution_time = time.perf_counter() - started
+    result.visibility = visibility if visibility in VISIBILITIES else DEFAULT_VISIBILITY
+    data = result.to_gradescope()
+    write_json_atomic(root / "results" / "results.json", data)
+    return data
 
 
 # ------------------------------------------------------------------ command line
@@ -245,8 +226,8 @@ def _add_visibility(p) -> None:
 def run(args, parser=None) -> int:
     path = build_zip(args.assignment, args.output, lang=args.lang, device=args.device,
                      visibility=getattr(args, "visibility", DEFAULT_VISIBILITY))
-    print(f"{path} ({path.stat().st_size // 1024} KiB): súbelo en Gradescope > Configure Autograder "
-          "> Zip file upload / upload it as the Gradescope autograder")
+    print(tr(args.lang, "{path} ({size} KiB): súbelo en Gradescope > Configure Autograder > Zip file upload",
+             path=path, size=path.stat().st_size // 1024))
     return 0
 
 

@@ -245,6 +245,7 @@ def _lost_points(mutant, engine=False):
         import tempfile
 
         from autograder import engine as eng
+        from autograder.results import test_object
 
         with tempfile.TemporaryDirectory(prefix="ag-mutant-") as tmp:
             path = os.path.join(tmp, f"{mutant.assignment}.py")
@@ -253,7 +254,7 @@ def _lost_points(mutant, engine=False):
             res = eng.grade(path, mutant.assignment)
         lost = {}
         for t in res["tests"]:
-            obj = t["name"].split(":", 1)[0]
+            obj = test_object(t)
             if obj in scoring.POINTS[mutant.assignment] and t["score"] < t["max_score"]:
                 lost[obj] = lost.get(obj, 0) + t["max_score"] - t["score"]
         return lost, (["engine"] if res["extra_data"].get("grader_error") else [])

@@ -37,19 +37,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .nbgrader_hook import HOOK_CALL, feedback_text, object_scores
+from .i18n import tr
+from .nbgrader_hook import HOOK_CALL
+from .results import as_result, write_atomic, write_json_atomic
 from .scoring import POINTS
-
-CHANGED_NOTE = {
-    "es": "Aviso: el archivo entregado ({path}) cambió después de `nbgrader autograde`; se calificó "
-          "la copia tomada antes de ejecutar el cuaderno (sha256 {old}, ahora {new}).",
-    "en": "Note: the submitted file ({path}) changed after `nbgrader autograde`; the copy taken "
-          "before the notebook ran was graded (sha256 {old}, now {new}).",
-}
-UNREADABLE_NOTE = {
-    "es": "No se pudo leer la entrega {path}: {error}",
-    "en": "The submission {path} could not be read: {error}",
-}
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                   "email", "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -122,31 +113,21 @@ def _update_autograded(nb_path: Path, cell_objects: dict, result, assignment, la
     """Replace the outputs of the hook's grade cells in an autograded notebook with the hardened
     feedback and score. Returns True when the file was rewritten."""
     import nbformat
+
+    from .nbgrader_snapshot import grade_cell_outputs
     if nb_path.is_symlink() or not nb_path.is_file():
         return False
     nb = nbformat.read(str(nb_path), as_version=4)
-    scores = object_scores(result, assignment) if result is not None else None
     changed = False
     for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if cell.get("cell_type") != "code" or gid not in cell_objects:
             continue
-        obj = cell_objects[gid]
-        if scores is None:
-            text, score = f"{obj}: 0 / {POINTS[assignment][obj]:g}", 0.0
-        else:
-            text, score = feedback_text(result, assignment, obj, lang), scores[obj]["score"]
-        count = cell.get("execution_count")
-        cell.outputs = [
-            nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
-            nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
-                                   execution_count=count),
-        ]
+        cell.outputs = grade_cell_outputs(result, assignment, cell_objects[gid], lang, cell.get("execution_count"))
         changed = True
     if changed:
-        tmp = nb_path.with_name(nb_path.name + ".tmp")
-        nbformat.write(nb, str(tmp))
-        os.replace(tmp, nb_path)
+        text = nbformat.writes(nb)
+        write_atomic(nb_path, (text if text.endswith("\n") else text + "\n").encode("utf-8"), mode=0o644)
     return changed
 
 
@@ -155,10 +136,11 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
                  grade=None, log=None, force: bool = False, out_dir=None) -> list[dict]:
     """Grade every submission of `assignment` in the nbgrader course at `root`.
 
-    Returns one row per student: {"student_id", "score", "max_score", "notebooks": {name: result},
-    "notes": [str], "state": "graded" | "resumed" (every result from the cache)}.
-    `grade` (default engine.grade) is grade(path, assignment, lang=, device=) -> results dict; it
-    runs only for content not in the course's result cache (or always with force=True).
+    Returns one row per student: {"student_id", "score", "max_score", "notebooks": {name:
+    SubmissionResult or None}, "notes": [str], "state": "graded" | "resumed" (every result from
+    the cache)}. `grade` (default engine.grade) is grade(path, assignment, lang=, device=) ->
+    results dict; it runs only for content not in the course's result cache (or always with
+    force=True).
     """
     if assignment not in POINTS:
         raise SystemExit(f"unknown assignment {assignment!r} (known: {', '.join(POINTS)})")
@@ -201,7 +183,7 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
             for name in notebook_names:
                 path = folder / f"{name}.ipynb"
                 if not os.path.lexists(path) and not update_gradebook and folder.is_dir():
-                    results[name] = grade(str(folder), assignment, lang=lang, device=device)
+                    results[name] = as_result(grade(str(folder), assignment, lang=lang, device=device), assignment)
                     fresh = True       # a folder submission: the engine picks the file
                     continue
                 result, hit, note = _grade_notebook(store, student, assignment, name, path, lang=lang,
@@ -244,7 +226,6 @@ def _grade_notebook(store, student, assignment, name, path: Path, *, lang, devic
     """(result or None, from the cache?, note or None) for one notebook of a student: its snapshot
     when `nbgrader autograde` took one, else the submitted file as it is."""
     from .nbgrader_snapshot import SnapshotError, grade_cached, read_regular, sha256
-    texts = CHANGED_NOTE.get(lang, CHANGED_NOTE["es"])
     snap = store.find(assignment, student, name)
     note = None
     if snap is not None:
@@ -253,7 +234,9 @@ def _grade_notebook(store, student, assignment, name, path: Path, *, lang, devic
         except SnapshotError:
             current = None
         if current != snap.sha256:
-            note = texts.format(path=path, old=snap.sha256[:12], new=(current or "-")[:12])
+            note = tr(lang, "Aviso: el archivo entregado ({path}) cambió después de `nbgrader autograde`; se "
+                            "calificó la copia tomada antes de ejecutar el cuaderno (sha256 {old}, ahora {new}).",
+                      path=path, old=snap.sha256[:12], new=(current or "-")[:12])
             log(f"{student}: {path} changed after nbgrader autograde (or is gone); grading the "
                 f"snapshot taken before its kernel ran ({snap.path})")
         target = snap.path
@@ -267,20 +250,19 @@ def _grade_notebook(store, student, assignment, name, path: Path, *, lang, devic
         result, hit = grade_cached(target, assignment, lang=lang, device=device, cache_dir=cache_dir,
                                    force=force, grade=grade)
     except SnapshotError as exc:
-        msg = UNREADABLE_NOTE.get(lang, UNREADABLE_NOTE["es"]).format(path=path, error=exc)
+        msg = tr(lang, "No se pudo leer la entrega {path}: {error}", path=path, error=exc.text(lang))
         log(f"{student}: {msg}")
         return None, False, msg
+    result = as_result(result, assignment)          # a new object: the cached one stays as it is
     if note:
-        result = dict(result)
-        result["output"] = note + ("\n\n" + result["output"] if result.get("output") else "")
-        result["extra_data"] = {**(result.get("extra_data") or {}), "submission_changed": True,
-                                "snapshot_sha256": snap.sha256}
+        result.message = note + ("\n\n" + result.message if result.message else "")
+        result.extra_data.update(submission_changed=True, snapshot_sha256=snap.sha256)
     return result, hit, note
 
 
 def _write_results(out_dir: Path, student: str, assignment: str, row) -> None:
     """OUT/<student>/results.json: the assignment's notebook's results (Gradescope format)."""
-    from .results import safe_name, write_json_atomic
+    from .results import safe_name
     results = [r for r in row["notebooks"].values() if r is not None]
     if not results:
         return
@@ -292,7 +274,8 @@ def _row(student, assignment, results) -> dict:
     total = 0.0
     for result in results.values():
         if result is not None:
-            total += sum(e["score"] for e in object_scores(result, assignment).values())
+            scores = result.object_scores()
+            total += sum(scores[obj].score for obj in POINTS[assignment])
     return {"student_id": student, "score": round(total, 6),
             "max_score": float(sum(POINTS[assignment].values())), "notebooks": results}
 
@@ -302,10 +285,10 @@ def _write_grades(gb, layout, student, assignment, results, cell_objects, timest
     kwargs = {"timestamp": timestamp} if timestamp else {}
     gb.update_or_create_submission(assignment, student, **kwargs)
     for name, result in results.items():
-        scores = object_scores(result, assignment) if result is not None else None
+        scores = result.object_scores() if result is not None else None
         for cell_name, obj in cell_objects.get(name, {}).items():
             grade = gb.find_grade(cell_name, name, assignment, student)
-            grade.auto_score = scores[obj]["score"] if scores is not None else 0.0
+            grade.auto_score = scores[obj].score if scores is not None else 0.0
             # as nbgrader's SaveAutoGrades: a manual score present -> needs review
             grade.needs_manual_grade = grade.manual_score is not None
     gb.db.commit()
@@ -364,7 +347,6 @@ def _merge_csv(path: Path, fields, new_rows, assignment: str, partial: bool) -> 
     writer = csv.DictWriter(buf, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(merged)
-    from .nbgrader_snapshot import write_atomic
     write_atomic(path, buf.getvalue().encode("utf-8"), mode=0o644)
 
 
@@ -374,6 +356,7 @@ def run(args) -> int:
         print("autograder grade --nbgrader ROOT needs --assignment ID", file=sys.stderr)
         return 2
     from . import report
+    from .results import SubmissionResult
     lang = getattr(args, "lang", None) or "es"
     rows = grade_course(args.nbgrader, args.assignment, lang=lang,
                         device=getattr(args, "device", None) or "auto",
@@ -385,7 +368,7 @@ def run(args) -> int:
     table = []
     for row in rows:
         results = [r for r in row["notebooks"].values() if r is not None]
-        merged = {"score": row["score"], "tests": [t for r in results for t in r.get("tests", [])]}
+        merged = SubmissionResult(args.assignment, [t for r in results for t in r.tests], lang)
         table.append((row["student_id"], merged, row["state"]))
     print(report.table(table, args.assignment, lang))
     return 0

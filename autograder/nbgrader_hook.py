@@ -51,6 +51,13 @@ import tempfile
 import warnings
 from pathlib import Path
 
+try:
+    from .i18n import tr
+except ImportError:  # the confined kernel's stub package holds only this module: what it prints
+    # comes rendered in the trusted view, and its own errors stay in the source language
+    def tr(lang, message, /, **fields):
+        return message.format(**fields) if fields else message
+
 # One call of the hook in a cell source: hidden_score("ps1_corr2d", "corr2d")
 HOOK_CALL = re.compile(r"""hidden_score\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)""")
 
@@ -59,72 +66,27 @@ class HookError(RuntimeError):
     """The hook could not grade (notebook not found, grader crashed)."""
 
 
-# ------------------------------------------------------------------ results -> per-object scores
+# ------------------------------------------------------------------ a grade cell's text
 
-def test_object(test: dict, assignment: str) -> str | None:
-    """The graded object a Gradescope test entry belongs to: its name begins with the object's
-    name and a colon (docs/architecture.md). None when it names no object of the assignment."""
-    from .scoring import POINTS
-    name = str(test.get("name", ""))
-    head = name.split(":", 1)[0].strip()
-    return head if head in POINTS[assignment] else None
-
-
-def object_scores(result: dict, assignment: str) -> dict:
-    """{object: {"score", "max_score", "failed": [test, ...]}} for every object of the assignment
-    (scores of its tests in `result`, an engine/Gradescope results dict)."""
-    from .scoring import POINTS
-    out = {obj: {"score": 0.0, "max_score": float(pts), "failed": [], "tests": 0}
-           for obj, pts in POINTS[assignment].items()}
-    for test in result.get("tests", []):
-        obj = test_object(test, assignment)
-        if obj is None:
-            continue
-        entry = out[obj]
-        entry["tests"] += 1
-        score = float(test.get("score") or 0.0)
-        entry["score"] += score
-        if score < float(test.get("max_score") or 0.0) or test.get("status") == "failed":
-            entry["failed"].append(test)
-    for entry in out.values():
-        entry["score"] = min(max(round(entry["score"], 6), 0.0), entry["max_score"])
-    return out
-
-
-_TEXTS = {
-    "es": {
-        "header": "{obj}: {score:g} / {max:g} puntos",
-        "all_pass": "  Todas las pruebas ocultas de {obj} pasan.",
-        "no_tests": "  No se pudo evaluar {obj}.",
-        "general": "Observaciones generales:",
-    },
-    "en": {
-        "header": "{obj}: {score:g} / {max:g} points",
-        "all_pass": "  All hidden tests of {obj} pass.",
-        "no_tests": "  {obj} could not be graded.",
-        "general": "General notes:",
-    },
-}
-
-
-def feedback_text(result: dict, assignment: str, obj: str, lang: str = "es") -> str:
+def feedback_text(result, assignment: str, obj: str, lang: str = "es") -> str:
     """What a grade cell prints: the object's score and its failing tests' messages (never test
-    source). General output of the grading (e.g. skipped cells) is shown too."""
-    t = _TEXTS.get(lang, _TEXTS["es"])
-    entry = object_scores(result, assignment)[obj]
-    lines = [t["header"].format(obj=obj, score=entry["score"], max=entry["max_score"])]
-    if entry["tests"] == 0:
-        lines.append(t["no_tests"].format(obj=obj))
-    elif not entry["failed"]:
-        lines.append(t["all_pass"].format(obj=obj))
-    for test in entry["failed"]:
-        lines.append(f"  ✗ {test.get('name', '')} "
-                     f"({float(test.get('score') or 0):g}/{float(test.get('max_score') or 0):g})")
-        for line in str(test.get("output") or "").strip().splitlines():
+    source). General output of the grading (e.g. skipped cells) is shown too. result: a
+    SubmissionResult or its results.json."""
+    from .results import as_result      # not at the top: the confined kernel's stub has no results.py
+    result = as_result(result, assignment)
+    entry = result.object_scores()[obj]
+    lines = [tr(lang, "{obj}: {score:g} / {max:g} puntos", obj=obj, score=entry.score, max=entry.max_score)]
+    if not entry.tests:
+        lines.append("  " + tr(lang, "No se pudo evaluar {obj}.", obj=obj))
+    elif not entry.failed:
+        lines.append("  " + tr(lang, "Todas las pruebas ocultas de {obj} pasan.", obj=obj))
+    for test in entry.failed:
+        lines.append(f"  ✗ {test.test.title(result.lang)} ({float(test.score or 0):g}/{float(test.test.points or 0):g})")
+        for line in test.output.strip().splitlines():
             lines.append("      " + line)
-    general = str(result.get("output") or "").strip()
-    if general and (entry["failed"] or entry["tests"] == 0):
-        lines.append(t["general"])
+    general = result.output.strip()
+    if general and (entry.failed or not entry.tests):
+        lines.append(tr(lang, "Observaciones generales:"))
         lines.extend("  " + line for line in general.splitlines())
     return "\n".join(lines)
 
@@ -159,7 +121,8 @@ def _pick(folder: Path, assignment: str, obj: str) -> Path | None:
     return None
 
 
-def locate_notebook(assignment: str, obj: str, cwd: str | os.PathLike | None = None) -> Path:
+def locate_notebook(assignment: str, obj: str, cwd: str | os.PathLike | None = None,
+                    lang: str = "es") -> Path:
     """The notebook file to grade for a grade cell of `assignment`/`obj` (see module doc)."""
     env = os.environ.get("AUTOGRADER_NOTEBOOK")
     if env:
@@ -182,9 +145,9 @@ def locate_notebook(assignment: str, obj: str, cwd: str | os.PathLike | None = N
                     return found
     if here is not None:
         return here
-    raise HookError(
-        f"No encuentro el cuaderno a calificar para {assignment}/{obj} (directorio actual: {cwd}). "
-        "Define AUTOGRADER_NOTEBOOK con su ruta. / Notebook to grade not found: set AUTOGRADER_NOTEBOOK.")
+    raise HookError(tr(lang, "No encuentro el cuaderno a calificar para {assignment}/{obj} (directorio "
+                          "actual: {cwd}). Define AUTOGRADER_NOTEBOOK con su ruta.",
+                       assignment=assignment, obj=obj, cwd=cwd))
 
 
 # ------------------------------------------------------------------ grading (cached)
@@ -269,6 +232,11 @@ def is_hook_cell(cell) -> bool:
         HOOK_CALL.search(cell.get("source", "")) is not None
 
 
+def without_stderr(outputs) -> list:
+    """A cell's outputs less its stderr stream (nbgrader zeroes a grade cell with stderr output)."""
+    return [o for o in outputs or [] if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
 def _make_strip_class():
     from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -278,8 +246,7 @@ def _make_strip_class():
 
         def preprocess_cell(self, cell, resources, cell_index):
             if is_hook_cell(cell):
-                cell.outputs = [o for o in cell.get("outputs", [])
-                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+                cell.outputs = without_stderr(cell.get("outputs"))
             return cell, resources
 
     StripHookStderr.__module__ = __name__
@@ -327,43 +294,48 @@ def autograde_preprocessors(confined: bool = True) -> list:
 
 # ------------------------------------------------------------------ the hook
 
-def _trusted_view(path: str, assignment: str, obj: str) -> tuple[str, float]:
+def _trusted_view(path: str, assignment: str, obj: str, lang: str = "es") -> tuple[str, float]:
     """(feedback, points) of `obj` from the trusted grading's view (nbgrader_snapshot.hook_view)."""
     try:
         with open(path, encoding="utf-8") as fh:
             view = json.load(fh)
     except (OSError, ValueError) as exc:
-        raise HookError(f"no se pudo leer la calificación / grading not readable: {exc}") from None
+        raise HookError(tr(lang, "no se pudo leer la calificación: {error}", error=exc)) from None
     if view.get("assignment") != assignment:
-        raise HookError(f"{assignment}/{obj}: este cuaderno es de {view.get('assignment')!r} / "
-                        "this notebook belongs to another assignment")
-    if view.get("error"):
-        raise HookError(f"el calificador no pudo calificar la entrega / the grader failed: {view['error']}")
+        raise HookError(tr(lang, "{assignment}/{obj}: este cuaderno es de {other}",
+                           assignment=assignment, obj=obj, other=repr(view.get("assignment"))))
+    if view.get("error"):   # rendered on the trusted side, in the course's language
+        raise HookError(str(view["error"]))
     entry = (view.get("objects") or {}).get(obj)
     if not isinstance(entry, dict):
-        raise HookError(f"{assignment}/{obj} no se califica / is not graded")
+        raise HookError(_not_graded(assignment, obj, lang))
     return str(entry.get("feedback", "")), float(entry.get("score") or 0.0)
+
+
+def _not_graded(assignment, obj, lang):
+    return tr(lang, "{assignment}/{obj} no se califica", assignment=assignment, obj=obj)
 
 
 def hidden_score(assignment: str, obj: str) -> float:
     """Print `obj`'s feedback to stdout and return its points (a float nbgrader takes as the
     cell's partial credit): from the trusted view when the kernel is confined, else by grading
     the notebook being run (cached)."""
+    lang = os.environ.get("AUTOGRADER_LANG", "es")
     view = os.environ.get("AUTOGRADER_HOOK_RESULTS")
     if view:
         with _quiet():
-            text, score = _trusted_view(view, assignment, obj)
+            text, score = _trusted_view(view, assignment, obj, lang)
         print(text, flush=True)
         return score
     from .scoring import POINTS
     if assignment not in POINTS or obj not in POINTS[assignment]:
-        raise HookError(f"{assignment}/{obj} no se califica / is not graded (autograder.scoring.POINTS)")
-    lang = os.environ.get("AUTOGRADER_LANG", "es")
+        raise HookError(_not_graded(assignment, obj, lang) + " (autograder.scoring.POINTS)")
     device = os.environ.get("AUTOGRADER_DEVICE", "auto")
+    from .results import as_result
     with _quiet():
-        path = locate_notebook(assignment, obj)
-        result = grade_notebook(path, assignment, lang=lang, device=device)
-        score = object_scores(result, assignment)[obj]["score"]
+        path = locate_notebook(assignment, obj, lang=lang)
+        result = as_result(grade_notebook(path, assignment, lang=lang, device=device), assignment)
+        score = result.object_scores()[obj].score
         text = feedback_text(result, assignment, obj, lang)
     print(text, flush=True)
     return float(score)

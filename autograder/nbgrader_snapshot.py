@@ -42,7 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import safefiles
-from .nbgrader_hook import HOOK_CALL, HookError, feedback_text, is_hook_cell, object_scores
+from .i18n import N_, tr
+from .nbgrader_hook import HOOK_CALL, HookError, feedback_text, is_hook_cell, without_stderr
+from .results import as_result, write_atomic, write_json_atomic
 from .scoring import POINTS
 
 _PKG_PARENT = Path(__file__).resolve().parent.parent      # the directory holding `autograder/`
@@ -53,7 +55,15 @@ _FINGERPRINT: list = []
 
 
 class SnapshotError(RuntimeError):
-    """The submitted notebook cannot be read safely (missing, a link, not a regular file, too big)."""
+    """The submitted notebook cannot be read safely (missing, a link, not a regular file, too big).
+    str(): the message in Spanish; text(lang): in `lang`."""
+
+    def __init__(self, message: str, **fields):
+        super().__init__(tr("es", message, **fields))
+        self.message, self.fields = message, fields
+
+    def text(self, lang: str) -> str:
+        return tr(lang, self.message, **self.fields)
 
 
 # ------------------------------------------------------------------ reading submissions
@@ -64,7 +74,7 @@ def read_regular(path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> bytes:
     try:
         return safefiles.read_regular(path, max_bytes)
     except safefiles.Refused as exc:
-        raise SnapshotError(f"no se puede leer {path}: {exc.spanish()}") from None
+        raise SnapshotError(N_("no se puede leer {path}: {reason}"), path=path, reason=exc.spanish()) from None
 
 
 def sha256(data: bytes) -> str:
@@ -77,31 +87,14 @@ def _private_dir(path: Path) -> Path:
     path.mkdir(mode=0o700, exist_ok=True)
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
-        raise SnapshotError(f"{path} no es una carpeta propia / is not a folder of ours")
+        raise SnapshotError(N_("{path} no es una carpeta propia"), path=path)
     return path
 
 
 def _safe_part(name: str) -> str:
     if not name or name in (".", "..") or "/" in name or "\0" in name:
-        raise SnapshotError(f"nombre no válido / bad name: {name!r}")
+        raise SnapshotError(N_("nombre no válido: {name}"), name=repr(name))
     return name
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 @dataclass
@@ -138,7 +131,7 @@ class Store:
         meta = {"sha256": digest, "size": len(data), "source": str(submitted),
                 "taken": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
         write_atomic(folder / f"{name}.ipynb", data)
-        write_atomic(folder / f"{name}.meta.json", json.dumps(meta, indent=1).encode())
+        write_json_atomic(folder / f"{name}.meta.json", meta)
         return Snapshot(folder / f"{name}.ipynb", digest, meta)
 
     def find(self, assignment: str, student: str, notebook: str) -> Snapshot | None:
@@ -156,7 +149,7 @@ class Store:
 
     def write_view(self, assignment: str, student: str, notebook: str, view: dict) -> Path:
         path = self._folder(assignment, student, create=True) / f"{_safe_part(notebook)}.hook.json"
-        write_atomic(path, json.dumps(view, ensure_ascii=False).encode("utf-8"), mode=0o644)
+        write_json_atomic(path, view, mode=0o644)
         return path
 
 
@@ -220,15 +213,15 @@ class _GradingChild:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.close()
-                    raise HookError(f"la calificación superó {timeout:g} s / grading timed out")
+                    raise HookError(tr(lang, "la calificación superó {timeout:g} s", timeout=timeout))
                 if not sel.select(left):
                     continue
                 chunk = os.read(self.proc.stdout.fileno(), 65536)
                 if not chunk:  # the child died
                     self.close()
                     text = b"".join(tail).decode("utf-8", "replace")[-3000:]
-                    raise HookError(f"el calificador falló (código {self.proc.returncode}) / "
-                                    f"the grader failed:\n{text}")
+                    raise HookError(tr(lang, "el calificador falló (código {code}):", code=self.proc.returncode)
+                                    + "\n" + text)
                 buf += chunk
                 *lines, buf = buf.split(b"\n")
                 for line in lines:
@@ -296,10 +289,7 @@ def _serve(token: str) -> None:
             continue
         req = json.loads(line)
         result = engine.grade(req["path"], req["assignment"], lang=req["lang"], device=req["device"])
-        tmp = req["out"] + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, ensure_ascii=False)
-        os.replace(tmp, req["out"])
+        write_json_atomic(req["out"], result)
         sys.stdout.write(f"{token} done\n")
         sys.stdout.flush()
 
@@ -348,7 +338,7 @@ def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto
     grader_failed = bool((result.get("extra_data") or {}).get("grader_error"))
     if cached is not None and not grader_failed:
         try:
-            write_atomic(cached, json.dumps(result, ensure_ascii=False).encode("utf-8"))
+            write_json_atomic(cached, result)
         except OSError:
             pass
     if not grader_failed:
@@ -356,13 +346,37 @@ def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto
     return result, False
 
 
-def hook_view(result: dict, assignment: str, notebook: str, digest: str, lang: str) -> dict:
-    """What the kernel may see: per object, its score, maximum and feedback text."""
-    scores = object_scores(result, assignment)
+def hook_view(result, assignment: str, notebook: str, digest: str, lang: str) -> dict:
+    """What the kernel may see: per object of the assignment, its score, maximum and feedback
+    text (result: a SubmissionResult or its results.json)."""
+    result = as_result(result, assignment)
+    scores = result.object_scores()
     return {"assignment": assignment, "notebook": notebook, "sha256": digest, "lang": lang,
-            "objects": {obj: {"score": e["score"], "max_score": e["max_score"],
+            "objects": {obj: {"score": scores[obj].score, "max_score": scores[obj].max_score,
                               "feedback": feedback_text(result, assignment, obj, lang)}
-                        for obj, e in scores.items()}}
+                        for obj in POINTS[assignment]}}
+
+
+def grade_cell_outputs(result, assignment: str, obj: str, lang: str, execution_count=None) -> list:
+    """The outputs of a grade cell that calls hidden_score(assignment, obj): the trusted feedback
+    on stdout and the object's points as the cell's result (nbgrader's partial credit). result:
+    a SubmissionResult or its results.json; None: nothing graded (0 points)."""
+    import nbformat
+    if result is None:
+        text, score = f"{obj}: 0 / {POINTS[assignment][obj]:g}", 0.0
+    else:
+        result = as_result(result, assignment)
+        text, score = feedback_text(result, assignment, obj, lang), result.object_scores()[obj].score
+    return [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
+            nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
+                                   execution_count=execution_count)]
+
+
+def error_view(assignment: str, notebook: str, exc: Exception, lang: str) -> dict:
+    """The kernel's view when the snapshot could not be graded: the message it shows."""
+    reason = exc.text(lang) if isinstance(exc, SnapshotError) else str(exc)
+    return {"assignment": assignment, "notebook": notebook,
+            "error": tr(lang, "el calificador no pudo calificar la entrega: {error}", error=reason)}
 
 
 # ------------------------------------------------------------------ nbgrader preprocessors
@@ -400,7 +414,7 @@ def _make_preprocessors():
                 view = hook_view(result, assignment, notebook, snap.sha256, lang)
             except (SnapshotError, HookError, OSError) as exc:
                 self.log.error("autograder: could not grade %s of %s: %s", notebook, student, exc)
-                view = {"assignment": assignment, "notebook": notebook, "error": str(exc)}
+                view = error_view(assignment, notebook, exc, lang)
             ours["hook_results"] = str(store.write_view(assignment, student, notebook, view))
             return nb, resources
 
@@ -412,23 +426,15 @@ def _make_preprocessors():
         def preprocess_cell(self, cell, resources, cell_index):
             if not is_hook_cell(cell):
                 return cell, resources
-            import nbformat
             result = (resources.get("autograder") or {}).get("result")
             assignment = (resources.get("nbgrader") or {}).get("assignment")
             match = HOOK_CALL.search(cell.get("source", ""))
             obj = match.group(2) if match and match.group(1) == assignment else None
             if result is not None and obj in POINTS.get(assignment, {}):
-                score = object_scores(result, assignment)[obj]["score"]
                 lang, _ = _settings()
-                cell.outputs = [
-                    nbformat.v4.new_output("stream", name="stdout",
-                                           text=feedback_text(result, assignment, obj, lang) + "\n"),
-                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))},
-                                           execution_count=cell.get("execution_count")),
-                ]
+                cell.outputs = grade_cell_outputs(result, assignment, obj, lang, cell.get("execution_count"))
             else:
-                cell.outputs = [o for o in cell.get("outputs", [])
-                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+                cell.outputs = without_stderr(cell.get("outputs"))
             return cell, resources
 
     for cls in (SnapshotSubmission, TrustedGradeCells):

@@ -2,38 +2,23 @@
 graded object (sum of its tests' scores), the total and the state; then the mean row."""
 from __future__ import annotations
 
+import dataclasses
+
 from . import scoring
+from .i18n import N_, tr
+from .results import as_result, test_object
 
-TEXT = {
-    "es": {"submission": "Entrega", "total": "Total", "state": "Estado", "mean": "Media",
-           "graded": "calificada", "resumed": "previa", "grader_error": "ERROR DEL CORRECTOR",
-           "not_loaded": "sin cargar", "review": "revisar",
-           "summary": "{n} entregas: {graded} calificadas ahora, {resumed} ya calificadas antes, "
-                      "{errors} con error del corrector. Resultados en {out}",
-           "grader_errors": "El corrector falló en {errors} entregas (detalles arriba, en stderr); "
-                            "vuelve a ejecutar el mismo comando para recalificarlas."},
-    "en": {"submission": "Submission", "total": "Total", "state": "State", "mean": "Mean",
-           "graded": "graded", "resumed": "previous", "grader_error": "GRADER ERROR",
-           "not_loaded": "not loaded", "review": "review",
-           "summary": "{n} submissions: {graded} graded now, {resumed} graded before, "
-                      "{errors} with a grader error. Results in {out}",
-           "grader_errors": "The grader failed on {errors} submissions (details above, on stderr); "
-                            "run the same command again to regrade them."},
-}
+STATES = {"graded": N_("calificada"), "resumed": N_("previa"), "grader_error": N_("ERROR DEL CORRECTOR")}
 
 
-def object_of(test_name: str) -> str:
-    return test_name.split(":", 1)[0].strip()
+object_of = test_object   # the graded object of a results.json test entry (for the pages)
 
 
-def per_object(results: dict, assignment: str) -> dict:
-    """{object: (score, max_score)} in the assignment's object order (then any others)."""
-    out = {obj: [0.0, 0.0] for obj in scoring.POINTS.get(assignment, {})}
-    for t in results.get("tests", []):
-        acc = out.setdefault(object_of(t.get("name", "")), [0.0, 0.0])
-        acc[0] += float(t.get("score", 0) or 0)
-        acc[1] += float(t.get("max_score", 0) or 0)
-    return {k: tuple(v) for k, v in out.items()}
+def per_object(results, assignment: str) -> dict:
+    """{object: (score, max_score)} of a result (SubmissionResult or results.json), in the
+    assignment's object order (then any others): SubmissionResult.object_scores()."""
+    res = dataclasses.replace(as_result(results), assignment=assignment)
+    return {obj: (e.score, e.max_score) for obj, e in res.object_scores().items()}
 
 
 def fmt(x: float) -> str:
@@ -42,34 +27,36 @@ def fmt(x: float) -> str:
 
 
 def table(rows, assignment: str, lang: str = "es") -> str:
-    """rows: [(name, results dict, state)], state in graded/resumed/grader_error."""
-    t = TEXT.get(lang, TEXT["es"])
+    """rows: [(name, result, state)], a result being a SubmissionResult or its results.json, state
+    in graded/resumed/grader_error."""
+    rows = [(name, as_result(res), state) for name, res, state in rows]
     objects = list(scoring.POINTS.get(assignment, {}))
     for _name, res, _state in rows:
         for obj in per_object(res, assignment):
             if obj not in objects:
                 objects.append(obj)
     max_total = scoring.max_score(assignment) if assignment in scoring.POINTS else 0
-    header = [t["submission"]] + [f"{o} ({fmt(scoring.POINTS.get(assignment, {}).get(o, 0))})"
-                                  for o in objects] + [f"{t['total']} ({fmt(max_total)})", t["state"]]
+    header = [tr(lang, "Entrega")] + [f"{o} ({fmt(scoring.POINTS.get(assignment, {}).get(o, 0))})"
+                                      for o in objects]
+    header += [tr(lang, "Total") + f" ({fmt(max_total)})", tr(lang, "Estado")]
     body = []
     sums = [0.0] * (len(objects) + 1)
     for name, res, state in rows:
         objs = per_object(res, assignment)
         cells = [fmt(objs.get(o, (0, 0))[0]) for o in objects]
-        total = float(res.get("score", 0) or 0)
+        total = float(res.score)
         for i, o in enumerate(objects):
             sums[i] += objs.get(o, (0, 0))[0]
         sums[-1] += total
-        label = t.get(state, state)
-        if state != "grader_error" and (res.get("extra_data") or {}).get("loaded") is False:
-            label = t["not_loaded"]
-        if (res.get("extra_data") or {}).get("review"):  # flagged for an instructor (docs/security.md)
-            label += f" ({t['review']})"
+        label = tr(lang, STATES[state]) if state in STATES else state
+        if state != "grader_error" and res.extra_data.get("loaded") is False:
+            label = tr(lang, "sin cargar")
+        if res.needs_review:  # flagged for an instructor (docs/security.md)
+            label += " (" + tr(lang, "revisar") + ")"
         body.append([name] + cells + [fmt(total), label])
     lines = [header] + body
     if len(rows) > 1:
-        lines.append([t["mean"]] + [fmt(s / len(rows)) for s in sums] + [""])
+        lines.append([tr(lang, "Media")] + [fmt(s / len(rows)) for s in sums] + [""])
     widths = [max(len(str(r[i])) for r in lines) for i in range(len(header))]
 
     def render(r):
@@ -85,11 +72,13 @@ def table(rows, assignment: str, lang: str = "es") -> str:
 
 
 def summary(jobs, out_dir, lang="es") -> str:
-    t = TEXT.get(lang, TEXT["es"])
     graded = sum(j.state == "graded" for j in jobs)
     resumed = sum(j.state == "resumed" for j in jobs)
     errors = sum(j.state == "grader_error" for j in jobs)
-    lines = [t["summary"].format(n=len(jobs), graded=graded, resumed=resumed, errors=errors, out=out_dir)]
+    lines = [tr(lang, "{n} entregas: {graded} calificadas ahora, {resumed} ya calificadas antes, "
+                "{errors} con error del corrector. Resultados en {out}",
+                n=len(jobs), graded=graded, resumed=resumed, errors=errors, out=out_dir)]
     if errors:
-        lines.append(t["grader_errors"].format(errors=errors))
+        lines.append(tr(lang, "El corrector falló en {errors} entregas (detalles arriba, en stderr); "
+                        "vuelve a ejecutar el mismo comando para recalificarlas.", errors=errors))
     return "\n".join(lines)

@@ -60,7 +60,7 @@ def test_perfect_example_gets_full_marks_with_a_valid_schema():
     assert res["extra_data"]["grader_error"] is False
     per_object = {}
     for t in res["tests"]:
-        obj = t["name"].split(":")[0]
+        obj = t["extra_data"]["object"]          # recorded with each test; titles begin with it
         assert obj in scoring.POINTS["ps1_corr2d"] and t["name"].startswith(obj + ": ")
         assert t["status"] == "passed" and t["visibility"] == "visible"
         per_object[obj] = per_object.get(obj, 0) + t["max_score"]
@@ -98,7 +98,8 @@ def test_grader_bug_is_flagged_generic_for_the_student_and_logged(bug_suite, cap
     assert by_name["corr2d: pasa"]["status"] == "passed" and by_name["corr2d: pasa"]["score"] == 10
     assert by_name["conv2d_strict: falla"]["output"] == "mensaje para el estudiante"
     bug = by_name["learn_kernel: el corrector falla"]
-    assert bug["status"] == "failed" and bug["output"] == engine.MESSAGES["es"]["internal"]
+    assert bug["status"] == "failed" and bug["output"] == engine.TEST_GRADER_FAILED
+    assert bug["output"].startswith("Error interno del corrector en esta prueba")
     assert res["score"] == 10 and res["extra_data"]["grader_error"] is True
     dumped = json.dumps(res, ensure_ascii=False)
     assert "clave secreta" not in dumped and "SECRET_SOURCE_LINE" not in dumped
@@ -109,7 +110,27 @@ def test_english_titles_and_messages(bug_suite):
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="en")
     names = [t["name"] for t in res["tests"]]
     assert names == ["corr2d: passes", "conv2d_strict: fails", "learn_kernel: grader bug"]
-    assert res["tests"][2]["output"] == engine.MESSAGES["en"]["internal"]
+    assert res["tests"][2]["output"].startswith("Internal grader error in this test")
+
+
+def test_each_tests_object_comes_from_the_suites_record(bug_suite, monkeypatch):
+    """The engine reads a test's graded object from the suites' record of it (plugin.item_info);
+    only a record without one falls back to the title's prefix."""
+    from autograder.suites import plugin
+    real = plugin.item_info
+
+    def record(item):
+        info = real(item)
+        if item.name == "test_ok":
+            info["object"] = "learn_kernel"
+        else:
+            info.pop("object", None)
+        return info
+    monkeypatch.setattr(plugin, "item_info", record)
+    res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="en")
+    assert {t["name"]: t["extra_data"]["object"] for t in res["tests"]} == {
+        "corr2d: passes": "learn_kernel", "conv2d_strict: fails": "conv2d_strict",
+        "learn_kernel: grader bug": "learn_kernel"}
 
 
 PLUGIN_SUITE = '''
@@ -139,7 +160,7 @@ def test_missing_suite_and_unknown_assignment_never_raise(tmp_path, monkeypatch)
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
     assert results.validate(res) == [] and res["extra_data"]["grader_error"] is True
     assert res["max_score"] == 20 and sum(t["max_score"] for t in res["tests"]) == 20
-    assert all(t["name"].split(":")[0] in scoring.POINTS["ps1_corr2d"] for t in res["tests"])
+    assert [t["extra_data"]["object"] for t in res["tests"]] == list(scoring.POINTS["ps1_corr2d"])
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps9_nope")
     assert res["extra_data"]["grader_error"] is True and res["score"] == 0
 
@@ -321,7 +342,7 @@ def test_crashes_name_the_students_line_and_stubs_are_explained_once(tmp_path):
     assert res["extra_data"]["grader_error"] is False
     by_obj = {}
     for t in res["tests"]:
-        by_obj.setdefault(t["name"].split(":")[0], []).append(t["output"])
+        by_obj.setdefault(t["extra_data"]["object"], []).append(t["output"])
     for out in by_obj["corr2d"]:
         assert "RuntimeError" in out
         assert "Dónde: entrega.py, línea 5, en corr2d: `return torch.matmul(X, torch.ones(5, 7))`" in out

@@ -258,7 +258,7 @@ def test_changed_submission_grades_the_snapshot_and_says_so(course):
     row = rows[0]
     assert row["student_id"] == "cheat" and row["score"] == 0
     assert len(row["notes"]) == 1 and "cambió después de `nbgrader autograde`" in row["notes"][0]
-    assert row["notebooks"][AID]["output"].startswith("Aviso: el archivo entregado")
+    assert row["notebooks"][AID].output.startswith("Aviso: el archivo entregado")
     assert any("changed after nbgrader autograde" in m for m in logs), logs
     # a partial regrade keeps the other student's row
     with open(csv_path, newline="") as fh:

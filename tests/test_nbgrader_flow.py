@@ -18,23 +18,20 @@ import copy
 import csv
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from autograder import engine
 from autograder.nbgrader_gradebook import grade_course
-from autograder.nbgrader_hook import object_scores
 from autograder.scoring import POINTS
+from nbgrader_course import REPO, released_course
+from nbgrader_course import grade_id as _gid
+from nbgrader_course import nbgrader as _nbgrader
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
 AID = "ps1_corr2d"
-VENV_BIN = Path(sys.executable).parent
 CONFIG_LINES = ("\nfrom autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402\n"
                 "c.Autograde.autograde_preprocessors = autograde_preprocessors()\n")
 NOISE = (
@@ -47,17 +44,6 @@ NOISE = (
     "_t.Thread(target=_ruido, daemon=True).start()\n"
     "_w.warn('advertencia al definir')\n"
 )
-
-
-def _nbgrader(course: Path, *args, env=None):
-    proc = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=str(course), env=env,
-                          capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    return proc
-
-
-def _gid(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _write(course: Path, student: str, nb: dict):
@@ -78,29 +64,16 @@ def _filled(release: dict, solutions: dict, names) -> dict:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     base = tmp_path_factory.mktemp("course")
-    course = base / "assignments"
-    ignore = shutil.ignore_patterns("release", "submitted", "autograded", "feedback", "gradebook.db",
-                                    "__pycache__", ".ipynb_checkpoints")
-    shutil.copytree(REPO / "assignments", course, symlinks=True, ignore=ignore)
-    shutil.copytree(REPO / "reference", base / "reference", ignore=ignore)
-    assert (course / "source" / AID / f"{AID}.ipynb").is_file(), f"no source notebook for {AID}"
-    cfg = course / "nbgrader_config.py"
-    if "autograde_preprocessors" not in cfg.read_text():
-        cfg.write_text(cfg.read_text() + CONFIG_LINES)      # see test_course_config_strips_hook_stderr
-    if os.geteuid() != 0:       # no bwrap for the kernel: these tests are about scores, not confinement
-        cfg.write_text(cfg.read_text() + "\nc.ConfinedKernelManager.require_confinement = False\n")
-    (base / "tmp").mkdir()
-    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"),
-               AUTOGRADER_DEVICE="cpu", AUTOGRADER_LANG="es")
-    env.pop("AUTOGRADER_NOTEBOOK", None)
-    subprocess.run([sys.executable, str(course / "build_notebooks.py"), AID], check=True, env=env,
-                   capture_output=True)
-    _nbgrader(course, "generate_assignment", AID, "--force", env=env)
 
-    release = json.loads((course / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
-    source = json.loads((course / "source" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
-    solutions = {_gid(c): c["source"] for c in source["cells"]
-                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    def configure(course):
+        assert (course / "source" / AID / f"{AID}.ipynb").is_file(), f"no source notebook for {AID}"
+        cfg = course / "nbgrader_config.py"
+        if "autograde_preprocessors" not in cfg.read_text():
+            cfg.write_text(cfg.read_text() + CONFIG_LINES)      # see test_course_config_strips_hook_stderr
+        if os.geteuid() != 0:   # no bwrap for the kernel: these tests are about scores, not confinement
+            cfg.write_text(cfg.read_text() + "\nc.ConfinedKernelManager.require_confinement = False\n")
+
+    course, env, release, solutions = released_course(base, AID, configure)
     sol = {name: f"sol_{name}" for name in POINTS[AID]}
     assert set(sol.values()) <= set(solutions), solutions.keys()
 
@@ -159,7 +132,7 @@ def _gradebook_scores(course: Path) -> dict:
 
 
 def _object_points(row) -> dict:
-    return {obj: e["score"] for obj, e in object_scores(row["notebooks"][AID], AID).items()}
+    return {obj: e.score for obj, e in row["notebooks"][AID].object_scores().items()}
 
 
 def _src(cell) -> str:
@@ -238,7 +211,7 @@ def test_hardened_path_ignores_students_copy_of_test_cells(course):
     """The tampered notebook grades exactly like the same solutions with the release's test
     cells: the student's copy of any test cell (edited, deleted) plays no part."""
     pristine = engine.grade(str(course["pristine"]), AID, lang="es", device="cpu")
-    tampered = course["rows"]["tamper"]["notebooks"][AID]
+    tampered = course["rows"]["tamper"]["notebooks"][AID].to_gradescope()
     assert {t["name"]: t["score"] for t in tampered["tests"]} == {t["name"]: t["score"] for t in pristine["tests"]}
     assert course["rows"]["tamper"]["score"] == POINTS[AID]["corr2d"] + POINTS[AID]["conv2d_strict"]
 

@@ -240,7 +240,7 @@ def student_context(entry: Entry, lang="es") -> dict:
                               "passed": test.get("status") == "passed", **extra["training"]})
         if test.get("status") == "passed":
             continue
-        item = {"id": f"t{i}", "name": test["name"], "object": object_of(test["name"]),
+        item = {"id": f"t{i}", "name": test["name"], "object": object_of(test),
                 "output": test.get("output", ""), "score": test.get("score", 0),
                 "max": test.get("max_score", 0), "hint": None, "img": None, "alt": None,
                 "call": None}

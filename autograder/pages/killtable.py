@@ -84,7 +84,7 @@ def row_for(path, assignment, results, seconds=0.0) -> MutantRow:
     hit = [o for o, (got, top) in objs.items() if got < top]
     got, top = objs.get(target, (0.0, 0.0))
     found = sorted({(t.get("extra_data") or {}).get("misconception") for t in results.get("tests", [])
-                    if t.get("status") == "failed" and object_of(t.get("name", "")) == target}
+                    if t.get("status") == "failed" and object_of(t) == target}
                    - {None})
     return MutantRow(os.path.splitext(os.path.basename(path))[0], target,
                      None if expected in (None, "none") else expected, got < top, round(top - got, 3),
