@@ -287,7 +287,7 @@ def _grade(path, assignment, lang, device, started, budget=None):
         raise RuntimeError(f"no hidden suite for {assignment} under {SUITES_DIR}")
 
     from .submission import load_submission
-    sub = load_submission(path, assignment)
+    sub = load_submission(path, assignment, lang=lang)
     notes = [str(n) for n in (sub.notes or [])]
 
     if sub.fatal:
