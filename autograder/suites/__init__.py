@@ -42,6 +42,14 @@ def in_both_dtypes(cases):
     return [(torch.float64 if i % 2 else torch.float32, case) for i, case in enumerate(cases)]
 
 
+def random_pairs(seed: int, shapes):
+    """[(X, K)] of normal random tensors of the given (X shape, K shape), drawn in that order
+    from one seeded generator, float32 and float64 in turn."""
+    g = generator(seed)
+    return [(randn(g, *x, dtype=dtype), randn(g, *k, dtype=dtype))
+            for dtype, (x, k) in in_both_dtypes(shapes)]
+
+
 class Call:
     """One call of a student's function with its inputs named once: `student.run(call)` sends
     the values (positional arguments in order, then the keyword arguments), and messages and
@@ -98,4 +106,4 @@ def diagnosis(say, *probes):
 
 
 __all__ = ["Call", "GradedTest", "diagnosis", "generator", "graded", "graded_test", "in_both_dtypes",
-           "rand", "randn"]
+           "rand", "randn", "random_pairs"]

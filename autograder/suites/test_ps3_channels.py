@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.i18n import N_
-from autograder.suites import Call, generator, graded, in_both_dtypes, randn
+from autograder.suites import Call, generator, graded, randn, random_pairs
 
 pytestmark = pytest.mark.assignment("ps3_channels")
 
@@ -45,10 +45,11 @@ def test_multi_in_course(student, say):
 @graded("corr2d_multi_in", points=4,
         title=N_("entradas aleatorias (1 a 5 canales, no cuadradas)"))
 def test_multi_in_random(student, say):
-    g = generator(301)
-    cases = [(3, 5, 7, 2, 3), (1, 6, 4, 3, 3), (5, 4, 6, 1, 1), (2, 7, 5, 7, 2), (4, 9, 8, 3, 2)]
-    for dtype, (c, h, w, kh, kw) in in_both_dtypes(cases):
-        check_multi_in(student, say, randn(g, c, h, w, dtype=dtype), randn(g, c, kh, kw, dtype=dtype))
+    # (X shape (c_i, h, w), K shape (c_i, k_h, k_w))
+    shapes = [((3, 5, 7), (3, 2, 3)), ((1, 6, 4), (1, 3, 3)), ((5, 4, 6), (5, 1, 1)),
+              ((2, 7, 5), (2, 7, 2)), ((4, 9, 8), (4, 3, 2))]
+    for X, K in random_pairs(301, shapes):
+        check_multi_in(student, say, X, K)
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,11 +72,11 @@ def test_multi_in_out_course(student, say):
 @graded("corr2d_multi_in_out", points=4,
         title=N_("entradas aleatorias (varios canales de entrada y salida)"))
 def test_multi_in_out_random(student, say):
-    g = generator(302)
-    cases = [(2, 3, 5, 6, 2, 3), (4, 1, 6, 5, 3, 2), (1, 2, 4, 4, 1, 1), (3, 3, 7, 5, 2, 2)]
-    for dtype, (co, ci, h, w, kh, kw) in in_both_dtypes(cases):
-        check_multi_in_out(student, say, randn(g, ci, h, w, dtype=dtype),
-                           randn(g, co, ci, kh, kw, dtype=dtype))
+    # (X shape (c_i, h, w), K shape (c_o, c_i, k_h, k_w))
+    shapes = [((3, 5, 6), (2, 3, 2, 3)), ((1, 6, 5), (4, 1, 3, 2)), ((2, 4, 4), (1, 2, 1, 1)),
+              ((3, 7, 5), (3, 3, 2, 2))]
+    for X, K in random_pairs(302, shapes):
+        check_multi_in_out(student, say, X, K)
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,10 +87,10 @@ def call_1x1(X, K):
 
 @graded("corr2d_multi_in_out_1x1", points=4, title=N_("igual a la convolución 1x1 de PyTorch"))
 def test_1x1_values(student, say):
-    g = generator(303)
-    cases = [(2, 3, 3, 3), (4, 3, 5, 7), (1, 5, 6, 2), (3, 1, 4, 4), (6, 4, 64, 80)]
-    for dtype, (co, ci, h, w) in in_both_dtypes(cases):
-        X, K = randn(g, ci, h, w, dtype=dtype), randn(g, co, ci, 1, 1, dtype=dtype)
+    shapes = [((3, 3, 3), (2, 3, 1, 1)), ((3, 5, 7), (4, 3, 1, 1)), ((5, 6, 2), (1, 5, 1, 1)),
+              ((1, 4, 4), (3, 1, 1, 1)), ((4, 64, 80), (6, 4, 1, 1))]
+    for X, K in random_pairs(303, shapes):
+        (ci, h, w), co = X.shape, K.shape[0]
         call = call_1x1(X, K)
         got = student.run(call, guard=True)
         expected = conv(X, K)
