@@ -9,16 +9,24 @@ from autograder.feedback import as_number, fail, fmt_value
 from autograder.layer_behaviour import standard_model_layers, standard_net_layers
 from autograder.suites import generator, randn
 from autograder.worker import probes
+from autograder.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT, LENETS, course_fields
 from reference import ps5_lenet as ref
 
 pytestmark = pytest.mark.assignment("ps5_lenet")
 
 REF_NS = vars(ref)
-INPUT = (1, 1, 28, 28)
 
 
-def ref_describe(name):
-    return probes.PROBES["describe_net"](REF_NS, name, INPUT, 0)
+def contract_layers(name):
+    """The contract's layers of name() as the checks compare them: (class, course fields, output
+    shape for one contract input)."""
+    net = LENETS[name]
+    return [(kind, course_fields(kind, hp), shape) for (kind, hp), shape in zip(net.layers, net.shapes())]
+
+
+def unpadded_first_shape(name, padding=0):
+    """The first layer's output shape had name()'s first convolution this padding instead."""
+    return LENETS[name].changed(0, padding=padding).shapes()[0]
 
 
 def describe(student, lang, name, input_shape=INPUT):
@@ -40,8 +48,8 @@ def _classes(info):
 
 
 def check_structure(student, lang, name):
-    got, want = describe(student, lang, name), ref_describe(name)
-    g, w = _classes(got), _classes(want)
+    got, want = describe(student, lang, name), contract_layers(name)
+    g, w = _classes(got), [kind for kind, _, _ in want]
     if g != w:
         key = None
         if g and g[-1] in ("Softmax", "LogSoftmax"):
@@ -56,25 +64,25 @@ def check_structure(student, lang, name):
                    f"Tu modelo:    {', '.join(g)}",
              f"The layers of {name}() are not the expected ones.\nExpected:   {', '.join(w)}\n"
              f"Your model: {', '.join(g)}", key)
-    for i, (lg, lw) in enumerate(zip(got["layers"], want["layers"]), start=1):
-        for field, value in lw["config"].items():
+    for i, (lg, (kind, config, _)) in enumerate(zip(got["layers"], want), start=1):
+        for field, value in config.items():
             mine = lg["config"].get(field)
             if mine != value:
                 key = "missing_padding" if (i == 1 and field == "padding") else None
-                fail(lang, f"En {name}(), la capa {i} ({lw['torch_class']}) tiene {field} = "
+                fail(lang, f"En {name}(), la capa {i} ({kind}) tiene {field} = "
                            f"{fmt_value(mine)}; se esperaba {fmt_value(value)}.",
-                     f"In {name}(), layer {i} ({lw['torch_class']}) has {field} = "
+                     f"In {name}(), layer {i} ({kind}) has {field} = "
                      f"{fmt_value(mine)}; expected {fmt_value(value)}.", key)
     return got
 
 
 def check_shapes(student, lang, name):
-    got, want = describe(student, lang, name), ref_describe(name)
+    got = describe(student, lang, name)
     gs = [(layer["torch_class"], tuple(layer["shape"])) for layer in got["layers"]]
-    ws = [(layer["torch_class"], tuple(layer["shape"])) for layer in want["layers"]]
+    ws = [(kind, shape) for kind, _, shape in contract_layers(name)]
     if gs != ws:
         key = None
-        if len(gs) > 0 and gs[0][1] == (1, 6, 24, 24):
+        if len(gs) > 0 and gs[0][1] == unpadded_first_shape(name):
             key = "missing_padding"
         fail(lang, f"Formas de salida de cada capa de {name}() con una entrada {INPUT}:\n"
                    f"Se esperaba: {fmt_value(ws)}\nTu modelo:    {fmt_value(gs)}",
@@ -89,7 +97,7 @@ def check_shapes(student, lang, name):
 
 def check_params(student, lang, name):
     got = describe(student, lang, name)
-    want = ref_describe(name)["n_params"]
+    want = LENETS[name].n_params
     if got["n_params"] != want:
         fail(lang, f"{name}() tiene {got['n_params']:,} parámetros; se esperaban {want:,}.",
              f"{name}() has {got['n_params']:,} parameters; expected {want:,}.")
@@ -130,35 +138,16 @@ def test_lenet_modern_shapes_and_params(student, lang):
 # compared as data (probe describe_model: no forward pass, so a first convolution that keeps its
 # padding is named even when the linear layers no longer fit), then run on the right input.
 
-WIDE_INPUT = (1, 1, 28, 28)
-RGB_INPUT = (1, 3, 32, 32)
-
-
-def _pair(value):
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    return (value, value)
+WIDE_INPUT = LENETS["lenet_wide"].input_shape
+RGB_INPUT = LENETS["lenet_rgb"].input_shape
 
 
 def _layer_summary(layer):
     """(class name, {field: value}) of a describe_model layer, fields as in the course."""
-    h = layer["hparams"]
-    kind = layer["type"]
-    if kind == "Conv2d":
-        padding = h.get("padding")
-        padding = (0, 0) if padding == "valid" else padding
-        return kind, {"in": h.get("in_channels"), "out": h.get("out_channels"),
-                      "kernel": _pair(h.get("kernel_size")),
-                      "padding": padding if isinstance(padding, str) else _pair(padding),
-                      "stride": _pair(h.get("stride"))}
-    if kind in ("MaxPool2d", "AvgPool2d"):
-        kernel = _pair(h.get("kernel_size"))
-        return kind, {"kernel": kernel,
-                      "stride": _pair(h.get("stride")) if h.get("stride") is not None else kernel,
-                      "padding": _pair(h.get("padding"))}
-    if kind == "Linear":
-        return kind, {"in": h.get("in_features"), "out": h.get("out_features")}
-    return kind, {}
+    hparams = dict(layer["hparams"])
+    if hparams.get("padding") == "valid":
+        hparams["padding"] = 0
+    return layer["type"], course_fields(layer["type"], hparams)
 
 
 def _normalise_config(config):
@@ -199,7 +188,7 @@ def check_layers_as_data(student, lang, name, input_shape, diagnose):
         got = [(layer["torch_class"], _normalise_config(layer["config"])) for layer in info["layers"]]
     else:
         got = _model_layers(lang, name, desc)
-    want = _model_layers(lang, name, probes.PROBES["describe_model"](REF_NS, name, input_shape))
+    want = [(kind, config) for kind, config, _ in contract_layers(name)]
     g, w = [kind for kind, _ in got], [kind for kind, _ in want]
     if g != w:
         key = "softmax_in_model" if g and g[-1] in ("Softmax", "LogSoftmax") else None
@@ -220,9 +209,8 @@ def check_run(student, lang, name, input_shape, diagnose=lambda shapes: None):
     """Output shape of each layer for one input, a batch of 3 gives (3, 10), parameter count;
     diagnose(student's [(class, shape)]) -> misconception key or None."""
     got = describe(student, lang, name, input_shape)
-    want = probes.PROBES["describe_net"](REF_NS, name, input_shape, 0)
     gs = [(layer["torch_class"], tuple(layer["shape"])) for layer in got["layers"]]
-    ws = [(layer["torch_class"], tuple(layer["shape"])) for layer in want["layers"]]
+    ws = [(kind, shape) for kind, _, shape in contract_layers(name)]
     shown = "x".join(str(d) for d in input_shape[1:])
     if gs != ws:
         fail(lang, f"Formas de salida de cada capa de {name}() con una entrada {input_shape}:\n"
@@ -234,9 +222,10 @@ def check_run(student, lang, name, input_shape, diagnose=lambda shapes: None):
                    f"{fmt_value(got['batch_output_shape'])}; se esperaba (3, 10).",
              f"With a batch of 3 images of {shown}, {name}() returned shape "
              f"{fmt_value(got['batch_output_shape'])}; expected (3, 10).")
-    if got["n_params"] != want["n_params"]:
-        fail(lang, f"{name}() tiene {got['n_params']:,} parámetros; se esperaban {want['n_params']:,}.",
-             f"{name}() has {got['n_params']:,} parameters; expected {want['n_params']:,}.")
+    want = LENETS[name].n_params
+    if got["n_params"] != want:
+        fail(lang, f"{name}() tiene {got['n_params']:,} parámetros; se esperaban {want:,}.",
+             f"{name}() has {got['n_params']:,} parameters; expected {want:,}.")
 
 
 def _wide_diagnosis(index, field, got, want):
@@ -246,7 +235,9 @@ def _wide_diagnosis(index, field, got, want):
 
 
 def _rgb_shapes_diagnosis(shapes):
-    return "rgb_padding" if shapes and shapes[0][1] == (1, 6, 32, 32) else None
+    """The first convolution kept lenet_modern's padding."""
+    kept = unpadded_first_shape("lenet_rgb", LENETS["lenet_modern"].layers[0][1]["padding"])
+    return "rgb_padding" if shapes and shapes[0][1] == kept else None
 
 
 def _rgb_diagnosis(index, field, got, want):
@@ -290,10 +281,7 @@ SHAPE_NETS = [
       ["Flatten", [], {}], ["Linear", [64, 10], {}]], (1, 1, 8, 8)),
     ([["Conv2d", [3, 2, [3, 5]], {}], ["Sigmoid", [], {}], ["AvgPool2d", [2], {"stride": 1}],
       ["Flatten", [], {}]], (2, 3, 9, 10)),
-    ([["Conv2d", [1, 6, 5], {"padding": 2}], ["Sigmoid", [], {}], ["AvgPool2d", [2], {"stride": 2}],
-      ["Conv2d", [6, 16, 5], {}], ["Sigmoid", [], {}], ["AvgPool2d", [2], {"stride": 2}],
-      ["Flatten", [], {}], ["Linear", [400, 120], {}], ["Sigmoid", [], {}],
-      ["Linear", [120, 84], {}], ["Sigmoid", [], {}], ["Linear", [84, 10], {}]], INPUT),
+    ([[kind, [], hp] for kind, hp in LENETS["lenet"].layers], INPUT),
 ]
 
 
