@@ -11,11 +11,11 @@ import os
 import pytest
 
 from autograder import training_check
-from autograder.feedback import fail
+from autograder.feedback import Feedback
 
 pytestmark = pytest.mark.assignment("ps5_lenet")
 
-def _result(student, name, device):
+def _result(student, name, device, lang):
     # per Student object (an id() key could be reused by the next submission of a batch lane)
     memo = student.__dict__.setdefault("_training_results", {})
     key = (name, device)
@@ -23,7 +23,7 @@ def _result(student, name, device):
         description = student.probe(name, "describe_model", name, timeout=60)
         memo[key] = training_check.check_description(
             name, description, device=device, progress="auto",
-            cache=training_check.default_cache(), label=os.fspath(student.path))
+            cache=training_check.default_cache(), label=os.fspath(student.path), lang=lang)
     return memo[key]
 
 
@@ -41,14 +41,13 @@ def _check(student, lang, device, name, record_property=None):
 
         if not torch.cuda.is_available():
             pytest.skip("--device cuda was asked for but CUDA is not available")
-    result = _result(student, name, device)
+    result = _result(student, name, device, lang)
     if record_property is not None and result.accuracy is not None:
         record_property("page_data", _page_data(result))
     if not result.ok:
-        fail(lang, result.message_es, result.message_en)
+        raise Feedback(result.message(lang))
     if record_property is not None:
-        record_property("output_es", result.message_es)
-        record_property("output_en", result.message_en)
+        record_property(f"output_{lang}", result.message(lang))
 
 
 @pytest.mark.points(2)
