@@ -38,7 +38,8 @@ def _plain(value, depth=0):
         return "<?>"
 
 
-def _hparams(module):
+def hparams(module):
+    """The module's constants (torch's constructor names) as plain data."""
     out = {}
     names = list(getattr(type(module), "__constants__", None) or [])
     for key in names:
@@ -169,7 +170,7 @@ def describe_model(ns, name, input_shape=FASHION_MNIST_INPUT):
             "label": str(label)[:80],
             "type": str(cls.__name__)[:80],
             "module": str(cls.__module__)[:120],
-            "hparams": _hparams(child),
+            "hparams": hparams(child),
             "n_params": _numel(child),
             "n_children": len(child._modules),
             "behaviour": behaviours.get(label),
