@@ -17,8 +17,9 @@ import importlib
 import inspect
 import signal
 
-from autograder.feedback import Feedback
+from autograder.feedback import Feedback, Say
 from autograder.sandbox import StudentCrash, StudentError
+from autograder.suites.marker import graded_test
 from autograder.suites.plugin import Student
 from autograder.worker import loader, wire
 from autograder.worker.probes import PROBES
@@ -62,7 +63,7 @@ class InProcessSession:
             with _deadline(timeout):
                 value = PROBES[probe](self.ns, *args, **kwargs)
         except _Deadline:
-            raise StudentCrash("timeout", f"más de {timeout:g} s") from None
+            raise StudentCrash("timeout", f"> {timeout:g} s") from None
         except Exception as exc:  # noqa: BLE001 - what the worker reports as a student error
             raise StudentError(type(exc).__name__, str(exc)[:2000], "") from None
         return _roundtrip(value)
@@ -85,26 +86,15 @@ class TrustedStudent(Student):
         self._session = InProcessSession(self.cells)
 
 
-def _marker(fn, name):
-    for mark in getattr(fn, "pytestmark", []):
-        if mark.name == name:
-            return mark
-    return None
-
-
 def suite_tests(assignment):
     """[(test name, graded object, points, function)] of autograder/suites/test_<assignment>.py,
     in source order (the structural suite: the ps5 training file is not included)."""
     module = importlib.import_module(f"autograder.suites.test_{assignment}")
     tests = []
     for name, fn in vars(module).items():
-        if not (name.startswith("test_") and inspect.isfunction(fn)):
-            continue
-        points, title = _marker(fn, "points"), _marker(fn, "title")
-        if points is None or title is None:
-            continue
-        obj = title.kwargs["es"].split(":", 1)[0].strip()
-        tests.append((name, obj, points.args[0], fn))
+        declared = graded_test(fn) if name.startswith("test_") and inspect.isfunction(fn) else None
+        if declared is not None:
+            tests.append((name, declared.object, declared.points, fn))
     return sorted(tests, key=lambda t: t[3].__code__.co_firstlineno)
 
 
@@ -128,12 +118,13 @@ def run_suite(source, assignment, lang="es", *, first=None, stop_at_failure=Fals
     first: run the tests of this graded object first; stop_at_failure: stop after the first
     failed test (enough to know a mutant is killed)."""
     student = TrustedStudent(source, assignment, lang)
+    fixtures = {"student": student, "lang": lang, "say": Say(lang)}  # the plugin's, as pytest gives them
     results = {}
     tests = sorted(suite_tests(assignment), key=lambda t: t[1] != first)
     try:
         for name, obj, points, fn in tests:
             wanted = inspect.signature(fn).parameters
-            kwargs = {k: v for k, v in (("student", student), ("lang", lang)) if k in wanted}
+            kwargs = {k: v for k, v in fixtures.items() if k in wanted}
             entry = {"object": obj, "points": points, "passed": False, "message": "",
                      "grader_error": False}
             try:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from autograder import engine, scoring
 from autograder.feedback import misconception_text
@@ -41,14 +42,21 @@ def _defined_guarded(analysis):
 
 # --------------------------------------------------------------------------- the guarded list
 
-def test_guarded_list_is_what_the_suites_guard():
-    called = set()
-    for suite in (ROOT / "autograder" / "suites").glob("test_*.py"):
-        text = suite.read_text(encoding="utf-8")
-        for m in re.finditer(r'student\.(?:function|call)\((?:"call_student", )?"(\w+)"[^)]*?guard=True',
-                             text, re.S):
-            called.add(m.group(1))
-    assert called == set(rule.GUARDED)
+def test_guarded_list_is_what_the_suites_guard(monkeypatch):
+    """The names the suites ask the static rule about (running them on the reference) are the
+    rule's GUARDED list."""
+    from autograder import trusted_run
+
+    asked = set()
+    check = plugin.Student.check_implementation
+    monkeypatch.setattr(plugin.Student, "check_implementation",
+                        lambda self, name, isolate=(): asked.add(name) or check(self, name, isolate))
+    with trusted_run.one_thread():
+        for assignment in ("ps1_corr2d", "ps2_conv2d", "ps3_channels", "ps4_pooling"):
+            source = (ROOT / "reference" / f"{assignment}.py").read_text(encoding="utf-8")
+            results = trusted_run.run_suite(source, assignment)
+            assert all(entry["passed"] for entry in results.values()), assignment
+    assert asked == set(rule.GUARDED)
 
 
 # --------------------------------------------------------------------------- valid code is clean
@@ -149,10 +157,24 @@ def test_star_imports_are_resolved():
 
 def test_in_worker_guard_failures_are_flagged_for_review():
     from autograder.feedback import Feedback
+    from autograder.sandbox import StudentError
 
-    with pytest.raises(Feedback) as info:
-        plugin._fail_for_review({"object": "corr2d"}, "es", "corr2d usa x", "corr2d uses x", "forbidden")
-    assert info.value.review == {"object": "corr2d"} and info.value.misconception == "forbidden"
+    class GuardedSession:  # the worker's guard caught a forbidden call the static rule let by
+        defined, load_notes = {"corr2d"}, []
+
+        def call(self, probe, *args, **kwargs):
+            raise StudentError("ForbiddenBuiltinError", "torch.conv2d is not allowed here", "")
+
+    for lang, text in (("es", "corr2d usa torch.conv2d."), ("en", "corr2d uses torch.conv2d.")):
+        student = plugin.Student("<none>", "ps1_corr2d", lang)
+        student._loaded, student._session = True, GuardedSession()
+        with pytest.raises(Feedback) as info:
+            student.function("corr2d", torch.ones(2, 2), torch.ones(1, 1))
+        assert info.value.review == {"object": "corr2d", "kind": "forbidden",
+                                     "construct": "torch.conv2d", "where": "worker guard"}
+        assert info.value.misconception == "forbidden"
+        assert info.value.message.startswith(text)
+        assert misconception_text("forbidden", lang) in info.value.message
 
 
 def test_counter_evasion_is_marked():

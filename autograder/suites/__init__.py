@@ -1,11 +1,28 @@
-"""Hidden pytest suites, one or more files per assignment (see docs/architecture.md), and small
-helpers they share (seeded random inputs, input descriptions for error messages, diagnosis
-after a failure)."""
+"""Hidden pytest suites, one or more files per assignment (see docs/architecture.md), and what
+their tests are written with:
+
+    from autograder.i18n import N_
+    from autograder.suites import Call, graded
+
+    @graded("corr2d", points=2, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
+    def test_corr2d_course_example(student, say):
+        call = Call("corr2d", {"X": X, "K": K})         # inputs named once
+        got = student.run(call, guard=True)             # the student's corr2d(X, K), sandboxed
+        say.check_tensor(call, got, expected, alternatives=[("flipped_kernel", flipped)])
+        if ...:
+            say.wrong("{call} devolvió {got}", call=call, got=fmt_value(got), misconception="...")
+
+Fixtures (autograder/suites/plugin.py): `student` (the submission in the sandbox), `say` (feedback
+in the session's language, autograder.feedback.Say), `lang`, `device`. A suite's own
+misconception hints live beside it in hints_<assignment>.py. Also here: seeded random inputs and
+diagnosis after a failure.
+"""
 import contextlib
 
 import torch
 
-from autograder.feedback import Feedback, describe_inputs, with_misconception
+from autograder.feedback import Feedback, with_misconception
+from autograder.suites.marker import GradedTest, graded, graded_test  # noqa: F401 - the API
 
 
 def generator(seed: int) -> torch.Generator:
@@ -20,25 +37,46 @@ def rand(g, *shape, dtype=torch.float32):
     return torch.rand(*shape, generator=g, dtype=torch.float64).to(dtype)
 
 
-def ctx(inputs: dict):
-    """(es, en) description of a call's inputs, for error messages."""
-    text = describe_inputs(inputs)
-    return f"Entrada: {text}", f"Input: {text}"
+class Call:
+    """One call of a student's function with its inputs named once: `student.run(call)` sends
+    the values (positional arguments in order, then the keyword arguments), and messages and
+    tensor checks show the call as text and describe its inputs by name.
 
+        Call("corr2d", {"X": X, "K": K})                          # corr2d(X, K)
+        Call("pool2d", {"X": X, "pool_size": (2, 2)}, mode="max")  # pool2d(X, (2, 2), mode='max')
 
-def call_text(name, *arg_names, **kwargs):
-    parts = list(arg_names) + [f"{k}={v!r}" for k, v in kwargs.items()]
-    return f"{name}({', '.join(parts)})"
+    In the text a tensor argument appears by its name, any other by its value."""
+
+    def __init__(self, name: str, args: dict, /, **kwargs):
+        self.name, self.args, self.kwargs = name, dict(args), kwargs
+
+    @property
+    def values(self) -> tuple:
+        return tuple(self.args.values())
+
+    @property
+    def inputs(self) -> dict:
+        return dict(self.args, **self.kwargs)
+
+    @property
+    def text(self) -> str:
+        shown = [k if isinstance(v, torch.Tensor) else repr(v) for k, v in self.args.items()]
+        shown += [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{self.name}({', '.join(shown)})"
+
+    def __str__(self):
+        return self.text
 
 
 @contextlib.contextmanager
-def diagnosis(lang, *probes):
-    """Run the real check inside `with diagnosis(lang, probe, ...):`. Only when it fails with a
+def diagnosis(say, *probes):
+    """Run the real check inside `with diagnosis(say, probe, ...):`. Only when it fails with a
     Feedback that names no misconception are the diagnostic probes tried, in order: callables
     returning a misconception key (or None) that may call the student's code again. The first key
-    found is added to the failure. A probe's own failure (Feedback, a student exception, a crash,
-    anything) is swallowed: a probe made to explain a failure can never cause one, nor cost
-    points. Keep each probe's calls within the contract (COURSE.md), like the real checks."""
+    found is added to the failure (explained in say's language). A probe's own failure (Feedback,
+    a student exception, a crash, anything) is swallowed: a probe made to explain a failure can
+    never cause one, nor cost points. Keep each probe's calls within the contract (COURSE.md),
+    like the real checks."""
     try:
         yield
     except Feedback as failure:
@@ -50,5 +88,8 @@ def diagnosis(lang, *probes):
             except Exception:  # noqa: BLE001 - a diagnostic never fails a test
                 key = None
             if key:
-                raise with_misconception(failure, lang, key) from None
+                raise with_misconception(failure, say.lang, key) from None
         raise
+
+
+__all__ = ["Call", "GradedTest", "diagnosis", "generator", "graded", "graded_test", "rand", "randn"]

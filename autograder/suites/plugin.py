@@ -4,18 +4,20 @@ autograder.suites.plugin`).
 Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda,
 --budget SECONDS (student time for the whole submission; default per assignment, see
 autograder/budget.py).
-Fixtures: `student` (session-scoped wrapper over autograder.sandbox.Session), `lang`, `device`.
-Markers: points(n), title(es=..., en=...), assignment(id). Tests of other assignments than
---assignment are deselected (a suite module's assignment comes from its `assignment` marker or
-from its file name test_<assignment>*.py).
+Fixtures: `student` (session-scoped wrapper over autograder.sandbox.Session), `say` (feedback in
+the session's language: autograder.feedback.Say), `lang`, `device`.
+Markers: graded(object, points=n, title=N_("...")) (autograder/suites/marker.py: write it with the
+`graded` decorator), assignment(id). Tests of other assignments than --assignment are deselected
+(a suite module's assignment comes from its `assignment` marker or from its file name
+test_<assignment>*.py).
 
-Every report of a suite test carries user_properties: ("points", n), ("title_es", ...),
-("title_en", ...), ("object", graded object), ("assignment", id) and, when it failed with
-Feedback, ("feedback", message), ("misconception", key) when it names one, and ("review", {...})
-when the failure must be looked at by an instructor (a construct that breaks the "implement it
-yourself" rule, or a reply from the worker that the genuine probes never send). The long
-representation of a Feedback failure is the message
-alone, so not even plain pytest output shows test source.
+Every report of a suite test carries user_properties: ("object", graded object), ("points", n),
+("title_es", "object: title"), ("title_en", ...) (one title_<lang> per catalogue language),
+("assignment", id) and, when it failed with Feedback, ("feedback", message), ("misconception",
+key) when it names one, and ("review", {...}) when the failure must be looked at by an instructor
+(a construct that breaks the "implement it yourself" rule, or a reply from the worker that the
+genuine probes never send). The long representation of a Feedback failure is the message alone,
+so not even plain pytest output shows test source.
 """
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ import re
 import pytest
 
 from autograder import scoring
-from autograder.feedback import Feedback, explain, fail, pick
+from autograder.feedback import Feedback, Say
+from autograder.i18n import N_, tr
+from autograder.suites.marker import MARKER, graded_test
 from autograder.suites.replies import REPLY_SHAPES
 
 DEFAULT_TIMEOUT = 10.0
@@ -57,8 +61,10 @@ def _positive_seconds(text):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "points(n): points of a hidden-suite test")
-    config.addinivalue_line("markers", "title(es, en): student-facing title, 'object: what'")
+    config.addinivalue_line("markers", f"{MARKER}(object, points, title): a hidden-suite test "
+                                       "(write it with autograder.suites.graded)")
+    config.addinivalue_line("markers", "points(n): deprecated, see graded")
+    config.addinivalue_line("markers", "title(es, en): deprecated, see graded")
     config.addinivalue_line("markers", "assignment(id): assignment a suite test belongs to")
 
 
@@ -76,17 +82,12 @@ def item_assignment(item) -> str | None:
 
 
 def item_info(item) -> dict:
-    """points, titles, graded object and assignment of a suite test (from its markers)."""
+    """The record fields of a suite test: assignment, and for a declared test (graded_test)
+    object, points and title_<lang> of every catalogue language."""
     info = {"assignment": item_assignment(item)}
-    points = item.get_closest_marker("points")
-    if points is not None:
-        info["points"] = points.args[0] if points.args else points.kwargs.get("n")
-    title = item.get_closest_marker("title")
-    if title is not None:
-        info["title_es"] = title.kwargs.get("es") or (title.args[0] if title.args else None)
-        info["title_en"] = title.kwargs.get("en") or (title.args[1] if len(title.args) > 1 else None)
-        if info["title_es"] and ":" in info["title_es"]:
-            info["object"] = info["title_es"].split(":", 1)[0].strip()
+    declared = graded_test(item)
+    if declared is not None:
+        info.update(object=declared.object, points=declared.points, **declared.titles())
     return info
 
 
@@ -111,9 +112,7 @@ def pytest_runtest_makereport(item, call):
     if info.get("points") is None:
         return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        for key in ("points", "title_es", "title_en", "object", "assignment"):
-            if info.get(key) is not None:
-                report.user_properties.append((key, info[key]))
+        report.user_properties.extend((k, v) for k, v in info.items() if v is not None)
         if call.excinfo is not None and isinstance(call.excinfo.value, Feedback):
             message = call.excinfo.value.message
             report.user_properties.append(("feedback", message))
@@ -144,15 +143,6 @@ def pytest_runtest_call(item):
         _log_instructor(student.path, f"{item.nodeid}: {type(exc).__name__}: {exc} "
                                       f"(counted as the student's failure: {reason})")
         raise student.tampered_feedback(None, reason) from exc
-
-
-def _fail_for_review(review, lang, es, en, misconception=None):
-    """fail(), with a ("review", ...) user property on the report."""
-    try:
-        fail(lang, es, en, misconception)
-    except Feedback as exc:
-        exc.review = review
-        raise
 
 
 def _is_student_exception(exc):
@@ -209,7 +199,7 @@ def implementation_check():
 # Loading the submission.
 
 
-def _fallback_cells(path):
+def _fallback_cells(path, lang="es"):
     """Used only while autograder.submission is unavailable: .py text or an .ipynb's code cells."""
     from autograder import safefiles  # never through a link, never a special file
 
@@ -218,7 +208,8 @@ def _fallback_cells(path):
             found = [p for p, kind in safefiles.walk(path, max_depth=1)
                      if kind == "file" and p[-1].endswith((".ipynb", ".py"))]
             if len(found) != 1:
-                return None, f"la carpeta tiene {len(found)} archivos .ipynb/.py (se esperaba uno)"
+                return None, tr(lang, "la carpeta tiene {n} archivos .ipynb/.py (se esperaba uno)",
+                                n=len(found))
             path = os.path.join(path, found[0][0])
         text = safefiles.read_regular(path, 20 << 20).decode("utf-8", "replace")
     except safefiles.Refused as exc:
@@ -236,12 +227,12 @@ def _fallback_cells(path):
     return [[os.path.basename(path), text]], None
 
 
-def load_cells(path, assignment=None):
+def load_cells(path, assignment=None, lang="es"):
     """(cells, notes, fatal) of a submission."""
     try:
         from autograder.submission import load_submission
     except ImportError:
-        cells, fatal = _fallback_cells(path)
+        cells, fatal = _fallback_cells(path, lang)
         return cells, [], fatal
     sub = load_submission(path, assignment)
     fatal = getattr(sub, "fatal", None)
@@ -277,22 +268,26 @@ def student_frames(traceback_text: str) -> list[tuple[str, int, str, str]]:
     return frames
 
 
-def where_in_student_code(traceback_text: str) -> tuple[str, str]:
-    """(es, en) text naming where the exception last passed through the student's code (the
-    innermost student frame, even when the exception itself was raised inside torch), plus the
-    student's call chain when there is more than one frame; ("", "") without student frames."""
+def student_location(traceback_text: str, lang: str | None = "es") -> str:
+    """Text naming where the exception last passed through the student's code (the innermost
+    student frame, even when the exception itself was raised inside torch), plus the student's
+    call chain when there is more than one frame; "" without student frames."""
     frames = student_frames(traceback_text)
     if not frames:
-        return "", ""
+        return ""
     label, line, func, code = frames[-1]
-    shown = f": `{code}`" if code else ""
-    es = f"\nDónde: {label}, línea {line}, en {func}{shown}"
-    en = f"\nWhere: {label}, line {line}, in {func}{shown}"
+    shown = ": `" + code + "`" if code else ""
+    text = "\n" + tr(lang, "Dónde: {label}, línea {line}, en {function}{code}", label=label,
+                     line=line, function=func, code=shown)
     if len(frames) > 1:
         chain = " → ".join(f"{f} ({lab}, {ln})" for lab, ln, f, _ in frames[-5:])
-        es += f"\nLlamadas en tu código: {chain}"
-        en += f"\nCalls in your code: {chain}"
-    return es, en
+        text += "\n" + tr(lang, "Llamadas en tu código: {chain}", chain=chain)
+    return text
+
+
+def where_in_student_code(traceback_text: str) -> tuple[str, str]:
+    """(Spanish, English) student_location; kept for engine.classify until it passes its lang."""
+    return student_location(traceback_text, "es"), student_location(traceback_text, "en")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,22 +299,25 @@ class Student:
 
     - `call(probe, *args, timeout=..., **kw)`: raw Session.call (StudentError/StudentCrash
       propagate), as in docs/architecture.md.
-    - `probe(obj, probe, *args, ctx=..., **kw)`: the same, but a missing name, a stub, a
+    - `probe(obj, probe, *args, inputs=None, **kw)`: the same, but a missing name, a stub, a
       forbidden built-in, any student exception, a timeout or a crash become a Feedback failure
-      naming `obj`; ctx=(es, en) describes the input in those messages.
-    - `function(name, *args, kwargs=None, guard=False, isolate=(), seed=None, count=False,
-      full=False)`: call the student's function `name` (probe call_student); returns its value
-      (or the whole probe record with full=True).
+      naming `obj`; `inputs` ({name: value}) describes the input in those messages.
+    - `run(call, guard=False, isolate=(), seed=None, count=False, full=False, timeout=...)`: call
+      the student's function as a suites.Call says (probe call_student, the call's inputs
+      described in failures); returns its value (or the whole probe record with full=True).
+    - `function(name, *args, kwargs=None, ...)`: the same from loose arguments.
+    - `say`: feedback in the session's language (autograder.feedback.Say).
     """
 
     def __init__(self, path, assignment, lang="es", load_timeout=120.0, budget=None):
         from autograder.budget import StudentBudget, default_seconds
 
         self.path, self.assignment, self.lang = path, assignment, lang
+        self.say = Say(lang)
         self.load_timeout = load_timeout
         self.budget = StudentBudget(budget or default_seconds(assignment))
         self._session = None
-        self._fatal = None
+        self._fatal = None            # raises the Feedback of a submission that cannot be run
         self.submission_notes = []
         self._loaded = False
         self._cells = None
@@ -336,14 +334,14 @@ class Student:
         from autograder.sandbox import Session, StudentCrash
 
         try:
-            cells, notes, fatal = load_cells(self.path, self.assignment)
+            cells, notes, fatal = load_cells(self.path, self.assignment, self.lang)
         except Exception as exc:  # noqa: BLE001 - unreadable submission
             cells, notes, fatal = None, [], f"{type(exc).__name__}: {exc}"
         self.submission_notes = notes
         self._cells = cells
         if fatal or not cells:
-            self._fatal = (fatal or "No pudimos leer tu entrega: no contiene código.",
-                           f"We could not read your submission: {fatal or 'it holds no code'}")
+            reason = fatal or self.say("no contiene código.")
+            self._fatal = lambda: self.say.wrong("No pudimos leer tu entrega: {reason}", reason=reason)
             return
         try:
             session = Session(cells, self.assignment, load_timeout=self.load_timeout,
@@ -353,33 +351,29 @@ class Student:
         except StudentCrash as exc:
             reason = getattr(exc, "reason", "")
             if reason == "budget":
-                self._fatal = self._out_of_time_messages()
+                self._fatal = self._out_of_time
             elif reason == "timeout":
-                self._fatal = ("Tu código tardó demasiado en cargarse (¿quedó una celda de "
-                               "entrenamiento o un bucle infinito fuera de las funciones?).",
-                               "Your code took too long to load (a training cell or an endless "
-                               "loop outside the functions?).")
+                self._fatal = lambda: self.say.wrong(
+                    "Tu código tardó demasiado en cargarse (¿quedó una celda de entrenamiento o "
+                    "un bucle infinito fuera de las funciones?).")
             else:
-                self._fatal = (f"El proceso que ejecuta tu código terminó mientras se cargaba "
-                               f"({reason}).",
-                               f"The process running your code ended while loading it ({reason}).")
+                self._fatal = lambda: self.say.wrong(
+                    "El proceso que ejecuta tu código terminó mientras se cargaba ({reason}).",
+                    reason=reason)
 
     def _require_session(self):
         self._load()
         if self._fatal:
-            fail(self.lang, *self._fatal)
+            self._fatal()
         if self.budget.exhausted:
-            fail(self.lang, *self._out_of_time_messages())
+            self._out_of_time()
         return self._session
 
-    def _out_of_time_messages(self):
-        b = self.budget.seconds
-        return (f"Prueba no ejecutada por tiempo agotado: tu código ya usó los {b:g} s que tiene "
-                f"cada entrega para cargarse y ejecutarse (contando las recargas tras un fallo). "
-                f"¿Queda un bucle infinito o algo muy lento?",
-                f"Test not run, time is up: your code already used the {b:g} s each submission "
-                f"gets to load and run (reloads after a crash included). Is there an endless "
-                f"loop or something very slow?")
+    def _out_of_time(self):
+        self.say.wrong("Prueba no ejecutada por tiempo agotado: tu código ya usó los {seconds:g} s "
+                       "que tiene cada entrega para cargarse y ejecutarse (contando las recargas "
+                       "tras un fallo). ¿Queda un bucle infinito o algo muy lento?",
+                       seconds=self.budget.seconds)
 
     @property
     def defined(self):
@@ -409,7 +403,7 @@ class Student:
             reply = session.call(probe, *args, timeout=timeout, **kwargs)
         except StudentCrash as exc:
             if getattr(exc, "reason", "") == "budget":
-                fail(self.lang, *self._out_of_time_messages())
+                self._out_of_time()
             raise
         shape_ok = REPLY_SHAPES.get(probe)
         if shape_ok is not None and not shape_ok(reply):
@@ -437,8 +431,7 @@ class Student:
             return
         first = verdict.first
         key = verdict.kind
-        message = verdict.message(self.lang) + "\n" + explain(self.lang, key)
-        exc = Feedback(message, key)
+        exc = Feedback(verdict.message(self.lang) + "\n" + self.say.explain(key), key)
         exc.review = {"object": name, "kind": key, "construct": first.construct,
                       "where": first.where_en(), "counter": bool(first.counter),
                       "at_load": bool(first.at_load)}
@@ -455,13 +448,11 @@ class Student:
         return None
 
     def tampered_feedback(self, obj, reason):
-        what_es = f"{obj}: " if obj else ""
-        what_en = f"{obj}: " if obj else ""
-        es = (f"{what_es}la respuesta del proceso que ejecuta tu código no tiene el formato que "
-              f"envía el corrector, así que no podemos calificar esta prueba.")
-        en = (f"{what_en}the reply of the process running your code does not have the format "
-              f"the grader sends, so this test cannot be graded.")
-        exc = Feedback(pick(self.lang, es, en) + "\n" + explain(self.lang, "tampered"), "tampered")
+        graded = obj + ": " if obj else ""
+        text = self.say("{graded}la respuesta del proceso que ejecuta tu código no tiene el formato "
+                        "que envía el corrector, así que no podemos calificar esta prueba.",
+                        graded=graded)
+        exc = Feedback(text + "\n" + self.say.explain("tampered"), "tampered")
         exc.review = {"object": obj, "kind": "tampered", "construct": reason}
         return exc
 
@@ -472,25 +463,21 @@ class Student:
             self._missing(name)
 
     def _missing(self, name):
-        what_es = f"la clase {name}" if name[:1].isupper() else f"la función {name}"
-        what_en = f"the class {name}" if name[:1].isupper() else f"the function {name}"
-        es = f"No encontramos {what_es} en tu entrega."
-        en = f"We could not find {what_en} in your submission."
+        if name[:1].isupper():
+            text = self.say("No encontramos la clase {name} en tu entrega.", name=name)
+        else:
+            text = self.say("No encontramos la función {name} en tu entrega.", name=name)
         notes = self.load_notes
         if notes:
-            es += "\nAl cargar tu código pasó lo siguiente (quizás por eso no quedó definida):\n" + _fmt_notes(notes)
-            en += "\nWhile loading your code (perhaps why it is not defined):\n" + _fmt_notes(notes)
-        fail(self.lang, es, en)
+            text += "\n" + self.say("Al cargar tu código pasó lo siguiente (quizás por eso no quedó "
+                                    "definida):") + "\n" + _fmt_notes(notes)
+        raise Feedback(text)
 
-    def probe(self, obj, probe, *args, timeout=DEFAULT_TIMEOUT, ctx=None, **kwargs):
+    def probe(self, obj, probe, *args, timeout=DEFAULT_TIMEOUT, inputs=None, **kwargs):
         from autograder.sandbox import StudentCrash, StudentError
 
         self.require(obj)
-        where_es = where_en = ""
-        if ctx:
-            where_es, where_en = "\n" + ctx[0], "\n" + ctx[1]
-        kind_es = "La clase" if obj[:1].isupper() else "La función"
-        kind_en = "The class" if obj[:1].isupper() else "The function"
+        say, where = self.say, self.say.inputs(inputs)
         self._current_obj = obj
         try:
             return self.call(probe, *args, timeout=timeout, **kwargs)
@@ -500,61 +487,59 @@ class Student:
                 self._missing(obj)
             if t == "NotImplementedError":
                 if obj in self._stubs_reported:  # one explanation per object, not one per test
-                    raise Feedback(pick(
-                        self.lang,
-                        f"{obj} todavía no está implementada (ver el primer mensaje de {obj}).",
-                        f"{obj} is not implemented yet (see the first message about {obj})."),
-                        "stub")
+                    raise Feedback(say("{obj} todavía no está implementada (ver el primer mensaje "
+                                       "de {obj}).", obj=obj), "stub")
                 self._stubs_reported.add(obj)
-                fail(self.lang,
-                     f"{kind_es} {obj} todavía no está implementada (NotImplementedError): "
-                     f"completa su celda de solución y borra la línea `raise NotImplementedError()`.",
-                     f"{kind_en} {obj} is not implemented yet (NotImplementedError): fill in its "
-                     f"solution cell and delete the `raise NotImplementedError()` line.", "stub")
+                say.wrong(_STUB_CLASS if obj[:1].isupper() else _STUB_FUNCTION, "stub", obj=obj)
             if t == "ForbiddenBuiltinError":
                 # the static rule let it through and the in-worker guard caught it: an instructor
                 # should see how (the rule may need a new spelling)
                 used = msg.split(" ", 1)[0]
-                _fail_for_review(
-                    {"object": obj, "kind": "forbidden", "construct": used[:120], "where": "worker guard"},
-                    self.lang,
-                    f"{obj} usa {used}. El ejercicio pide implementar la operación sin las "
-                    f"funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
-                    f"matmul, Tensor.unfold o einsum).",
-                    f"{obj} uses {used}. The exercise asks you to implement the operation without "
-                    f"PyTorch's convolution/pooling functions (with loops, slicing, sums, matmul, "
-                    f"Tensor.unfold or einsum).", "forbidden")
+                say.wrong("{obj} usa {used}. El ejercicio pide implementar la operación sin las "
+                          "funciones de convolución/pooling de PyTorch (con bucles, slicing, sumas, "
+                          "matmul, Tensor.unfold o einsum).", "forbidden",
+                          review={"object": obj, "kind": "forbidden", "construct": used[:120],
+                                  "where": "worker guard"}, obj=obj, used=used)
             if t == "UnsupportedResult":
-                fail(self.lang, f"{obj} devolvió un objeto que no podemos revisar: {msg}{where_es}",
-                     f"{obj} returned an object we cannot check: {msg}{where_en}")
-            at_es, at_en = where_in_student_code(tb)
-            fail(self.lang, f"{obj} lanzó una excepción: {t}: {msg}{at_es}{where_es}",
-                 f"{obj} raised an exception: {t}: {msg}{at_en}{where_en}")
+                say.wrong("{obj} devolvió un objeto que no podemos revisar: {message}{where}",
+                          obj=obj, message=msg, where=where)
+            say.wrong("{obj} lanzó una excepción: {type}: {message}{at}{where}", obj=obj, type=t,
+                      message=msg, at=student_location(tb, self.lang), where=where)
         except StudentCrash as exc:
             reason = getattr(exc, "reason", "")
             if reason == "timeout":
-                fail(self.lang,
-                     f"{obj} tardó más de {timeout:g} s y la detuvimos (¿un bucle infinito o "
-                     f"demasiado lento?).{where_es}",
-                     f"{obj} took more than {timeout:g} s and was stopped (an endless or too slow "
-                     f"loop?).{where_en}")
-            fail(self.lang,
-                 f"El proceso que ejecuta tu código terminó de forma inesperada mientras corría "
-                 f"{obj} ({reason}: {getattr(exc, 'detail', '')}).{where_es}",
-                 f"The process running your code ended unexpectedly while running {obj} "
-                 f"({reason}: {getattr(exc, 'detail', '')}).{where_en}")
+                say.wrong("{obj} tardó más de {timeout:g} s y la detuvimos (¿un bucle infinito o "
+                          "demasiado lento?).{where}", obj=obj, timeout=timeout, where=where)
+            say.wrong("El proceso que ejecuta tu código terminó de forma inesperada mientras "
+                      "corría {obj} ({reason}: {detail}).{where}", obj=obj, reason=reason,
+                      detail=getattr(exc, "detail", ""), where=where)
         finally:
             self._current_obj = None
 
     def function(self, name, *args, kwargs=None, timeout=DEFAULT_TIMEOUT, guard=False,
-                 isolate=(), seed=None, count=False, full=False, ctx=None):
+                 isolate=(), seed=None, count=False, full=False, inputs=None):
         record = self.probe(name, "call_student", name, tuple(args), dict(kwargs or {}),
                             guard=guard, isolate=tuple(isolate), seed=seed, count=count,
-                            timeout=timeout, ctx=ctx)
+                            timeout=timeout, inputs=inputs)
         return record if full else record["value"]
 
-    def msg(self, es, en):
-        return pick(self.lang, es, en)
+    def run(self, call, **options):
+        """The student's call.name(*call.values, **call.kwargs) (options: see function)."""
+        return self.function(call.name, *call.values, kwargs=call.kwargs, inputs=call.inputs,
+                             **options)
+
+
+_STUB_CLASS = N_("La clase {obj} todavía no está implementada (NotImplementedError): completa su "
+                 "celda de solución y borra la línea `raise NotImplementedError()`.")
+_STUB_FUNCTION = N_("La función {obj} todavía no está implementada (NotImplementedError): "
+                    "completa su celda de solución y borra la línea `raise NotImplementedError()`.")
+
+
+@pytest.fixture(scope="session")
+def say(lang):
+    """Feedback in the session's language: say(msg, **fields), say.wrong(msg, misconception=...,
+    **fields), say.check_tensor(call, got, expected, ...) (autograder.feedback.Say)."""
+    return Say(lang)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.feedback import check_tensor, close, fail, fmt_tensor, fmt_shape
-from autograder.suites import ctx, diagnosis, generator, rand, randn
+from autograder.feedback import close, fmt_shape, fmt_tensor
+from autograder.i18n import N_
+from autograder.suites import Call, diagnosis, generator, graded, rand, randn
 from reference import ps1_corr2d as ref
 
 pytestmark = pytest.mark.assignment("ps1_corr2d")
@@ -35,78 +36,68 @@ def corr_alternatives(X, K, expected):
     return alts
 
 
-def check_corr2d(student, lang, X, K, obj="corr2d"):
-    got = student.function("corr2d", X, K, guard=True, ctx=ctx({"X": X, "K": K}))
+def check_corr2d(student, say, X, K):
+    call = Call("corr2d", {"X": X, "K": K})
+    got = student.run(call, guard=True)
     expected = xcorr(X, K)
-    check_tensor(lang, "corr2d(X, K)", got, expected, inputs={"X": X, "K": K},
-                 alternatives=corr_alternatives(X, K, expected), off_by_one=True)
+    say.check_tensor(call, got, expected, alternatives=corr_alternatives(X, K, expected),
+                     off_by_one=True)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="corr2d: ejemplo del curso (X 3x3, K 2x2)",
-                   en="corr2d: the course's example (X 3x3, K 2x2)")
-def test_corr2d_course_example(student, lang):
-    check_corr2d(student, lang, COURSE_X, COURSE_K)
+@graded("corr2d", points=2, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
+def test_corr2d_course_example(student, say):
+    check_corr2d(student, say, COURSE_X, COURSE_K)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="corr2d: detector de bordes verticales con K = [[1, -1]]",
-                   en="corr2d: vertical edge detector with K = [[1, -1]]")
-def test_corr2d_edge_detector(student, lang):
+@graded("corr2d", points=2, title=N_("detector de bordes verticales con K = [[1, -1]]"))
+def test_corr2d_edge_detector(student, say):
     X, _ = edge_example()
     K = torch.tensor([[1.0, -1.0]])
-    check_corr2d(student, lang, X, K)
-    check_corr2d(student, lang, X.t().contiguous(), K)
+    check_corr2d(student, say, X, K)
+    check_corr2d(student, say, X.t().contiguous(), K)
 
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="corr2d: entradas aleatorias no cuadradas (float32 y float64)",
-                   en="corr2d: random non-square inputs (float32 and float64)")
-def test_corr2d_random(student, lang):
+@graded("corr2d", points=4, title=N_("entradas aleatorias no cuadradas (float32 y float64)"))
+def test_corr2d_random(student, say):
     g = generator(101)
     cases = [(5, 7, 2, 3), (7, 5, 3, 2), (8, 6, 2, 2), (6, 9, 3, 1), (10, 12, 4, 3)]
     for i, (h, w, kh, kw) in enumerate(cases):
         dtype = torch.float64 if i % 2 else torch.float32
-        check_corr2d(student, lang, randn(g, h, w, dtype=dtype), randn(g, kh, kw, dtype=dtype))
+        check_corr2d(student, say, randn(g, h, w, dtype=dtype), randn(g, kh, kw, dtype=dtype))
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="corr2d: kernel 1x1, kernel tan grande como X y una entrada grande",
-                   en="corr2d: 1x1 kernel, kernel as large as X and a large input")
-def test_corr2d_edge_cases(student, lang):
+@graded("corr2d", points=2,
+        title=N_("kernel 1x1, kernel tan grande como X y una entrada grande"))
+def test_corr2d_edge_cases(student, say):
     g = generator(102)
     cases = [(4, 6, 1, 1), (4, 6, 4, 6), (5, 3, 5, 1), (1, 7, 1, 3), (28, 36, 5, 4)]
     for h, w, kh, kw in cases:
-        check_corr2d(student, lang, randn(g, h, w), randn(g, kh, kw))
+        check_corr2d(student, say, randn(g, h, w), randn(g, kh, kw))
 
 
 # --------------------------------------------------------------------------------------------
 
-def check_strict(student, lang, X, K):
-    got = student.function("conv2d_strict", X, K, isolate=("corr2d",),
-                           ctx=ctx({"X": X, "K": K}))
+def check_strict(student, say, X, K):
+    call = Call("conv2d_strict", {"X": X, "K": K})
+    got = student.run(call, isolate=("corr2d",))
     expected = xcorr(X, K.flip(0, 1))
     alts = [("not_flipped", xcorr(X, K)), ("flipped_one_axis", xcorr(X, K.flip(0))),
             ("flipped_one_axis", xcorr(X, K.flip(1))), ("transposed", expected.T)]
-    check_tensor(lang, "conv2d_strict(X, K)", got, expected, inputs={"X": X, "K": K},
-                 alternatives=alts, off_by_one=True)
+    say.check_tensor(call, got, expected, alternatives=alts, off_by_one=True)
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="conv2d_strict: ejemplo del curso (kernel volteado en ambos ejes)",
-                   en="conv2d_strict: the course's example (kernel flipped on both axes)")
-def test_conv2d_strict_course_example(student, lang):
-    check_strict(student, lang, COURSE_X, COURSE_K)
+@graded("conv2d_strict", points=1,
+        title=N_("ejemplo del curso (kernel volteado en ambos ejes)"))
+def test_conv2d_strict_course_example(student, say):
+    check_strict(student, say, COURSE_X, COURSE_K)
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="conv2d_strict: entradas y kernels aleatorios no cuadrados",
-                   en="conv2d_strict: random non-square inputs and kernels")
-def test_conv2d_strict_random(student, lang):
+@graded("conv2d_strict", points=3, title=N_("entradas y kernels aleatorios no cuadrados"))
+def test_conv2d_strict_random(student, say):
     g = generator(103)
     for i, (h, w, kh, kw) in enumerate([(5, 6, 2, 3), (6, 4, 3, 2), (4, 4, 1, 1), (7, 9, 3, 3)]):
         dtype = torch.float64 if i % 2 else torch.float32
-        check_strict(student, lang, randn(g, h, w, dtype=dtype), randn(g, kh, kw, dtype=dtype))
+        check_strict(student, say, randn(g, h, w, dtype=dtype), randn(g, kh, kw, dtype=dtype))
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,91 +118,81 @@ def simulate_sgd(K0, X, Y, lr, n, variant="exact"):
     return K
 
 
-def learned(student, lang, X, Y, kernel_size, lr=None, num_iters=None, seed=0):
+def learned(student, say, X, Y, kernel_size, lr=None, num_iters=None, seed=0):
     """The student's learn_kernel(X, Y, kernel_size[, lr=..][, num_iters=..]) after
     torch.manual_seed(seed) (None: the argument is left to its default), checked to be a finite
-    floating tensor of the kernel's shape; returns (kernel, call text)."""
-    inputs = {"X": X, "Y": Y}
+    floating tensor of the kernel's shape; returns (kernel, call)."""
     kwargs = {k: v for k, v in (("lr", lr), ("num_iters", num_iters)) if v is not None}
-    out = student.function("learn_kernel", X, Y, kernel_size, kwargs=kwargs,
-                           seed=seed, isolate=("corr2d",), timeout=20,
-                           ctx=ctx(dict(inputs, kernel_size=kernel_size, **kwargs)))
-    call = f"learn_kernel(X, Y, {kernel_size}{''.join(f', {k}={v}' for k, v in kwargs.items())})"
+    call = Call("learn_kernel", {"X": X, "Y": Y, "kernel_size": kernel_size}, **kwargs)
+    out = student.run(call, seed=seed, isolate=("corr2d",), timeout=20)
     if not isinstance(out, torch.Tensor):
-        fail(lang, f"{call} tiene que devolver un tensor, pero devolvió {fmt_tensor(out)}.",
-             f"{call} must return a tensor, but it returned {fmt_tensor(out)}.")
+        say.wrong("{call} tiene que devolver un tensor, pero devolvió {got}.", call=call,
+                  got=fmt_tensor(out))
     if tuple(out.shape) != tuple(kernel_size):
-        fail(lang, f"{call} devolvió un tensor de forma {fmt_shape(out.shape)}; se esperaba la "
-                   f"forma del kernel, {fmt_shape(kernel_size)} (usa reshape para quitar los ejes "
-                   f"de canales de nn.Conv2d).",
-             f"{call} returned a tensor of shape {fmt_shape(out.shape)}; expected the kernel's "
-             f"shape, {fmt_shape(kernel_size)} (reshape away nn.Conv2d's channel axes).")
+        say.wrong("{call} devolvió un tensor de forma {got}; se esperaba la forma del kernel, "
+                  "{expected} (usa reshape para quitar los ejes de canales de nn.Conv2d).",
+                  call=call, got=fmt_shape(out.shape), expected=fmt_shape(kernel_size))
     if not out.is_floating_point() or not torch.isfinite(out).all():
-        fail(lang, f"{call} devolvió {fmt_tensor(out)}: se esperaban números finitos.",
-             f"{call} returned {fmt_tensor(out)}: expected finite numbers.")
+        say.wrong("{call} devolvió {got}: se esperaban números finitos.", call=call,
+                  got=fmt_tensor(out))
     return out, call
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="learn_kernel: aprende [[1, -1]] en el ejemplo de los bordes",
-                   en="learn_kernel: learns [[1, -1]] on the edge example")
-def test_learn_kernel_converges(student, lang):
+@graded("learn_kernel", points=3, title=N_("aprende [[1, -1]] en el ejemplo de los bordes"))
+def test_learn_kernel_converges(student, say):
     X, Y = edge_example()
     target = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
     for seed in (0, 1):
-        K, call = learned(student, lang, X, Y, (1, 2), 3e-2, 50, seed)
+        K, call = learned(student, say, X, Y, (1, 2), 3e-2, 50, seed)
         if not torch.allclose(K.double(), target, atol=0.02):
-            fail(lang,
-                 f"Con X = ones(6, 8) con las columnas 2..5 en 0 e Y = corr2d(X, [[1, -1]]), "
-                 f"{call} devolvió {fmt_tensor(K)}; se esperaba un kernel cercano a [[1, -1]] "
-                 f"(a menos de 0.02).",
-                 f"With X = ones(6, 8) with columns 2..5 set to 0 and Y = corr2d(X, [[1, -1]]), "
-                 f"{call} returned {fmt_tensor(K)}; expected a kernel close to [[1, -1]] "
-                 f"(within 0.02).")
+            say.wrong("Con X = ones(6, 8) con las columnas 2..5 en 0 e Y = corr2d(X, [[1, -1]]), "
+                      "{call} devolvió {got}; se esperaba un kernel cercano a [[1, -1]] (a menos "
+                      "de 0.02).", call=call, got=fmt_tensor(K))
 
 
-def lr_ignored(student, lang, X, Y, ks, seed):
+def lr_ignored(student, say, X, Y, ks, seed):
     """Diagnostic, run only after a failed check: with lr=0 the kernel must not move between one
     step and two (num_iters >= 1: a lazy layer has no weights before its first step)."""
-    one, _ = learned(student, lang, X, Y, ks, 0.0, 1, seed)
-    two, _ = learned(student, lang, X, Y, ks, 0.0, 2, seed)
+    one, _ = learned(student, say, X, Y, ks, 0.0, 1, seed)
+    two, _ = learned(student, say, X, Y, ks, 0.0, 2, seed)
     return None if torch.allclose(one.double(), two.double(), atol=1e-6) else "lr_ignored"
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="learn_kernel: cada paso es w <- w - lr * gradiente de la suma de errores al cuadrado",
-                   en="learn_kernel: each step is w <- w - lr * gradient of the summed squared error")
-def test_learn_kernel_exact_steps(student, lang):
+def check_steps(student, say, X, Y, ks, seed, got, call, K0, expected, alternatives):
+    """The learned kernel against the simulated descent (a failure names the initial kernel)."""
+    with diagnosis(say, lambda: lr_ignored(student, say, X, Y, ks, seed)):
+        say.check_tensor(call, got, expected, inputs={"K0 (lr=0)": K0}, alternatives=alternatives,
+                         rtol=1e-4, atol=1e-5)
+
+
+@graded("learn_kernel", points=2,
+        title=N_("cada paso es w <- w - lr * gradiente de la suma de errores al cuadrado"))
+def test_learn_kernel_exact_steps(student, say):
     g = generator(104)
     cases = [((1, 2), rand(g, 5, 6), 0.01, 3), ((2, 3), rand(g, 6, 7), 0.004, 4)]
     for seed, (ks, X, lr, n) in enumerate(cases, start=10):
         Y = randn(g, X.shape[0] - ks[0] + 1, X.shape[1] - ks[1] + 1)
-        K0, _ = learned(student, lang, X, Y, ks, 0.0, n, seed)      # lr=0: the initial kernel
-        got, call = learned(student, lang, X, Y, ks, lr, n, seed)
-        expected = simulate_sgd(K0, X, Y, lr, n)
+        K0, _ = learned(student, say, X, Y, ks, 0.0, n, seed)      # lr=0: the initial kernel
+        got, call = learned(student, say, X, Y, ks, lr, n, seed)
         alts = [(v, simulate_sgd(K0, X, Y, lr, n, v))
                 for v in ("mean_loss", "no_zero_grad_manual", "gradient_ascent")]
         alts += [("iters_ignored", simulate_sgd(K0, X, Y, lr, 10)),
                  ("iters_ignored", simulate_sgd(K0, X, Y, lr, 1))]
-        with diagnosis(lang, lambda: lr_ignored(student, lang, X, Y, ks, seed)):
-            check_tensor(lang, call, got, expected, inputs={"X": X, "Y": Y, "K0 (lr=0)": K0},
-                         alternatives=alts, rtol=1e-4, atol=1e-5)
+        check_steps(student, say, X, Y, ks, seed, got, call, K0, simulate_sgd(K0, X, Y, lr, n), alts)
 
 
 DEFAULT_LR, DEFAULT_ITERS = 3e-2, 10  # COURSE.md: part of learn_kernel's contract
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="learn_kernel: valores por defecto lr=3e-2 y num_iters=10",
-                   en="learn_kernel: defaults lr=3e-2 and num_iters=10")
-def test_learn_kernel_defaults(student, lang):
+@graded("learn_kernel", points=1, title=N_("valores por defecto lr=3e-2 y num_iters=10"))
+def test_learn_kernel_defaults(student, say):
     g = generator(105)
     X_edge, Y_edge = edge_example()
     X = rand(g, 5, 6) * 0.5
     cases = [((1, 2), X_edge, Y_edge), ((2, 2), X, randn(g, 4, 5))]
     for seed, (ks, X, Y) in enumerate(cases, start=20):
-        K0, _ = learned(student, lang, X, Y, ks, 0.0, DEFAULT_ITERS, seed)  # the initial kernel
-        got, call = learned(student, lang, X, Y, ks, seed=seed)
+        K0, _ = learned(student, say, X, Y, ks, 0.0, DEFAULT_ITERS, seed)  # the initial kernel
+        got, call = learned(student, say, X, Y, ks, seed=seed)
         expected = simulate_sgd(K0, X, Y, DEFAULT_LR, DEFAULT_ITERS)
         alts = []
         if not close(got, expected, rtol=1e-4, atol=1e-5):  # only then: which defaults it used
@@ -219,6 +200,4 @@ def test_learn_kernel_defaults(student, lang):
                     for n in (1, 5, 9, 11, 20, 50, 100)]
             alts += [("defaults_changed", simulate_sgd(K0, X, Y, lr, DEFAULT_ITERS))
                      for lr in (1e-3, 3e-3, 1e-2, 2e-2, 4e-2, 6e-2, 0.1, 0.3)]
-        with diagnosis(lang, lambda: lr_ignored(student, lang, X, Y, ks, seed)):
-            check_tensor(lang, call, got, expected, inputs={"X": X, "Y": Y, "K0 (lr=0)": K0},
-                         alternatives=alts, rtol=1e-4, atol=1e-5)
+        check_steps(student, say, X, Y, ks, seed, got, call, K0, expected, alts)

@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.feedback import check_tensor, fail
-from autograder.suites import ctx, generator, randn
+from autograder.i18n import N_
+from autograder.suites import Call, generator, graded, randn
 
 pytestmark = pytest.mark.assignment("ps3_channels")
 
@@ -26,114 +26,102 @@ def per_channel(X, K):
 
 # --------------------------------------------------------------------------------------------
 
-def check_multi_in(student, lang, X, K):
-    got = student.function("corr2d_multi_in", X, K, guard=True, isolate=("corr2d",),
-                           ctx=ctx({"X": X, "K": K}))
+def check_multi_in(student, say, X, K):
+    call = Call("corr2d_multi_in", {"X": X, "K": K})
+    got = student.run(call, guard=True, isolate=("corr2d",))
     expected = conv(X, K[None])[0]
     separate = per_channel(X, K)
     alts = [("channels_not_summed", separate), ("channels_not_summed", separate.permute(1, 2, 0)),
             ("channels_averaged", expected / X.shape[0]), ("first_channel_only", separate[0]),
             ("transposed", expected.T)]
-    check_tensor(lang, "corr2d_multi_in(X, K)", got, expected, inputs={"X": X, "K": K},
-                 alternatives=alts, off_by_one=True)
+    say.check_tensor(call, got, expected, alternatives=alts, off_by_one=True)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="corr2d_multi_in: ejemplo del curso (2 canales de entrada)",
-                   en="corr2d_multi_in: the course's example (2 input channels)")
-def test_multi_in_course(student, lang):
-    check_multi_in(student, lang, COURSE_X, COURSE_K)
+@graded("corr2d_multi_in", points=2, title=N_("ejemplo del curso (2 canales de entrada)"))
+def test_multi_in_course(student, say):
+    check_multi_in(student, say, COURSE_X, COURSE_K)
 
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="corr2d_multi_in: entradas aleatorias (1 a 5 canales, no cuadradas)",
-                   en="corr2d_multi_in: random inputs (1 to 5 channels, non-square)")
-def test_multi_in_random(student, lang):
+@graded("corr2d_multi_in", points=4,
+        title=N_("entradas aleatorias (1 a 5 canales, no cuadradas)"))
+def test_multi_in_random(student, say):
     g = generator(301)
     for i, (c, h, w, kh, kw) in enumerate([(3, 5, 7, 2, 3), (1, 6, 4, 3, 3), (5, 4, 6, 1, 1),
                                            (2, 7, 5, 7, 2), (4, 9, 8, 3, 2)]):
         dtype = torch.float64 if i % 2 else torch.float32
-        check_multi_in(student, lang, randn(g, c, h, w, dtype=dtype), randn(g, c, kh, kw, dtype=dtype))
+        check_multi_in(student, say, randn(g, c, h, w, dtype=dtype), randn(g, c, kh, kw, dtype=dtype))
 
 
 # --------------------------------------------------------------------------------------------
 
-def check_multi_in_out(student, lang, X, K):
-    got = student.function("corr2d_multi_in_out", X, K, guard=True,
-                           isolate=("corr2d", "corr2d_multi_in"), ctx=ctx({"X": X, "K": K}))
+def check_multi_in_out(student, say, X, K):
+    call = Call("corr2d_multi_in_out", {"X": X, "K": K})
+    got = student.run(call, guard=True, isolate=("corr2d", "corr2d_multi_in"))
     expected = conv(X, K)
     alts = [("stack_axis", expected.permute(1, 2, 0)), ("stack_axis", expected.permute(1, 0, 2)),
             ("channels_not_summed", torch.stack([per_channel(X, k) for k in K]))]
-    check_tensor(lang, "corr2d_multi_in_out(X, K)", got, expected, inputs={"X": X, "K": K},
-                 alternatives=alts, off_by_one=True)
+    say.check_tensor(call, got, expected, alternatives=alts, off_by_one=True)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="corr2d_multi_in_out: ejemplo del curso (K, K+1, K+2: 3 canales de salida)",
-                   en="corr2d_multi_in_out: the course's example (K, K+1, K+2: 3 output channels)")
-def test_multi_in_out_course(student, lang):
-    check_multi_in_out(student, lang, COURSE_X, COURSE_K3)
+@graded("corr2d_multi_in_out", points=2,
+        title=N_("ejemplo del curso (K, K+1, K+2: 3 canales de salida)"))
+def test_multi_in_out_course(student, say):
+    check_multi_in_out(student, say, COURSE_X, COURSE_K3)
 
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="corr2d_multi_in_out: entradas aleatorias (varios canales de entrada y salida)",
-                   en="corr2d_multi_in_out: random inputs (several input and output channels)")
-def test_multi_in_out_random(student, lang):
+@graded("corr2d_multi_in_out", points=4,
+        title=N_("entradas aleatorias (varios canales de entrada y salida)"))
+def test_multi_in_out_random(student, say):
     g = generator(302)
     for i, (co, ci, h, w, kh, kw) in enumerate([(2, 3, 5, 6, 2, 3), (4, 1, 6, 5, 3, 2),
                                                 (1, 2, 4, 4, 1, 1), (3, 3, 7, 5, 2, 2)]):
         dtype = torch.float64 if i % 2 else torch.float32
-        check_multi_in_out(student, lang, randn(g, ci, h, w, dtype=dtype),
+        check_multi_in_out(student, say, randn(g, ci, h, w, dtype=dtype),
                            randn(g, co, ci, kh, kw, dtype=dtype))
 
 
 # --------------------------------------------------------------------------------------------
 
-def run_1x1(student, lang, X, K, count=False, timeout=10):
-    return student.function("corr2d_multi_in_out_1x1", X, K, guard=True, count=count,
-                            full=True, timeout=timeout, ctx=ctx({"X": X, "K": K}))
+def call_1x1(X, K):
+    return Call("corr2d_multi_in_out_1x1", {"X": X, "K": K})
 
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="corr2d_multi_in_out_1x1: igual a la convolución 1x1 de PyTorch",
-                   en="corr2d_multi_in_out_1x1: equals PyTorch's 1x1 convolution")
-def test_1x1_values(student, lang):
+@graded("corr2d_multi_in_out_1x1", points=4, title=N_("igual a la convolución 1x1 de PyTorch"))
+def test_1x1_values(student, say):
     g = generator(303)
     for i, (co, ci, h, w) in enumerate([(2, 3, 3, 3), (4, 3, 5, 7), (1, 5, 6, 2), (3, 1, 4, 4),
                                         (6, 4, 64, 80)]):
         dtype = torch.float64 if i % 2 else torch.float32
         X, K = randn(g, ci, h, w, dtype=dtype), randn(g, co, ci, 1, 1, dtype=dtype)
-        got = run_1x1(student, lang, X, K)["value"]
+        call = call_1x1(X, K)
+        got = student.run(call, guard=True)
         expected = conv(X, K)
         mixed = (K.double().reshape(ci, co).T @ X.double().reshape(ci, h * w)).reshape(co, h, w) \
             if ci != co else None
         alts = [("kernel_axes_mixed", mixed), ("stack_axis", expected.permute(1, 2, 0))]
-        check_tensor(lang, "corr2d_multi_in_out_1x1(X, K)", got, expected,
-                     inputs={"X": X, "K": K}, alternatives=alts)
+        say.check_tensor(call, got, expected, alternatives=alts)
 
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="corr2d_multi_in_out_1x1: un único producto de matrices, sin recorrer píxeles",
-                   en="corr2d_multi_in_out_1x1: a single matrix product, no per-pixel loop")
-def test_1x1_single_product(student, lang):
+@graded("corr2d_multi_in_out_1x1", points=4,
+        title=N_("un único producto de matrices, sin recorrer píxeles"))
+def test_1x1_single_product(student, say):
     g = generator(304)
-    small = run_1x1(student, lang, randn(g, 3, 4, 5), randn(g, 2, 3, 1, 1), count=True)
-    big = run_1x1(student, lang, randn(g, 3, 24, 30), randn(g, 2, 3, 1, 1), count=True)
+    small = student.run(call_1x1(randn(g, 3, 4, 5), randn(g, 2, 3, 1, 1)), guard=True, count=True,
+                        full=True)
+    big = student.run(call_1x1(randn(g, 3, 24, 30), randn(g, 2, 3, 1, 1)), guard=True, count=True,
+                      full=True)
     d_ops = (big["ops"] or 0) - (small["ops"] or 0)
     d_lines = (big["lines"] or 0) - (small["lines"] or 0)
     # 20 vs 720 pixels: a vectorised function does the same work; a loop over pixels (or rows)
     # does hundreds more tensor operations or Python steps.
     if d_ops > 40 or d_lines > 40:
-        fail(lang,
-             f"Con una entrada de 4x5 píxeles tu función hizo {small['ops']} operaciones de "
-             f"tensores y ejecutó {small['lines']} líneas de Python; con 24x30 píxeles, "
-             f"{big['ops']} operaciones y {big['lines']} líneas. El trabajo crece con el número "
-             f"de píxeles.",
-             f"With a 4x5-pixel input your function did {small['ops']} tensor operations and ran "
-             f"{small['lines']} Python lines; with 24x30 pixels, {big['ops']} operations and "
-             f"{big['lines']} lines. The work grows with the number of pixels.", "per_pixel_loop")
+        say.wrong("Con una entrada de 4x5 píxeles tu función hizo {small_ops} operaciones de "
+                  "tensores y ejecutó {small_lines} líneas de Python; con 24x30 píxeles, {big_ops} "
+                  "operaciones y {big_lines} líneas. El trabajo crece con el número de píxeles.",
+                  "per_pixel_loop", small_ops=small["ops"], small_lines=small["lines"],
+                  big_ops=big["ops"], big_lines=big["lines"])
     # and a large image comes back quickly and right
     X, K = randn(g, 8, 256, 320), randn(g, 16, 8, 1, 1)
-    got = run_1x1(student, lang, X, K, timeout=15)["value"]
-    check_tensor(lang, "corr2d_multi_in_out_1x1(X, K)", got, conv(X, K), inputs={"X": X, "K": K},
-                 rtol=1e-5, atol=1e-4)
+    call = call_1x1(X, K)
+    got = student.run(call, guard=True, timeout=15)
+    say.check_tensor(call, got, conv(X, K), rtol=1e-5, atol=1e-4)

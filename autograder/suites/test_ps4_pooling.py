@@ -3,9 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.feedback import check_tensor, fail
+from autograder.i18n import N_
 from autograder.sandbox import StudentCrash, StudentError
-from autograder.suites import ctx, diagnosis, generator, randn
+from autograder.suites import Call, diagnosis, generator, graded, randn
 
 pytestmark = pytest.mark.assignment("ps4_pooling")
 
@@ -39,11 +39,10 @@ def _try(fn):
 
 # --------------------------------------------------------------------------------------------
 
-def check_pool2d(student, lang, X, size, mode=None):
+def check_pool2d(student, say, X, size, mode=None):
     """mode=None: the call leaves mode to its default, which must be 'max'."""
-    kwargs = {} if mode is None else {"mode": mode}
-    got = student.function("pool2d", X, size, kwargs=kwargs, guard=True,
-                           ctx=ctx(dict({"X": X, "pool_size": size}, **kwargs)))
+    call = Call("pool2d", {"X": X, "pool_size": size}, **({} if mode is None else {"mode": mode}))
+    got = student.run(call, guard=True)
     used = mode or "max"
     expected = pool(X, size, used, stride=1)
     n = size[0] * size[1]
@@ -54,78 +53,63 @@ def check_pool2d(student, lang, X, size, mode=None):
         alts.append(("avg_as_sum", expected * n))
     else:
         alts.append(("min_instead_of_max", pool_min(X, size)))
-    call = f"pool2d(X, {size})" if mode is None else f"pool2d(X, {size}, mode={mode!r})"
-    check_tensor(lang, call, got, expected, inputs={"X": X}, alternatives=alts, off_by_one=True)
+    say.check_tensor(call, got, expected, alternatives=alts, off_by_one=True)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="pool2d: ejemplos del curso (máximo y promedio con ventana 2x2)",
-                   en="pool2d: the course's examples (max and mean with a 2x2 window)")
-def test_pool2d_course(student, lang):
-    check_pool2d(student, lang, COURSE_X, (2, 2), "max")
-    check_pool2d(student, lang, COURSE_X, (2, 2), "avg")
-    check_pool2d(student, lang, COURSE_X - 4.0, (2, 2))  # the default mode is 'max'
+@graded("pool2d", points=2, title=N_("ejemplos del curso (máximo y promedio con ventana 2x2)"))
+def test_pool2d_course(student, say):
+    check_pool2d(student, say, COURSE_X, (2, 2), "max")
+    check_pool2d(student, say, COURSE_X, (2, 2), "avg")
+    check_pool2d(student, say, COURSE_X - 4.0, (2, 2))  # the default mode is 'max'
 
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="pool2d: entradas aleatorias con valores negativos y ventanas no cuadradas",
-                   en="pool2d: random inputs with negative values and non-square windows")
-def test_pool2d_random(student, lang):
+@graded("pool2d", points=4,
+        title=N_("entradas aleatorias con valores negativos y ventanas no cuadradas"))
+def test_pool2d_random(student, say):
     g = generator(401)
     cases = [(5, 7, (2, 3)), (6, 4, (3, 1)), (4, 4, (4, 4)), (7, 9, (1, 1)), (8, 6, (3, 2))]
     for i, (h, w, size) in enumerate(cases):
         dtype = torch.float64 if i % 2 else torch.float32
         X = randn(g, h, w, dtype=dtype) - 1.0
         for mode in ("max", "avg"):
-            check_pool2d(student, lang, X, size, mode)
+            check_pool2d(student, say, X, size, mode)
 
 
-def check_unknown_mode(student, lang, name, X, size):
+def check_unknown_mode(student, say, name, X, size):
     """name(X, size, mode=...) with a mode other than 'max'/'avg' must raise ValueError."""
     student.require(name)
     for mode in ("min", "average", "MAX"):
-        call = f"{name}(X, {size!r}, mode={mode!r})"
+        call = Call(name, {"X": X, "pool_size": size}, mode=mode)
         try:
-            result = student.call("call_student", name, (X, size), {"mode": mode},
+            result = student.call("call_student", name, call.values, call.kwargs,
                                   guard=True, timeout=10)
         except StudentError as exc:
             if exc.type_name == "ValueError":
                 continue
             if exc.type_name in ("NotImplementedError", "ForbiddenBuiltinError"):
-                student.function(name, X, size, kwargs={"mode": mode}, guard=True)
-            fail(lang, f"{call} lanzó {exc.type_name}; se esperaba ValueError.",
-                 f"{call} raised {exc.type_name}; expected ValueError.", "no_value_error")
+                student.run(call, guard=True)
+            say.wrong("{call} lanzó {type}; se esperaba ValueError.", "no_value_error", call=call,
+                      type=exc.type_name)
         except StudentCrash:
-            student.function(name, X, size, kwargs={"mode": mode}, guard=True)
+            student.run(call, guard=True)
             raise
-        fail(lang, f"{call} devolvió {result['value']!s:.200} sin lanzar ValueError.",
-             f"{call} returned {result['value']!s:.200} without raising ValueError.",
-             "no_value_error")
+        say.wrong("{call} devolvió {value} sin lanzar ValueError.", "no_value_error", call=call,
+                  value=str(result["value"])[:200])
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="pool2d: un modo desconocido lanza ValueError",
-                   en="pool2d: an unknown mode raises ValueError")
-def test_pool2d_unknown_mode(student, lang):
-    check_unknown_mode(student, lang, "pool2d", torch.arange(9.0).reshape(3, 3), (2, 2))
+@graded("pool2d", points=2, title=N_("un modo desconocido lanza ValueError"))
+def test_pool2d_unknown_mode(student, say):
+    check_unknown_mode(student, say, "pool2d", torch.arange(9.0).reshape(3, 3), (2, 2))
 
 
 # --------------------------------------------------------------------------------------------
 
-def check_pad_stride(student, lang, X, size, mode=None, padding=None, stride=None):
+def check_pad_stride(student, say, X, size, mode=None, padding=None, stride=None):
     """mode=None: the call leaves mode to its default, which must be 'max'."""
-    kwargs, names = {}, ["X", repr(size)]
-    if mode is not None:
-        kwargs["mode"] = mode
-        names.append(f"mode={mode!r}")
-    if padding is not None:
-        kwargs["padding"] = padding
-        names.append(f"padding={padding!r}")
-    if stride is not None:
-        kwargs["stride"] = stride
-        names.append(f"stride={stride!r}")
-    got = student.function("pool2d_pad_stride", X, size, kwargs=kwargs, guard=True,
-                           ctx=ctx(dict({"X": X}, **kwargs)))
+    kwargs = {k: v for k, v in (("mode", mode), ("padding", padding), ("stride", stride))
+              if v is not None}
+    call = Call("pool2d_pad_stride", {"X": X, "pool_size": size}, **kwargs)
+    got = student.run(call, guard=True)
     p = padding or 0
     default_mode, mode = mode is None, mode or "max"
     expected = pool(X, size, mode, p, stride)
@@ -163,62 +147,55 @@ def check_pad_stride(student, lang, X, size, mode=None, padding=None, stride=Non
         shape = tuple(got.shape[-2:])
         return "padding_not_doubled" if shape == once != tuple(expected.shape[-2:]) else None
 
-    with diagnosis(lang, padding_counted_once):
-        check_tensor(lang, f"pool2d_pad_stride({', '.join(names)})", got, expected,
-                     inputs={"X": X}, alternatives=alts)
+    with diagnosis(say, padding_counted_once):
+        say.check_tensor(call, got, expected, alternatives=alts)
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="pool2d_pad_stride: ejemplos del curso (arange(16) como 1x1x4x4, como nn.MaxPool2d)",
-                   en="pool2d_pad_stride: the course's examples (arange(16) as 1x1x4x4, as nn.MaxPool2d)")
-def test_pad_stride_course(student, lang):
+@graded("pool2d_pad_stride", points=3,
+        title=N_("ejemplos del curso (arange(16) como 1x1x4x4, como nn.MaxPool2d)"))
+def test_pad_stride_course(student, say):
     X = torch.arange(16.0).reshape(1, 1, 4, 4)
-    check_pad_stride(student, lang, X, 3)  # nn.MaxPool2d(3): the default mode is 'max'
-    check_pad_stride(student, lang, X, 3, "max", padding=1, stride=2)
-    check_pad_stride(student, lang, X, (2, 3), "max", padding=(0, 1), stride=(2, 3))
-    check_pad_stride(student, lang, X - 8.0, 2, padding=1, stride=1)
-    check_pad_stride(student, lang, COURSE_X, (2, 2), "avg", stride=1)
+    check_pad_stride(student, say, X, 3)  # nn.MaxPool2d(3): the default mode is 'max'
+    check_pad_stride(student, say, X, 3, "max", padding=1, stride=2)
+    check_pad_stride(student, say, X, (2, 3), "max", padding=(0, 1), stride=(2, 3))
+    check_pad_stride(student, say, X - 8.0, 2, padding=1, stride=1)
+    check_pad_stride(student, say, COURSE_X, (2, 2), "avg", stride=1)
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="pool2d_pad_stride: máximo con padding (valores negativos), stride y paso por defecto",
-                   en="pool2d_pad_stride: max with padding (negative values), stride and default stride")
-def test_pad_stride_max(student, lang):
+@graded("pool2d_pad_stride", points=3,
+        title=N_("máximo con padding (valores negativos), stride y paso por defecto"))
+def test_pad_stride_max(student, say):
     g = generator(402)
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
              ((4, 9), (2, 4), (1, 2), None), ((8, 8), 2, 0, None)]
     for i, (hw, size, p, s) in enumerate(cases):
         dtype = torch.float64 if i % 2 else torch.float32
         X = randn(g, *hw, dtype=dtype) - 2.0  # mostly negative: zero padding would show
-        check_pad_stride(student, lang, X, size, "max", p, s)
+        check_pad_stride(student, say, X, size, "max", p, s)
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="pool2d_pad_stride: promedio con padding (cuenta los ceros) y stride",
-                   en="pool2d_pad_stride: mean with padding (counting the zeros) and stride")
-def test_pad_stride_avg(student, lang):
+@graded("pool2d_pad_stride", points=3,
+        title=N_("promedio con padding (cuenta los ceros) y stride"))
+def test_pad_stride_avg(student, say):
     g = generator(403)
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
              ((8, 8), 2, 0, None), ((9, 4), (3, 2), (0, 1), (3, 1)), ((6, 7), 4, 2, None),
              ((9, 8), (5, 4), (2, 2), (2, 3))]
     for i, (hw, size, p, s) in enumerate(cases):
         dtype = torch.float64 if i % 2 else torch.float32
-        check_pad_stride(student, lang, randn(g, *hw, dtype=dtype) + 1.0, size, "avg", p, s)
+        check_pad_stride(student, say, randn(g, *hw, dtype=dtype) + 1.0, size, "avg", p, s)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="pool2d_pad_stride: canales y lotes (dimensiones iniciales) por separado",
-                   en="pool2d_pad_stride: channels and batches (leading dimensions) independently")
-def test_pad_stride_leading_dims(student, lang):
+@graded("pool2d_pad_stride", points=2,
+        title=N_("canales y lotes (dimensiones iniciales) por separado"))
+def test_pad_stride_leading_dims(student, say):
     g = generator(404)
     cases = [((3, 6, 5), 2, "max", 1, None), ((2, 3, 5, 6), (2, 3), "avg", (1, 1), (1, 2)),
              ((4, 7, 7), 3, "avg", 1, 2), ((2, 2, 6, 6), 2, "max", 0, None)]
     for shape, size, mode, p, s in cases:
-        check_pad_stride(student, lang, randn(g, *shape) - 0.5, size, mode, p, s)
+        check_pad_stride(student, say, randn(g, *shape) - 0.5, size, mode, p, s)
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="pool2d_pad_stride: un modo desconocido lanza ValueError",
-                   en="pool2d_pad_stride: an unknown mode raises ValueError")
-def test_pad_stride_unknown_mode(student, lang):
-    check_unknown_mode(student, lang, "pool2d_pad_stride", torch.arange(16.0).reshape(1, 4, 4), 2)
+@graded("pool2d_pad_stride", points=1, title=N_("un modo desconocido lanza ValueError"))
+def test_pad_stride_unknown_mode(student, say):
+    check_unknown_mode(student, say, "pool2d_pad_stride", torch.arange(16.0).reshape(1, 4, 4), 2)
