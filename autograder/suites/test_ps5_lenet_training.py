@@ -12,6 +12,8 @@ import pytest
 
 from autograder import training_check
 from autograder.feedback import Feedback
+from autograder.i18n import N_
+from autograder.suites import graded
 
 pytestmark = pytest.mark.assignment("ps5_lenet")
 
@@ -35,30 +37,29 @@ def _page_data(result):
                          "test_acc": [a for a in history.get("test_acc") or [] if a is not None]}}
 
 
-def _check(student, lang, device, name, record_property=None):
+def _check(student, say, device, name, record_property=None):
     if str(device).startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
             pytest.skip("--device cuda was asked for but CUDA is not available")
-    result = _result(student, name, device, lang)
+    result = _result(student, name, device, say.lang)
     if record_property is not None and result.accuracy is not None:
         record_property("page_data", _page_data(result))
     if not result.ok:
-        raise Feedback(result.message(lang))
+        raise Feedback(result.message(say.lang))
     if record_property is not None:
-        record_property(f"output_{lang}", result.message(lang))
+        record_property(f"output_{say.lang}", result.message(say.lang))
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="lenet: entrenada por el corrector, alcanza la exactitud mínima en prueba",
-                   en="lenet: trained by the grader, reaches the minimum test accuracy")
-def test_lenet_training(student, lang, device, record_property):
-    _check(student, lang, device, "lenet", record_property)
+TRAINED = N_("entrenada por el corrector, alcanza la exactitud mínima en prueba")
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="lenet_modern: entrenada por el corrector, alcanza la exactitud mínima en prueba",
-                   en="lenet_modern: trained by the grader, reaches the minimum test accuracy")
-def test_lenet_modern_training(student, lang, device, record_property):
-    _check(student, lang, device, "lenet_modern", record_property)
+@graded("lenet", points=2, title=TRAINED)
+def test_lenet_training(student, say, device, record_property):
+    _check(student, say, device, "lenet", record_property)
+
+
+@graded("lenet_modern", points=3, title=TRAINED)
+def test_lenet_modern_training(student, say, device, record_property):
+    _check(student, say, device, "lenet_modern", record_property)
