@@ -37,6 +37,11 @@ def rand(g, *shape, dtype=torch.float32):
     return torch.rand(*shape, generator=g, dtype=torch.float64).to(dtype)
 
 
+def in_both_dtypes(cases):
+    """[(dtype, case)]: float32 and float64 in turn, so a suite checks both."""
+    return [(torch.float64 if i % 2 else torch.float32, case) for i, case in enumerate(cases)]
+
+
 class Call:
     """One call of a student's function with its inputs named once: `student.run(call)` sends
     the values (positional arguments in order, then the keyword arguments), and messages and
@@ -92,4 +97,5 @@ def diagnosis(say, *probes):
         raise
 
 
-__all__ = ["Call", "GradedTest", "diagnosis", "generator", "graded", "graded_test", "rand", "randn"]
+__all__ = ["Call", "GradedTest", "diagnosis", "generator", "graded", "graded_test", "in_both_dtypes",
+           "rand", "randn"]

@@ -1,6 +1,4 @@
-"""Misconceptions the hidden suite of ps2_conv2d recognises: key -> Spanish hint (a catalogue
-message; English in autograder/locale). Keys several assignments share (stub, forbidden,
-transposed...) live in autograder/feedback.py; feedback.MISCONCEPTIONS finds both."""
+"""The misconceptions the ps2_conv2d suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
 from autograder.i18n import N_
 
 MISCONCEPTIONS = {

@@ -1,6 +1,4 @@
-"""Misconceptions the hidden suite of ps5_lenet recognises: key -> Spanish hint (a catalogue
-message; English in autograder/locale). Keys several assignments share (stub, forbidden,
-transposed...) live in autograder/feedback.py; feedback.MISCONCEPTIONS finds both."""
+"""The misconceptions the ps5_lenet suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
 from autograder.i18n import N_
 
 MISCONCEPTIONS = {

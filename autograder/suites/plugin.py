@@ -81,13 +81,19 @@ def item_assignment(item) -> str | None:
     return None
 
 
+_INFO = pytest.StashKey[dict]()
+
+
 def item_info(item) -> dict:
     """The record fields of a suite test: assignment, and for a declared test (graded_test)
-    object, points and title_<lang> of every catalogue language."""
+    object, points and title_<lang> of every catalogue language (read once per item)."""
+    if _INFO in item.stash:
+        return item.stash[_INFO]
     info = {"assignment": item_assignment(item)}
     declared = graded_test(item)
     if declared is not None:
         info.update(object=declared.object, points=declared.points, **declared.titles())
+    item.stash[_INFO] = info
     return info
 
 

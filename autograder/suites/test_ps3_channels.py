@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.i18n import N_
-from autograder.suites import Call, generator, graded, randn
+from autograder.suites import Call, generator, graded, in_both_dtypes, randn
 
 pytestmark = pytest.mark.assignment("ps3_channels")
 
@@ -46,9 +46,8 @@ def test_multi_in_course(student, say):
         title=N_("entradas aleatorias (1 a 5 canales, no cuadradas)"))
 def test_multi_in_random(student, say):
     g = generator(301)
-    for i, (c, h, w, kh, kw) in enumerate([(3, 5, 7, 2, 3), (1, 6, 4, 3, 3), (5, 4, 6, 1, 1),
-                                           (2, 7, 5, 7, 2), (4, 9, 8, 3, 2)]):
-        dtype = torch.float64 if i % 2 else torch.float32
+    cases = [(3, 5, 7, 2, 3), (1, 6, 4, 3, 3), (5, 4, 6, 1, 1), (2, 7, 5, 7, 2), (4, 9, 8, 3, 2)]
+    for dtype, (c, h, w, kh, kw) in in_both_dtypes(cases):
         check_multi_in(student, say, randn(g, c, h, w, dtype=dtype), randn(g, c, kh, kw, dtype=dtype))
 
 
@@ -73,9 +72,8 @@ def test_multi_in_out_course(student, say):
         title=N_("entradas aleatorias (varios canales de entrada y salida)"))
 def test_multi_in_out_random(student, say):
     g = generator(302)
-    for i, (co, ci, h, w, kh, kw) in enumerate([(2, 3, 5, 6, 2, 3), (4, 1, 6, 5, 3, 2),
-                                                (1, 2, 4, 4, 1, 1), (3, 3, 7, 5, 2, 2)]):
-        dtype = torch.float64 if i % 2 else torch.float32
+    cases = [(2, 3, 5, 6, 2, 3), (4, 1, 6, 5, 3, 2), (1, 2, 4, 4, 1, 1), (3, 3, 7, 5, 2, 2)]
+    for dtype, (co, ci, h, w, kh, kw) in in_both_dtypes(cases):
         check_multi_in_out(student, say, randn(g, ci, h, w, dtype=dtype),
                            randn(g, co, ci, kh, kw, dtype=dtype))
 
@@ -89,9 +87,8 @@ def call_1x1(X, K):
 @graded("corr2d_multi_in_out_1x1", points=4, title=N_("igual a la convolución 1x1 de PyTorch"))
 def test_1x1_values(student, say):
     g = generator(303)
-    for i, (co, ci, h, w) in enumerate([(2, 3, 3, 3), (4, 3, 5, 7), (1, 5, 6, 2), (3, 1, 4, 4),
-                                        (6, 4, 64, 80)]):
-        dtype = torch.float64 if i % 2 else torch.float32
+    cases = [(2, 3, 3, 3), (4, 3, 5, 7), (1, 5, 6, 2), (3, 1, 4, 4), (6, 4, 64, 80)]
+    for dtype, (co, ci, h, w) in in_both_dtypes(cases):
         X, K = randn(g, ci, h, w, dtype=dtype), randn(g, co, ci, 1, 1, dtype=dtype)
         call = call_1x1(X, K)
         got = student.run(call, guard=True)

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from autograder.i18n import N_
 from autograder.sandbox import StudentCrash, StudentError
-from autograder.suites import Call, diagnosis, generator, graded, randn
+from autograder.suites import Call, diagnosis, generator, graded, in_both_dtypes, randn
 
 pytestmark = pytest.mark.assignment("ps4_pooling")
 
@@ -68,8 +68,7 @@ def test_pool2d_course(student, say):
 def test_pool2d_random(student, say):
     g = generator(401)
     cases = [(5, 7, (2, 3)), (6, 4, (3, 1)), (4, 4, (4, 4)), (7, 9, (1, 1)), (8, 6, (3, 2))]
-    for i, (h, w, size) in enumerate(cases):
-        dtype = torch.float64 if i % 2 else torch.float32
+    for dtype, (h, w, size) in in_both_dtypes(cases):
         X = randn(g, h, w, dtype=dtype) - 1.0
         for mode in ("max", "avg"):
             check_pool2d(student, say, X, size, mode)
@@ -168,8 +167,7 @@ def test_pad_stride_max(student, say):
     g = generator(402)
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
              ((4, 9), (2, 4), (1, 2), None), ((8, 8), 2, 0, None)]
-    for i, (hw, size, p, s) in enumerate(cases):
-        dtype = torch.float64 if i % 2 else torch.float32
+    for dtype, (hw, size, p, s) in in_both_dtypes(cases):
         X = randn(g, *hw, dtype=dtype) - 2.0  # mostly negative: zero padding would show
         check_pad_stride(student, say, X, size, "max", p, s)
 
@@ -181,8 +179,7 @@ def test_pad_stride_avg(student, say):
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
              ((8, 8), 2, 0, None), ((9, 4), (3, 2), (0, 1), (3, 1)), ((6, 7), 4, 2, None),
              ((9, 8), (5, 4), (2, 2), (2, 3))]
-    for i, (hw, size, p, s) in enumerate(cases):
-        dtype = torch.float64 if i % 2 else torch.float32
+    for dtype, (hw, size, p, s) in in_both_dtypes(cases):
         check_pad_stride(student, say, randn(g, *hw, dtype=dtype) + 1.0, size, "avg", p, s)
 
 
