@@ -94,3 +94,17 @@ def test_hints_take_their_numbers_from_the_contract(monkeypatch):
     monkeypatch.setitem(contract.LENETS, "lenet", wider)
     hint = tc._param_hint("lenet", 1, "Conv2d", "padding", (0, 0), (1, 1)).render("es")
     assert "padding=1" in hint and "3x3" in hint and "26x26" in hint
+
+
+def test_the_suite_hints_quote_the_contract(monkeypatch):
+    from autograder.feedback import misconception_text
+    from autograder.suites import hints_ps5_lenet as hints
+
+    assert "padding=2" in misconception_text("missing_padding", "es")
+    assert "24x24 en lugar de 28x28" in misconception_text("missing_padding", "es")
+    assert "50·5·5 = 1250" in misconception_text("wide_sizes", "es")
+    assert "takes 3 channels" in misconception_text("rgb_in_channels", "en")
+    wider = contract.LENETS["lenet_wide"]
+    wider = contract.Net(wider.name, wider.input_shape, wider.changed(3, out_channels=40).layers)
+    monkeypatch.setitem(contract.LENETS, "lenet_wide", wider)
+    assert hints._fields()["wide_sizes"]["conv2"] == 40
