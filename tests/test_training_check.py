@@ -242,6 +242,18 @@ def test_malformed_descriptions_are_rejected_not_crashing(desc, no_training):
     assert not result.ok and result.stage == "structure"
 
 
+def test_a_model_with_too_many_layers_is_described_as_such_and_refused(no_training):
+    from autograder.worker import probes_model
+
+    ns = {"lenet": lambda: torch.nn.Sequential(*[torch.nn.Identity()] * (probes_model.MAX_LAYERS + 1))}
+    desc = PROBES["describe_model"](ns, "lenet")
+    assert desc == {"kind": "too_many_layers", "limit": probes_model.MAX_LAYERS}
+    result = tc.check_description("lenet", desc, device="cpu")
+    assert not result.ok and result.code == "too_many_layers"
+    assert f"más de {probes_model.MAX_LAYERS} capas" in result.message("es")
+    assert f"more than {probes_model.MAX_LAYERS} layers" in result.message("en")
+
+
 # ---------------------------------------------------------------- the training cache
 
 TINY = training.Recipe(name="cpu", epochs=2, batch_size=64, lr=3e-3)
