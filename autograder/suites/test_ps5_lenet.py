@@ -119,7 +119,7 @@ def check_run(student, say, name, batch_message, shapes_diagnosis=lambda shapes:
                   n=got["n_params"], want=LENETS[name].n_params)
 
 
-# One message per wording: lenet()'s and lenet_modern()'s explain the ten logits.
+# The batch check's two wordings: lenet()'s and lenet_modern()'s say why ten, the exercises' the size.
 BATCH_OF_IMAGES = N_("Con un lote de 3 imágenes, {name}() devolvió la forma {shape}; se esperaba "
                      "(3, 10): un logit por clase.")
 BATCH_OF_SIZED_IMAGES = N_("Con un lote de 3 imágenes de {size}, {name}() devolvió la forma "
