@@ -135,6 +135,10 @@ SHARED_MISCONCEPTIONS = {
 }
 
 
+# key -> the fields of its hint, for a hints module whose messages quote numbers (FIELDS)
+_HINT_FIELDS = {}
+
+
 @functools.lru_cache(maxsize=None)
 def _all_misconceptions() -> dict:
     import autograder.suites as suites
@@ -142,7 +146,9 @@ def _all_misconceptions() -> dict:
     table = dict(SHARED_MISCONCEPTIONS)
     for info in pkgutil.iter_modules(suites.__path__):
         if info.name.startswith("hints_"):
-            own = importlib.import_module(f"autograder.suites.{info.name}").MISCONCEPTIONS
+            module = importlib.import_module(f"autograder.suites.{info.name}")
+            own = module.MISCONCEPTIONS
+            _HINT_FIELDS.update(getattr(module, "FIELDS", {}))
             clash = set(own) & set(table)
             if clash:
                 raise RuntimeError(f"{info.name}: misconception keys defined twice: {sorted(clash)}")
@@ -176,7 +182,8 @@ def explain(lang: str, key: str) -> str:
 
 
 def misconception_text(key: str, lang: str = "es") -> str:
-    return tr(lang, MISCONCEPTIONS[key])
+    message = MISCONCEPTIONS[key]               # loads every hints module, and its FIELDS
+    return tr(lang, message, **_HINT_FIELDS.get(key, {}))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ this module, in the trusted process:
    refused with a clear message and no training points), except that a custom parameterless
    layer the worker saw act as the identity is dropped and one it saw flatten becomes nn.Flatten
    (autograder/layer_behaviour.py: d2l's first-edition ``Reshape``);
-2. compares the description with the contract's architecture (COURSE.md, LeNet-5), layer by
-   layer, and explains the first difference (extra/missing/wrong layer, wrong hyperparameter);
+2. compares the description with the contract's architecture (COURSE.md, LeNet-5, as stated in
+   autograder/worker/lenet_contract.py), layer by layer, and explains the first difference
+   (extra/missing/wrong layer, wrong hyperparameter);
 3. rebuilds the model from ``torch.nn`` (never from the student's objects or weights), checks the
-   output shape of every layer on a 1x1x28x28 input and the 61,706 parameters;
+   output shape of every layer on the contract's input and its parameter count;
 4. initialises it (fixed seed, Xavier-uniform), trains it with the grader's recipe for the
    device (cursocnn.training.CPU_RECIPE / GPU_RECIPE) on the 60,000 training images and measures
    accuracy on the 10,000 test images; compares with THRESHOLDS (docs/benchmarks.md).
@@ -42,13 +43,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from autograder.i18n import N_, tr
 from autograder.layer_behaviour import standard_model_layers
+from autograder.worker.lenet_contract import LENETS, N_CLASSES
 from cursocnn import data as cdata
 from cursocnn import training
 
 MODELS = ("lenet", "lenet_modern")
-INPUT_SHAPE = (1, 1, 28, 28)
-N_PARAMS = 61_706
+INPUT_SHAPE = LENETS["lenet"].input_shape
+N_PARAMS = LENETS["lenet"].n_params        # lenet_modern has the same count
 SEED = 20240
 
 #: Test-accuracy bars per recipe (docs/benchmarks.md "Training" has the runs behind them).
@@ -73,42 +76,38 @@ WHITELIST = {
 }
 LAZY = {"LazyConv2d": "Conv2d", "LazyLinear": "Linear"}
 
-_CONV1 = ("Conv2d", dict(in_channels=1, out_channels=6, kernel_size=(5, 5), stride=(1, 1),
-                         padding=(2, 2), dilation=(1, 1), groups=1, bias=True, padding_mode="zeros"))
-_CONV2 = ("Conv2d", dict(in_channels=6, out_channels=16, kernel_size=(5, 5), stride=(1, 1),
-                         padding=(0, 0), dilation=(1, 1), groups=1, bias=True, padding_mode="zeros"))
-_AVG = ("AvgPool2d", dict(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False,
-                          divisor_override=None))
-_MAX = ("MaxPool2d", dict(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1),
-                          ceil_mode=False, return_indices=False))
-_FLAT = ("Flatten", dict(start_dim=1, end_dim=-1))
 
+class Text:
+    """Student-facing text whose language is chosen when it is shown: catalogue messages (marked
+    with N_) with their fields, and literal pieces (separators, numbers already formatted)."""
 
-def _lin(i, o):
-    return ("Linear", dict(in_features=i, out_features=o, bias=True))
+    def __init__(self, message: str = "", /, **fields):
+        self.parts = ((message, fields),) if message else ()
 
+    def __add__(self, other: "Text | str") -> "Text":
+        joined = Text()
+        joined.parts = self.parts + (other.parts if isinstance(other, Text) else (other,))
+        return joined
 
-def _arch(act, pool):
-    a = (act, {})
-    return [_CONV1, a, pool, _CONV2, a, pool, _FLAT, _lin(400, 120), a, _lin(120, 84), a, _lin(84, 10)]
+    def __radd__(self, other: str) -> "Text":
+        joined = Text()
+        joined.parts = (other,) + self.parts
+        return joined
 
-
-#: The contract's architectures (COURSE.md section 13), with normalised hyperparameters.
-EXPECTED = {"lenet": _arch("Sigmoid", _AVG), "lenet_modern": _arch("ReLU", _MAX)}
-#: Output shapes (without the batch dimension) for a 1x1x28x28 input.
-EXPECTED_SHAPES = [(6, 28, 28), (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 10, 10), (16, 5, 5),
-                   (400,), (120,), (120,), (84,), (84,), (10,)]
+    def render(self, lang: str | None = "es") -> str:
+        return "".join(part if isinstance(part, str) else tr(lang, part[0], **part[1])
+                       for part in self.parts)
 
 
 class ModelRejected(Exception):
-    """The described model cannot be trained by the check; carries es/en messages."""
+    """The described model cannot be trained by the check; carries the student-facing text."""
 
-    def __init__(self, code, es, en):
-        super().__init__(en)
-        self.code, self.es, self.en = code, es, en
+    def __init__(self, code, text: Text):
+        super().__init__(text.render("en"))
+        self.code, self.text = code, text
 
     def message(self, lang="es"):
-        return self.en if lang == "en" else self.es
+        return self.text.render(lang)
 
 
 @dataclass
@@ -116,8 +115,7 @@ class CheckResult:
     name: str
     ok: bool
     stage: str                      # "structure" | "training"
-    message_es: str
-    message_en: str
+    text: Text | str
     device: str = "cpu"
     recipe: str = "cpu"
     accuracy: float | None = None
@@ -127,7 +125,7 @@ class CheckResult:
     code: str | None = None
 
     def message(self, lang="es"):
-        return self.message_en if lang == "en" else self.message_es
+        return self.text.render(lang) if isinstance(self.text, Text) else str(self.text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,12 +165,13 @@ def _norm(kind, hp):
         k = _pair(hp.get("kernel_size"))
         stride = hp.get("stride")
         stride = k if stride in (None, [], ()) else _pair(stride)
-        out = dict(kernel_size=k, stride=stride, padding=_pair(hp.get("padding", 0)),
-                   ceil_mode=hp.get("ceil_mode", False))
+        out = dict(kernel_size=k, stride=stride, padding=_pair(hp.get("padding", 0)))
+        if kind == "MaxPool2d":
+            out["dilation"] = _pair(hp.get("dilation", 1))
+        out["ceil_mode"] = hp.get("ceil_mode", False)
         if kind == "AvgPool2d":
             out["divisor_override"] = hp.get("divisor_override")
         else:
-            out["dilation"] = _pair(hp.get("dilation", 1))
             out["return_indices"] = hp.get("return_indices", False)
         return out
     if kind == "Flatten":
@@ -181,48 +180,49 @@ def _norm(kind, hp):
     return {}  # activations: inplace etc. do not change the function
 
 
+#: The contract's architectures with normalised hyperparameters (torch's defaults filled in).
+EXPECTED = {name: [(kind, _norm(kind, hp)) for kind, hp in LENETS[name].layers] for name in MODELS}
+
+
 def _layers(description, name):
     """Validate the probe's description; -> [(kind, normalised hp, raw hp, lazy_unmaterialised)]."""
     kind = description.get("kind") if isinstance(description, dict) else None
     if kind != "sequential":
         t = description.get("type", "?") if isinstance(description, dict) else "?"
         if kind == "missing":
-            raise ModelRejected("missing", f"No encontramos la función {name} en tu entrega.",
-                                f"We could not find the function {name} in your submission.")
-        raise ModelRejected(
-            "not_sequential",
-            f"{name}() tiene que devolver un nn.Sequential de capas de torch.nn; devolvió {t}. "
-            f"El corrector solo puede entrenar modelos que describe capa por capa.",
-            f"{name}() must return an nn.Sequential of torch.nn layers; it returned {t}. "
-            f"The grader can only train models it can describe layer by layer.")
+            raise ModelRejected("missing", Text(N_("No encontramos la función {name} en tu entrega."),
+                                                name=name))
+        if kind == "too_many_layers":
+            raise ModelRejected("too_many_layers", Text(
+                N_("{name}() tiene más de {limit} capas: no es una LeNet."),
+                name=name, limit=description.get("limit")))
+        raise ModelRejected("not_sequential", Text(
+            N_("{name}() tiene que devolver un nn.Sequential de capas de torch.nn; devolvió {t}. "
+               "El corrector solo puede entrenar modelos que describe capa por capa."),
+            name=name, t=t))
     raw_layers = description.get("layers")
     if not isinstance(raw_layers, list) or not all(isinstance(x, dict) for x in raw_layers) \
             or not all(isinstance(x.get("hparams", {}), dict) for x in raw_layers):
-        raise ModelRejected("malformed", f"No pudimos describir el modelo que devuelve {name}().",
-                            f"We could not describe the model {name}() returns.")
+        raise ModelRejected("malformed", Text(N_("No pudimos describir el modelo que devuelve {name}()."),
+                                              name=name))
     raw_layers = standard_model_layers(raw_layers)
     out = []
     for i, layer in enumerate(raw_layers, start=1):
         t, module = str(layer.get("type")), str(layer.get("module", ""))
         if t not in WHITELIST or not module.startswith("torch.nn.modules.") \
                 or layer.get("n_children"):
-            raise ModelRejected(
-                "custom_layer",
-                f"La capa {i} de {name}() es {t} (definida en {module or '?'}), que no es una capa "
-                f"estándar de torch.nn que el corrector sepa reconstruir. Usá solo capas de torch.nn "
-                f"(nn.Conv2d, nn.Linear, nn.Sigmoid/nn.ReLU, nn.AvgPool2d/nn.MaxPool2d, nn.Flatten) "
-                f"dentro de un nn.Sequential. Sin eso no podemos entrenar tu modelo ni darte los "
-                f"puntos de entrenamiento.",
-                f"Layer {i} of {name}() is {t} (defined in {module or '?'}), not a standard "
-                f"torch.nn layer the grader can rebuild. Use only torch.nn layers (nn.Conv2d, "
-                f"nn.Linear, nn.Sigmoid/nn.ReLU, nn.AvgPool2d/nn.MaxPool2d, nn.Flatten) inside an "
-                f"nn.Sequential. Otherwise we cannot train your model nor award the training points.")
+            raise ModelRejected("custom_layer", Text(
+                N_("La capa {i} de {name}() es {t} (definida en {module}), que no es una capa "
+                   "estándar de torch.nn que el corrector sepa reconstruir. Usa solo capas de "
+                   "torch.nn (nn.Conv2d, nn.Linear, nn.Sigmoid/nn.ReLU, nn.AvgPool2d/nn.MaxPool2d, "
+                   "nn.Flatten) dentro de un nn.Sequential. Sin eso no podemos entrenar tu modelo "
+                   "ni darte los puntos de entrenamiento."),
+                i=i, name=name, t=t, module=module or "?"))
         hp = layer.get("hparams") or {}
         base = LAZY.get(t, t)
         out.append((base, _norm(base, hp), hp, t in LAZY))
     if not out:
-        raise ModelRejected("empty", f"{name}() devolvió un nn.Sequential vacío.",
-                            f"{name}() returned an empty nn.Sequential.")
+        raise ModelRejected("empty", Text(N_("{name}() devolvió un nn.Sequential vacío."), name=name))
     return out
 
 
@@ -234,42 +234,49 @@ def _fmt(v):
     return repr(v) if isinstance(v, str) else str(v)
 
 
-def _type_hint(name, got, want):
-    es = en = ""
+def _size(shape):
+    """(1, 6, 28, 28) -> "28x28" (the spatial size of a feature map or image)."""
+    return "x".join(str(d) for d in shape[-2:])
+
+
+def _type_hint(name, pos, got, want):
+    """A hint for a layer of class `got` at position `pos` (1-based) where `want` belongs."""
     if got in ("Softmax", "LogSoftmax"):
-        es = (" El modelo tiene que devolver logits: Softmax ya está dentro de la pérdida "
-              "(nn.CrossEntropyLoss); quitá esa capa.")
-        en = (" The model must return logits: Softmax is already inside the loss "
-              "(nn.CrossEntropyLoss); remove that layer.")
-    elif name == "lenet_modern" and got == "Sigmoid" and want == "ReLU":
-        es, en = (" La versión moderna usa ReLU en lugar de Sigmoid.",
-                  " The modern version uses ReLU instead of Sigmoid.")
-    elif name == "lenet_modern" and got == "AvgPool2d" and want == "MaxPool2d":
-        es, en = (" La versión moderna usa MaxPool2d en lugar de AvgPool2d.",
-                  " The modern version uses MaxPool2d instead of AvgPool2d.")
-    elif name == "lenet" and (got, want) in (("ReLU", "Sigmoid"), ("MaxPool2d", "AvgPool2d")):
-        es, en = (" lenet() es la LeNet original: Sigmoid y AvgPool2d (ReLU y MaxPool2d son de "
-                  "lenet_modern()).",
-                  " lenet() is the original LeNet: Sigmoid and AvgPool2d (ReLU and MaxPool2d "
-                  "belong to lenet_modern()).")
-    return es, en
+        return Text(N_(" El modelo tiene que devolver logits: Softmax ya está dentro de la pérdida "
+                       "(nn.CrossEntropyLoss); quita esa capa."))
+    other = {"lenet": "lenet_modern", "lenet_modern": "lenet"}[name]
+    theirs = LENETS[other].kinds
+    if pos > len(theirs) or theirs[pos - 1] != got or got == want:
+        return Text()
+    if name == "lenet_modern":      # the original LeNet's layer where the modern one differs
+        return Text(N_(" La versión moderna usa {want} en lugar de {got}."), want=want, got=got)
+    original, modern = LENETS["lenet"].kinds, LENETS["lenet_modern"].kinds   # conv, act, pool
+    return Text(N_(" lenet() es la LeNet original: {activation} y {pool} ({modern_activation} y "
+                   "{modern_pool} son de lenet_modern())."),
+                activation=original[1], pool=original[2], modern_activation=modern[1],
+                modern_pool=modern[2])
 
 
 def _param_hint(name, i, kind, key, got, want):
+    net = LENETS[name]
     if kind == "Conv2d" and key == "padding" and i == 1:
-        return (" La primera convolución necesita padding=2 para que la salida siga siendo de "
-                "28x28 (con un kernel de 5x5 y sin padding queda de 24x24).",
-                " The first convolution needs padding=2 so the output stays 28x28 (a 5x5 kernel "
-                "without padding gives 24x24).")
-    if kind == "Linear" and key == "out_features" and want == 10:
-        return (" Fashion-MNIST tiene 10 clases: la última capa devuelve 10 logits.",
-                " Fashion-MNIST has 10 classes: the last layer returns 10 logits.")
+        conv = net.layers[0][1]
+        return Text(N_(" La primera convolución necesita padding={padding} para que la salida siga "
+                       "siendo de {size} (con un kernel de {kernel} y sin padding queda de "
+                       "{unpadded})."),
+                    padding=conv["padding"], size=_size(net.input_shape),
+                    kernel=_size((conv["kernel_size"],) * 2),
+                    unpadded=_size(net.changed(0, padding=0).shapes()[0]))
+    if kind == "Linear" and key == "out_features" and want == N_CLASSES:
+        return Text(N_(" Fashion-MNIST tiene {n} clases: la última capa devuelve {n} logits."),
+                    n=N_CLASSES)
     if kind == "Conv2d" and key in ("in_channels", "out_channels"):
-        return (" LeNet usa 6 canales en la primera convolución y 16 en la segunda (la entrada "
-                "tiene 1 canal).",
-                " LeNet uses 6 channels in the first convolution and 16 in the second (the input "
-                "has 1 channel).")
-    return "", ""
+        first, second = (hp for kind_, hp in net.layers if kind_ == "Conv2d")
+        return Text(N_(" LeNet usa {first} canales en la primera convolución y {second} en la "
+                       "segunda (la entrada tiene {input} canal)."),
+                    first=first["out_channels"], second=second["out_channels"],
+                    input=first["in_channels"])
+    return Text()
 
 
 def compare_with_contract(name, layers):
@@ -281,33 +288,27 @@ def compare_with_contract(name, layers):
             if gk[i] != wk[i]:
                 pos = i + 1
                 if gk[i + 1:i + 1 + len(wk) - i] == wk[i:] or (gk[i + 1:] and gk[i + 1:] == wk[i:]):
-                    es_h, en_h = _type_hint(name, gk[i], wk[i])
-                    raise ModelRejected(
-                        "extra_layer",
-                        f"{name}(): sobra la capa {pos} ({gk[i]}).{es_h}",
-                        f"{name}(): layer {pos} ({gk[i]}) should not be there.{en_h}")
+                    raise ModelRejected("extra_layer", Text(
+                        N_("{name}(): sobra la capa {pos} ({layer})."), name=name, pos=pos,
+                        layer=gk[i]) + _type_hint(name, pos, gk[i], wk[i]))
                 if gk[i:] == wk[i + 1:]:
-                    raise ModelRejected(
-                        "missing_layer",
-                        f"{name}(): falta una capa {wk[i]} en la posición {pos}.",
-                        f"{name}(): a {wk[i]} layer is missing at position {pos}.")
-                es_h, en_h = _type_hint(name, gk[i], wk[i])
-                raise ModelRejected(
-                    "wrong_layer",
-                    f"{name}(): la capa {pos} es {gk[i]}; se esperaba {wk[i]}.{es_h}",
-                    f"{name}(): layer {pos} is {gk[i]}; expected {wk[i]}.{en_h}")
+                    raise ModelRejected("missing_layer", Text(
+                        N_("{name}(): falta una capa {layer} en la posición {pos}."),
+                        name=name, layer=wk[i], pos=pos))
+                raise ModelRejected("wrong_layer", Text(
+                    N_("{name}(): la capa {pos} es {got}; se esperaba {want}."),
+                    name=name, pos=pos, got=gk[i], want=wk[i]) + _type_hint(name, pos, gk[i], wk[i]))
         if len(gk) > len(wk):
-            extra = ", ".join(gk[len(wk):])
-            es_h, en_h = _type_hint(name, gk[len(wk)], "")
-            raise ModelRejected(
-                "extra_layer",
-                f"{name}(): sobran capas al final ({extra}); la red termina en Linear(84, 10).{es_h}",
-                f"{name}(): extra layers at the end ({extra}); the network ends with "
-                f"Linear(84, 10).{en_h}")
-        missing = ", ".join(wk[len(gk):])
-        raise ModelRejected(
-            "missing_layer", f"{name}(): faltan capas al final ({missing}).",
-            f"{name}(): layers missing at the end ({missing}).")
+            last = LENETS[name].layers[-1][1]
+            raise ModelRejected("extra_layer", Text(
+                N_("{name}(): sobran capas al final ({extra}); la red termina en "
+                   "Linear({inputs}, {outputs})."),
+                name=name, extra=", ".join(gk[len(wk):]), inputs=last["in_features"],
+                outputs=last["out_features"]) + _type_hint(name, len(wk) + 1, gk[len(wk)], ""))
+        raise ModelRejected("missing_layer", Text(
+            N_("{name}(): faltan capas al final ({missing})."),
+            name=name, missing=", ".join(wk[len(gk):])))
+    shapes = LENETS[name].shapes()
     for i, ((kind, hp, _raw, lazy), (_, whp)) in enumerate(zip(layers, want), start=1):
         diffs = []
         for key, value in whp.items():
@@ -317,16 +318,13 @@ def compare_with_contract(name, layers):
             if mine != value:
                 diffs.append((key, mine, value))
         if diffs:
-            got = ", ".join(f"{k}={_fmt(m)}" for k, m, _ in diffs)
-            exp = ", ".join(f"{k}={_fmt(v)}" for k, _, v in diffs)
-            es_h, en_h = _param_hint(name, i, kind, *diffs[0])
-            shape = EXPECTED_SHAPES[i - 1]
-            raise ModelRejected(
-                "wrong_hparam",
-                f"{name}(): la capa {i} ({kind}) tiene {got}; se esperaba {exp} (su salida debe "
-                f"tener forma {shape} para una imagen de 1x28x28).{es_h}",
-                f"{name}(): layer {i} ({kind}) has {got}; expected {exp} (its output must have "
-                f"shape {shape} for a 1x28x28 image).{en_h}")
+            raise ModelRejected("wrong_hparam", Text(
+                N_("{name}(): la capa {i} ({kind}) tiene {got}; se esperaba {expected} (su salida "
+                   "debe tener forma {shape} para una imagen de {image})."),
+                name=name, i=i, kind=kind, got=", ".join(f"{k}={_fmt(m)}" for k, m, _ in diffs),
+                expected=", ".join(f"{k}={_fmt(v)}" for k, _, v in diffs), shape=shapes[i - 1][1:],
+                image="x".join(map(str, LENETS[name].input_shape[1:])))
+                + _param_hint(name, i, kind, *diffs[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,30 +348,29 @@ def rebuild(layers) -> nn.Sequential:
 
 
 def check_shapes_and_params(name, model):
-    X = torch.zeros(INPUT_SHAPE)
+    net = LENETS[name]
+    expected = [shape[1:] for shape in net.shapes()]
+    X = torch.zeros(net.input_shape)
     with torch.no_grad():
         for i, layer in enumerate(model, start=1):
+            kind = type(layer).__name__
             try:
                 X = layer(X)
             except Exception as exc:  # noqa: BLE001 - incompatible shapes between layers
-                raise ModelRejected(
-                    "shape_error",
-                    f"{name}(): la capa {i} ({type(layer).__name__}) no acepta la salida de la "
-                    f"anterior, de forma {tuple(X.shape)}: {exc}",
-                    f"{name}(): layer {i} ({type(layer).__name__}) does not accept the previous "
-                    f"output, of shape {tuple(X.shape)}: {exc}") from None
-            if i <= len(EXPECTED_SHAPES) and tuple(X.shape[1:]) != EXPECTED_SHAPES[i - 1]:
-                raise ModelRejected(
-                    "wrong_shape",
-                    f"{name}(): la salida de la capa {i} ({type(layer).__name__}) tiene forma "
-                    f"{tuple(X.shape[1:])}; se esperaba {EXPECTED_SHAPES[i - 1]}.",
-                    f"{name}(): the output of layer {i} ({type(layer).__name__}) has shape "
-                    f"{tuple(X.shape[1:])}; expected {EXPECTED_SHAPES[i - 1]}.")
+                raise ModelRejected("shape_error", Text(
+                    N_("{name}(): la capa {i} ({kind}) no acepta la salida de la anterior, de "
+                       "forma {shape}: {error}"),
+                    name=name, i=i, kind=kind, shape=tuple(X.shape), error=exc)) from None
+            if i <= len(expected) and tuple(X.shape[1:]) != expected[i - 1]:
+                raise ModelRejected("wrong_shape", Text(
+                    N_("{name}(): la salida de la capa {i} ({kind}) tiene forma {shape}; se "
+                       "esperaba {expected}."),
+                    name=name, i=i, kind=kind, shape=tuple(X.shape[1:]), expected=expected[i - 1]))
     n = sum(p.numel() for p in model.parameters())
-    if n != N_PARAMS:
-        raise ModelRejected(
-            "wrong_params", f"{name}() tiene {n:,} parámetros; LeNet tiene {N_PARAMS:,}.",
-            f"{name}() has {n:,} parameters; LeNet has {N_PARAMS:,}.")
+    if n != net.n_params:
+        raise ModelRejected("wrong_params", Text(
+            N_("{name}() tiene {n:,} parámetros; LeNet tiene {expected:,}."),
+            name=name, n=n, expected=net.n_params))
 
 
 def build_checked(name, description, seed=SEED) -> nn.Sequential:
@@ -416,31 +413,23 @@ def threshold_for(name, device="auto"):
     return THRESHOLDS[training.recipe_for(device).name][name]
 
 
-def _miss_message(name, acc, bar, recipe, history):
+def _miss_message(name, acc, bar, recipe, history) -> Text:
     losses = history.get("train_loss") or []
     curve = ", ".join(f"{a:.3f}" for a in history.get("test_acc") or [] if a is not None)
-    nan = any(not math.isfinite(x) for x in losses)
-    es = (f"{name}(): después de entrenar con la receta del corrector ({recipe.name}: "
-          f"{recipe.epochs} épocas, lotes de {recipe.batch_size}, Adam lr={recipe.lr:g}) la "
-          f"exactitud en las 10.000 imágenes de prueba fue {acc:.3f}; el mínimo es {bar:.3f}.\n"
-          f"Exactitud por época: {curve}.\n")
-    en = (f"{name}(): after training with the grader's recipe ({recipe.name}: {recipe.epochs} "
-          f"epochs, batches of {recipe.batch_size}, Adam lr={recipe.lr:g}) the accuracy on the "
-          f"10,000 test images was {acc:.3f}; the bar is {bar:.3f}.\n"
-          f"Accuracy per epoch: {curve}.\n")
-    if nan:
-        es += "La pérdida se volvió NaN/infinita: el entrenamiento divergió.\n"
-        en += "The loss became NaN/infinite: training diverged.\n"
-    es += ("Causas probables: la arquitectura coincide con la del enunciado, así que el corrector "
-           "la entrenó desde cero igual que a la solución; revisá que no haya una diferencia sutil "
-           "(orden de las capas, activación después de la última Linear, padding). El umbral está "
-           "tres desviaciones estándar por debajo de la media de la solución: si tu modelo es "
-           "idéntico, avisá al equipo docente.")
-    en += ("Likely causes: the architecture matches the contract, so the grader trained it from "
-           "scratch like the reference; check for a subtle difference (layer order, an activation "
-           "after the last Linear, padding). The bar is three standard deviations below the "
-           "reference's mean: if your model is identical, tell the course staff.")
-    return es, en
+    text = Text(N_("{name}(): después de entrenar con la receta del corrector ({recipe}: {epochs} "
+                   "épocas, lotes de {batch_size}, Adam lr={lr:g}) la exactitud en las 10.000 "
+                   "imágenes de prueba fue {acc:.3f}; el mínimo es {bar:.3f}."),
+                name=name, recipe=recipe.name, epochs=recipe.epochs, batch_size=recipe.batch_size,
+                lr=recipe.lr, acc=acc, bar=bar)
+    text += "\n" + Text(N_("Exactitud por época: {curve}."), curve=curve) + "\n"
+    if any(not math.isfinite(x) for x in losses):
+        text += Text(N_("La pérdida se volvió NaN/infinita: el entrenamiento divergió.")) + "\n"
+    return text + Text(N_(
+        "Causas probables: la arquitectura coincide con la del enunciado, así que el corrector la "
+        "entrenó desde cero igual que a la solución; revisa que no haya una diferencia sutil (orden "
+        "de las capas, activación después de la última Linear, padding). El umbral está tres "
+        "desviaciones estándar por debajo de la media de la solución: si tu modelo es idéntico, "
+        "avisa al equipo docente."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,7 +533,7 @@ class TrainingCache:
                 return None
         return entry
 
-    def put(self, key, accuracy, history, seconds) -> None:
+    def put(self, key, accuracy, history, seconds, lang="es") -> None:
         entry = {"format": CACHE_FORMAT, "key": key, "created": time.time(),
                  "accuracy": float(accuracy), "seconds": float(seconds),
                  "history": {k: list(history.get(k) or []) for k in
@@ -556,10 +545,11 @@ class TrainingCache:
             tmp.write_text(json.dumps(entry), encoding="utf-8")
             os.replace(tmp, self._path(key))
         except OSError as exc:  # a read-only cache must not cost the student the result
-            _log(f"no se pudo guardar en la caché de entrenamiento {self.folder}: {exc}")
+            _log(tr(lang, "no se pudo guardar en la caché de entrenamiento {folder}: {error}",
+                    folder=self.folder, error=exc))
 
     @contextlib.contextmanager
-    def lock(self, key):
+    def lock(self, key, lang="es"):
         """Exclusive per-key lock (no-op where the folder or fcntl is unavailable)."""
         try:
             import fcntl
@@ -573,7 +563,8 @@ class TrainingCache:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                _log("otra calificación está entrenando el mismo modelo; esperando su resultado")
+                _log(tr(lang, "otra calificación está entrenando el mismo modelo; esperando su "
+                              "resultado"))
                 fcntl.flock(fh, fcntl.LOCK_EX)
             yield
         finally:
@@ -627,15 +618,17 @@ def _real_stderr():
         sys.stderr = saved
 
 
-def _train_with_progress(model, name, label, device, seed, recipe, progress):
+def _train_with_progress(model, name, label, device, seed, recipe, progress, lang="es"):
     """train_reference_like with the progress the caller asked for:
     False silent, True fit's own bar (current stderr), "auto" bar or log lines on the real stderr."""
     if progress != "auto":
         return train_reference_like(model, device=device, seed=seed, recipe=recipe,
                                     progress=bool(progress))
     who = f"{label}: " if label else ""
-    _log(f"{who}{name}: entrenando con la receta {recipe.name} ({recipe.epochs} épocas, lotes de "
-         f"{recipe.batch_size}) en {device}; el resultado se guarda para las próximas pasadas")
+    _log(who + tr(lang, "{name}: entrenando con la receta {recipe} ({epochs} épocas, lotes de "
+                        "{batch_size}) en {device}; el resultado se guarda para las próximas "
+                        "pasadas", name=name, recipe=recipe.name, epochs=recipe.epochs,
+                  batch_size=recipe.batch_size, device=device))
     if _interactive():
         with _real_stderr():
             return train_reference_like(model, device=device, seed=seed, recipe=recipe,
@@ -644,9 +637,10 @@ def _train_with_progress(model, name, label, device, seed, recipe, progress):
 
     def log_epoch(epoch, history):
         acc = history["test_acc"][-1]
-        acc_text = f", exactitud en prueba {acc:.3f}" if acc is not None else ""
-        _log(f"{who}{name}: época {epoch + 1}/{recipe.epochs}{acc_text} "
-             f"({time.perf_counter() - started:.0f} s)")
+        acc_text = tr(lang, ", exactitud en prueba {acc:.3f}", acc=acc) if acc is not None else ""
+        _log(who + tr(lang, "{name}: época {epoch}/{epochs}{accuracy} ({seconds:.0f} s)", name=name,
+                      epoch=epoch + 1, epochs=recipe.epochs, accuracy=acc_text,
+                      seconds=time.perf_counter() - started))
         return False
 
     return train_reference_like(model, device=device, seed=seed, recipe=recipe, progress=False,
@@ -654,50 +648,52 @@ def _train_with_progress(model, name, label, device, seed, recipe, progress):
 
 
 def check_description(name, description, device="auto", seed=SEED, progress=False,
-                      cache: TrainingCache | None = None, label: str = "") -> CheckResult:
+                      cache: TrainingCache | None = None, label: str = "",
+                      lang: str = "es") -> CheckResult:
     """The whole check from a description (the probe's output).
 
     cache: a TrainingCache to reuse (and store) the training result of an identical model;
     progress: False, True or "auto" (see _train_with_progress); label names the submission in
-    the log lines."""
+    the log lines, written in `lang` (the result's text is rendered later, in any language)."""
     device = training.resolve_device(device)
     recipe = training.recipe_for(device)
     try:
         model = build_checked(name, description, seed=seed)
     except ModelRejected as rej:
-        es = rej.es + ("\n(Sin una LeNet reconocible no entrenamos el modelo: 0 puntos de "
-                       "entrenamiento.)")
-        en = rej.en + "\n(Without a recognisable LeNet we do not train the model: no training points.)"
-        return CheckResult(name, False, "structure", es, en, device=str(device),
-                           recipe=recipe.name, code=rej.code)
+        text = rej.text + "\n" + Text(N_("(Sin una LeNet reconocible no entrenamos el modelo: 0 "
+                                         "puntos de entrenamiento.)"))
+        return CheckResult(name, False, "structure", text, device=str(device), recipe=recipe.name,
+                           code=rej.code)
     key = None
     data = data_fingerprint() if cache is not None else None
     if cache is not None and data is not None:
         key = TrainingCache.key(_layers(description, name), recipe, seed, device, data)
-    with cache.lock(key) if key else contextlib.nullcontext():
+    with cache.lock(key, lang) if key else contextlib.nullcontext():
         entry = cache.get(key) if key else None
         if entry is not None:
             acc, history, seconds = entry["accuracy"], dict(entry["history"]), entry["seconds"]
             history.update(device=str(device), recipe=recipe.name, cached=True)
             if progress == "auto":
-                _log(f"{label + ': ' if label else ''}{name}: resultado de entrenamiento "
-                     f"reutilizado de {cache.folder} (exactitud {acc:.3f}; --force reentrena)")
+                _log((label + ": " if label else "")
+                     + tr(lang, "{name}: resultado de entrenamiento reutilizado de {folder} "
+                                "(exactitud {acc:.3f}; --force reentrena)",
+                          name=name, folder=cache.folder, acc=acc))
         else:
             start = time.perf_counter()
-            acc, history = _train_with_progress(model, name, label, device, seed, recipe, progress)
+            acc, history = _train_with_progress(model, name, label, device, seed, recipe, progress,
+                                                lang)
             seconds = time.perf_counter() - start
             if key:
-                cache.put(key, acc, history, seconds)
+                cache.put(key, acc, history, seconds, lang)
     bar = THRESHOLDS[recipe.name][name]
     ok = acc >= bar
     if ok:
-        es = (f"{name}(): exactitud en prueba {acc:.3f} (mínimo {bar:.3f}) tras {recipe.epochs} "
-              f"épocas ({recipe.name}).")
-        en = (f"{name}(): test accuracy {acc:.3f} (bar {bar:.3f}) after {recipe.epochs} epochs "
-              f"({recipe.name}).")
+        text = Text(N_("{name}(): exactitud en prueba {acc:.3f} (mínimo {bar:.3f}) tras {epochs} "
+                       "épocas ({recipe})."),
+                    name=name, acc=acc, bar=bar, epochs=recipe.epochs, recipe=recipe.name)
     else:
-        es, en = _miss_message(name, acc, bar, recipe, history)
-    return CheckResult(name, ok, "training", es, en, device=str(device), recipe=recipe.name,
+        text = _miss_message(name, acc, bar, recipe, history)
+    return CheckResult(name, ok, "training", text, device=str(device), recipe=recipe.name,
                        accuracy=acc, threshold=bar, seconds=seconds, history=history,
                        code=None if ok else "below_threshold")
 
@@ -717,7 +713,8 @@ def check(session, name, device="auto", seed=SEED, progress=False) -> CheckResul
 # Warming the cache with the reference models (a Gradescope image, a course machine).
 
 
-def warm_cache(device="auto", cache: TrainingCache | None = None, seed=SEED) -> list[CheckResult]:
+def warm_cache(device="auto", cache: TrainingCache | None = None, seed=SEED,
+               lang="es") -> list[CheckResult]:
     """Train the reference solution's LeNets into the cache, so that every submission whose
     models equal the contract's (all correct ones: the key is the rebuilt architecture) is
     graded without training. Trusted code only: the reference runs in this process."""
@@ -729,7 +726,8 @@ def warm_cache(device="auto", cache: TrainingCache | None = None, seed=SEED) -> 
     if cache is None:
         raise SystemExit(f"training cache disabled ({ENV_CACHE}=off): nothing to warm")
     return [check_description(name, describe_model(vars(ref), name), device=device, seed=seed,
-                              progress="auto", cache=cache, label="referencia")
+                              progress="auto", cache=cache, label=tr(lang, "referencia"),
+                              lang=lang)
             for name in MODELS]
 
 
@@ -744,7 +742,7 @@ def _main(argv=None) -> int:
     args = parser.parse_args(argv)
     results = warm_cache(args.device)
     for result in results:
-        print(result.message_en)
+        print(result.message("en"))
     return 0 if all(r.ok for r in results) else 1   # the reference below its bar: look into it
 
 

@@ -68,11 +68,11 @@ def test_mutant_is_rejected_before_training(fname, no_training):
     assert not result.ok and result.stage == "structure" and result.code == code
     assert result.accuracy is None and result.history == {}
     for part in es_parts:
-        assert part in result.message("es"), (part, result.message_es)
+        assert part in result.message("es"), (part, result.message("es"))
     for part in en_parts:
-        assert part in result.message("en"), (part, result.message_en)
-    assert "0 puntos de entrenamiento" in result.message_es
-    assert "no training points" in result.message_en
+        assert part in result.message("en"), (part, result.message("en"))
+    assert "0 puntos de entrenamiento" in result.message("es")
+    assert "no training points" in result.message("en")
 
 
 @pytest.mark.parametrize("fname", ALTERNATIVES)
@@ -150,7 +150,7 @@ def test_a_custom_layer_with_parameters_claiming_identity_stays_refused(no_train
     desc["layers"].insert(0, {"label": "x", "type": "Scale", "module": "__main__", "hparams": {},
                               "n_params": 1, "n_children": 0, "behaviour": "identity"})
     result = tc.check_description("lenet_modern", desc, device="cpu")
-    assert not result.ok and result.code == "custom_layer" and "Scale" in result.message_es
+    assert not result.ok and result.code == "custom_layer" and "Scale" in result.message("es")
 
 
 def test_probe_describes_without_weights_and_materialises_lazy_layers():
@@ -188,7 +188,7 @@ def test_missing_function_is_explained():
     with Session("x = 1\n", "ps5_lenet") as s:
         desc = s.call("describe_model", "lenet", timeout=60)
     result = tc.check_description("lenet", desc, device="cpu")
-    assert not result.ok and result.code == "missing" and "lenet" in result.message_es
+    assert not result.ok and result.code == "missing" and "lenet" in result.message("es")
 
 
 def test_feedback_for_a_miss_says_accuracy_bar_and_causes(monkeypatch):
@@ -200,9 +200,9 @@ def test_feedback_for_a_miss_says_accuracy_bar_and_causes(monkeypatch):
     bar = tc.THRESHOLDS["cpu"]["lenet"]
     assert not result.ok and result.stage == "training" and result.code == "below_threshold"
     assert result.accuracy == 0.512 and result.threshold == bar
-    assert "0.512" in result.message_es and f"{bar:.3f}" in result.message_es
-    assert "Causas probables" in result.message_es and "0.300, 0.512" in result.message_es
-    assert "Likely causes" in result.message_en and "the bar is" in result.message_en
+    assert "0.512" in result.message("es") and f"{bar:.3f}" in result.message("es")
+    assert "Causas probables" in result.message("es") and "0.300, 0.512" in result.message("es")
+    assert "Likely causes" in result.message("en") and "the bar is" in result.message("en")
 
 
 def test_thresholds_are_consistent():
@@ -217,10 +217,10 @@ def test_reference_passes_the_cpu_recipe(name):
     """Really trains: about a minute per model on an idle 2-core machine (docs/benchmarks.md)."""
     with Session(REFERENCE, "ps5_lenet") as s:
         result = tc.check(s, name, device="cpu")
-    assert result.ok, result.message_en
+    assert result.ok, result.message("en")
     assert result.recipe == "cpu" and len(result.history["test_acc"]) == training.CPU_RECIPE.epochs
     assert result.accuracy >= tc.THRESHOLDS["cpu"][name]
-    assert f"{result.accuracy:.3f}" in result.message_es
+    assert f"{result.accuracy:.3f}" in result.message("es")
 
 
 @pytest.mark.gpu
@@ -229,7 +229,7 @@ def test_reference_passes_the_cpu_recipe(name):
 def test_reference_passes_the_gpu_recipe(name):
     with Session(REFERENCE, "ps5_lenet") as s:
         result = tc.check(s, name, device="cuda")
-    assert result.ok, result.message_en
+    assert result.ok, result.message("en")
     assert result.recipe == "gpu" and result.device.startswith("cuda")
 
 
@@ -240,6 +240,18 @@ def test_reference_passes_the_gpu_recipe(name):
 def test_malformed_descriptions_are_rejected_not_crashing(desc, no_training):
     result = tc.check_description("lenet", desc, device="cpu")
     assert not result.ok and result.stage == "structure"
+
+
+def test_a_model_with_too_many_layers_is_described_as_such_and_refused(no_training):
+    from autograder.worker import probes_model
+
+    ns = {"lenet": lambda: torch.nn.Sequential(*[torch.nn.Identity()] * (probes_model.MAX_LAYERS + 1))}
+    desc = PROBES["describe_model"](ns, "lenet")
+    assert desc == {"kind": "too_many_layers", "limit": probes_model.MAX_LAYERS}
+    result = tc.check_description("lenet", desc, device="cpu")
+    assert not result.ok and result.code == "too_many_layers"
+    assert f"más de {probes_model.MAX_LAYERS} capas" in result.message("es")
+    assert f"more than {probes_model.MAX_LAYERS} layers" in result.message("en")
 
 
 # ---------------------------------------------------------------- the training cache

@@ -1,128 +1,158 @@
 """Hidden suite of ps5_lenet (structure and loops): lenet (2 of its 4), lenet_modern (2 of its 5),
 layer_shapes (2), accuracy (2), train_epoch (5), evaluate (4), lenet_wide (1), lenet_rgb (2).
 The rest of lenet's (2) and lenet_modern's (3) points are the accuracy threshold after
-training, in test_ps5_lenet_training.py."""
+training, in test_ps5_lenet_training.py.
+
+The models are compared with the contract's LeNets (autograder/worker/lenet_contract.py): layer
+classes, their hyperparameters, the output shape of every layer and the parameter count."""
 import pytest
 import torch
 
-from autograder.feedback import as_number, fail, fmt_value
+from autograder.feedback import as_number, fmt_value
+from autograder.i18n import N_
 from autograder.layer_behaviour import standard_model_layers, standard_net_layers
-from autograder.suites import generator, randn
+from autograder.suites import generator, graded, randn
 from autograder.worker import probes
+from autograder.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT, LENETS, course_fields
 from reference import ps5_lenet as ref
 
 pytestmark = pytest.mark.assignment("ps5_lenet")
 
 REF_NS = vars(ref)
-INPUT = (1, 1, 28, 28)
 
 
-def ref_describe(name):
-    return probes.PROBES["describe_net"](REF_NS, name, INPUT, 0)
+def contract_layers(name):
+    """The contract's layers of name() as the checks compare them: (class, course fields, output
+    shape for one contract input)."""
+    net = LENETS[name]
+    return [(kind, course_fields(kind, hp), shape) for (kind, hp), shape in zip(net.layers, net.shapes())]
 
 
-def describe(student, lang, name, input_shape=INPUT):
+def first_shape_with_padding(name, padding):
+    """The first layer's output shape had name()'s first convolution this padding instead."""
+    return LENETS[name].changed(0, padding=padding).shapes()[0]
+
+
+def refuse_model(say, name, is_module, type_name):
+    """name() did not return an nn.Sequential: say what it returned."""
+    if not is_module:
+        say.wrong("{name}() tiene que devolver un modelo nn.Sequential; devolvió {type}.",
+                  name=name, type=type_name)
+    say.wrong("{name}() devolvió un {type}; se esperaba un nn.Sequential con las capas en orden.",
+              name=name, type=type_name)
+
+
+def describe(student, say, name, input_shape=INPUT):
+    """The student's name() run layer by layer on one input (probe describe_net)."""
     info = student.probe(name, "describe_net", name, input_shape, 0, timeout=30)
-    if not info["is_module"]:
-        fail(lang, f"{name}() tiene que devolver un modelo nn.Sequential; devolvió {info['type']}.",
-             f"{name}() must return an nn.Sequential model; it returned {info['type']}.")
-    if not info["is_sequential"]:
-        fail(lang, f"{name}() devolvió un {info['type']}; se esperaba un nn.Sequential con las capas "
-                   f"en orden.",
-             f"{name}() returned a {info['type']}; expected an nn.Sequential with the layers in "
-             f"order.")
+    if not info["is_module"] or not info["is_sequential"]:
+        refuse_model(say, name, info["is_module"], info["type"])
     info["layers"] = standard_net_layers(info["layers"])
     return info
 
 
-def _classes(info):
-    return [layer["torch_class"] for layer in info["layers"]]
-
-
-def check_structure(student, lang, name):
-    got, want = describe(student, lang, name), ref_describe(name)
-    g, w = _classes(got), _classes(want)
+def compare_layers(say, name, got, kinds_diagnosis, field_diagnosis):
+    """got: the student's [(class, course fields)] against the contract's name(). On the first
+    difference, kinds_diagnosis(classes) or field_diagnosis(index, field, got, want) names the
+    misconception (or None)."""
+    want = contract_layers(name)
+    g, w = [kind for kind, _ in got], [kind for kind, _, _ in want]
     if g != w:
-        key = None
-        if g and g[-1] in ("Softmax", "LogSoftmax"):
-            key = "softmax_in_model"
-        elif name == "lenet_modern" and "Sigmoid" in g:
-            key = "sigmoid_in_modern"
-        elif name == "lenet_modern" and "AvgPool2d" in g:
-            key = "avgpool_in_modern"
-        elif name == "lenet" and ("ReLU" in g or "MaxPool2d" in g):
-            key = "relu_in_lenet"
-        fail(lang, f"Las capas de {name}() no son las esperadas.\nSe esperaba: {', '.join(w)}\n"
-                   f"Tu modelo:    {', '.join(g)}",
-             f"The layers of {name}() are not the expected ones.\nExpected:   {', '.join(w)}\n"
-             f"Your model: {', '.join(g)}", key)
-    for i, (lg, lw) in enumerate(zip(got["layers"], want["layers"]), start=1):
-        for field, value in lw["config"].items():
-            mine = lg["config"].get(field)
-            if mine != value:
-                key = "missing_padding" if (i == 1 and field == "padding") else None
-                fail(lang, f"En {name}(), la capa {i} ({lw['torch_class']}) tiene {field} = "
-                           f"{fmt_value(mine)}; se esperaba {fmt_value(value)}.",
-                     f"In {name}(), layer {i} ({lw['torch_class']}) has {field} = "
-                     f"{fmt_value(mine)}; expected {fmt_value(value)}.", key)
-    return got
+        say.wrong("Las capas de {name}() no son las esperadas.\nSe esperaba: {want}\n"
+                  "Tu modelo:    {got}", kinds_diagnosis(g), name=name, want=", ".join(w),
+                  got=", ".join(g))
+    for i, ((kind, mine), (_, theirs, _)) in enumerate(zip(got, want), start=1):
+        for field, value in theirs.items():
+            if mine.get(field) != value:
+                say.wrong("En {name}(), la capa {i} ({kind}) tiene {field} = {got}; se esperaba "
+                          "{want}.", field_diagnosis(i, field, mine.get(field), value), name=name,
+                          i=i, kind=kind, field=field, got=fmt_value(mine.get(field)),
+                          want=fmt_value(value))
 
 
-def check_shapes(student, lang, name):
-    got, want = describe(student, lang, name), ref_describe(name)
+def ends_in_softmax(classes):
+    return "softmax_in_model" if classes and classes[-1] in ("Softmax", "LogSoftmax") else None
+
+
+def lenet_kinds_diagnosis(name):
+    """lenet() and lenet_modern() differ in their activation and pooling: the other one's there."""
+    def diagnose(classes):
+        if ends_in_softmax(classes):
+            return "softmax_in_model"
+        if name == "lenet_modern" and "Sigmoid" in classes:
+            return "sigmoid_in_modern"
+        if name == "lenet_modern" and "AvgPool2d" in classes:
+            return "avgpool_in_modern"
+        if name == "lenet" and ("ReLU" in classes or "MaxPool2d" in classes):
+            return "relu_in_lenet"
+        return None
+    return diagnose
+
+
+def first_padding_diagnosis(index, field, got, want):
+    return "missing_padding" if (index == 1 and field == "padding") else None
+
+
+def check_structure(student, say, name):
+    """lenet() / lenet_modern(): the classes and hyperparameters of the layers a forward pass
+    meets."""
+    got = [(layer["torch_class"], layer["config"]) for layer in describe(student, say, name)["layers"]]
+    compare_layers(say, name, got, lenet_kinds_diagnosis(name), first_padding_diagnosis)
+
+
+def check_run(student, say, name, batch_message, shapes_diagnosis=lambda shapes: None):
+    """Output shape of each layer for one contract input, a batch of 3 gives (3, 10), parameter
+    count; shapes_diagnosis(student's [(class, shape)]) -> misconception key or None."""
+    input_shape = LENETS[name].input_shape
+    got = describe(student, say, name, input_shape)
     gs = [(layer["torch_class"], tuple(layer["shape"])) for layer in got["layers"]]
-    ws = [(layer["torch_class"], tuple(layer["shape"])) for layer in want["layers"]]
+    ws = [(kind, shape) for kind, _, shape in contract_layers(name)]
     if gs != ws:
-        key = None
-        if len(gs) > 0 and gs[0][1] == (1, 6, 24, 24):
-            key = "missing_padding"
-        fail(lang, f"Formas de salida de cada capa de {name}() con una entrada {INPUT}:\n"
-                   f"Se esperaba: {fmt_value(ws)}\nTu modelo:    {fmt_value(gs)}",
-             f"Output shape of each layer of {name}() for a {INPUT} input:\n"
-             f"Expected:   {fmt_value(ws)}\nYour model: {fmt_value(gs)}", key)
+        say.wrong("Formas de salida de cada capa de {name}() con una entrada {input}:\n"
+                  "Se esperaba: {want}\nTu modelo:    {got}", shapes_diagnosis(gs), name=name,
+                  input=input_shape, want=fmt_value(ws), got=fmt_value(gs))
     if tuple(got["batch_output_shape"]) != (3, 10):
-        fail(lang, f"Con un lote de 3 imágenes, {name}() devolvió la forma "
-                   f"{fmt_value(got['batch_output_shape'])}; se esperaba (3, 10): un logit por clase.",
-             f"With a batch of 3 images, {name}() returned shape "
-             f"{fmt_value(got['batch_output_shape'])}; expected (3, 10): one logit per class.")
+        say.wrong(batch_message, name=name, size="x".join(str(d) for d in input_shape[1:]),
+                  shape=fmt_value(got["batch_output_shape"]))
+    if got["n_params"] != LENETS[name].n_params:
+        say.wrong("{name}() tiene {n:,} parámetros; se esperaban {want:,}.", name=name,
+                  n=got["n_params"], want=LENETS[name].n_params)
 
 
-def check_params(student, lang, name):
-    got = describe(student, lang, name)
-    want = ref_describe(name)["n_params"]
-    if got["n_params"] != want:
-        fail(lang, f"{name}() tiene {got['n_params']:,} parámetros; se esperaban {want:,}.",
-             f"{name}() has {got['n_params']:,} parameters; expected {want:,}.")
+# The batch check's two wordings: lenet()'s and lenet_modern()'s say why ten, the exercises' the size.
+BATCH_OF_IMAGES = N_("Con un lote de 3 imágenes, {name}() devolvió la forma {shape}; se esperaba "
+                     "(3, 10): un logit por clase.")
+BATCH_OF_SIZED_IMAGES = N_("Con un lote de 3 imágenes de {size}, {name}() devolvió la forma "
+                           "{shape}; se esperaba (3, 10).")
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet: capas en orden (Conv2d, Sigmoid, AvgPool2d, ..., Linear)",
-                   en="lenet: layers in order (Conv2d, Sigmoid, AvgPool2d, ..., Linear)")
-def test_lenet_structure(student, lang):
-    check_structure(student, lang, "lenet")
+def check_lenet_shapes(student, say, name):
+    def unpadded(shapes):
+        return "missing_padding" if shapes and shapes[0][1] == first_shape_with_padding(name, 0) \
+            else None
+    check_run(student, say, name, BATCH_OF_IMAGES, unpadded)
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet: forma de la salida de cada capa (1x28x28) y 61.706 parámetros",
-                   en="lenet: output shape of each layer (1x28x28) and 61,706 parameters")
-def test_lenet_shapes_and_params(student, lang):
-    check_shapes(student, lang, "lenet")
-    check_params(student, lang, "lenet")
+def lenet_tests(name, structure_title):
+    """lenet()'s and lenet_modern()'s two structural tests (1 point each): the layers in order, then
+    the shape after every layer and the parameter count."""
+    @graded(name, points=1, title=structure_title)
+    def structure(student, say):
+        check_structure(student, say, name)
+
+    @graded(name, points=1,
+            title=N_("forma de la salida de cada capa (1x28x28) y 61.706 parámetros"))
+    def shapes_and_params(student, say):
+        check_lenet_shapes(student, say, name)
+
+    return structure, shapes_and_params
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet_modern: capas en orden, con ReLU y MaxPool2d",
-                   en="lenet_modern: layers in order, with ReLU and MaxPool2d")
-def test_lenet_modern_structure(student, lang):
-    check_structure(student, lang, "lenet_modern")
-
-
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet_modern: forma de la salida de cada capa (1x28x28) y 61.706 parámetros",
-                   en="lenet_modern: output shape of each layer (1x28x28) and 61,706 parameters")
-def test_lenet_modern_shapes_and_params(student, lang):
-    check_shapes(student, lang, "lenet_modern")
-    check_params(student, lang, "lenet_modern")
+# pytest collects them in this order, as written
+test_lenet_structure, test_lenet_shapes_and_params = lenet_tests(
+    "lenet", N_("capas en orden (Conv2d, Sigmoid, AvgPool2d, ..., Linear)"))
+test_lenet_modern_structure, test_lenet_modern_shapes_and_params = lenet_tests(
+    "lenet_modern", N_("capas en orden, con ReLU y MaxPool2d"))
 
 
 # -------------------------------------------------------------------------------------------
@@ -130,35 +160,13 @@ def test_lenet_modern_shapes_and_params(student, lang):
 # compared as data (probe describe_model: no forward pass, so a first convolution that keeps its
 # padding is named even when the linear layers no longer fit), then run on the right input.
 
-WIDE_INPUT = (1, 1, 28, 28)
-RGB_INPUT = (1, 3, 32, 32)
-
-
-def _pair(value):
-    if isinstance(value, (list, tuple)):
-        return tuple(value)
-    return (value, value)
-
 
 def _layer_summary(layer):
     """(class name, {field: value}) of a describe_model layer, fields as in the course."""
-    h = layer["hparams"]
-    kind = layer["type"]
-    if kind == "Conv2d":
-        padding = h.get("padding")
-        padding = (0, 0) if padding == "valid" else padding
-        return kind, {"in": h.get("in_channels"), "out": h.get("out_channels"),
-                      "kernel": _pair(h.get("kernel_size")),
-                      "padding": padding if isinstance(padding, str) else _pair(padding),
-                      "stride": _pair(h.get("stride"))}
-    if kind in ("MaxPool2d", "AvgPool2d"):
-        kernel = _pair(h.get("kernel_size"))
-        return kind, {"kernel": kernel,
-                      "stride": _pair(h.get("stride")) if h.get("stride") is not None else kernel,
-                      "padding": _pair(h.get("padding"))}
-    if kind == "Linear":
-        return kind, {"in": h.get("in_features"), "out": h.get("out_features")}
-    return kind, {}
+    hparams = dict(layer["hparams"])
+    if hparams.get("padding") == "valid":
+        hparams["padding"] = 0
+    return layer["type"], course_fields(layer["type"], hparams)
 
 
 def _normalise_config(config):
@@ -168,75 +176,31 @@ def _normalise_config(config):
     return {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
 
 
-def _model_layers(lang, name, desc):
+def _model_layers(say, name, desc):
     kind = desc.get("kind")
-    if kind in ("not_callable", "not_module"):
-        fail(lang, f"{name}() tiene que devolver un modelo nn.Sequential; devolvió {desc.get('type')}.",
-             f"{name}() must return an nn.Sequential model; it returned {desc.get('type')}.")
-    if kind == "not_sequential":
-        fail(lang, f"{name}() devolvió un {desc.get('type')}; se esperaba un nn.Sequential con las "
-                   f"capas en orden.",
-             f"{name}() returned a {desc.get('type')}; expected an nn.Sequential with the layers "
-             f"in order.")
+    if kind in ("not_callable", "not_module", "not_sequential"):
+        refuse_model(say, name, kind == "not_sequential", desc.get("type"))
     if kind != "sequential":
-        fail(lang, f"No se pudo revisar el modelo de {name}() ({kind}).",
-             f"The model of {name}() could not be checked ({kind}).")
+        say.wrong("No se pudo revisar el modelo de {name}() ({kind}).", name=name, kind=kind)
     if desc.get("materialise_error"):
-        fail(lang, f"{name}() usa capas 'lazy' y falló al recibir una entrada de prueba: "
-                   f"{desc['materialise_error']}",
-             f"{name}() uses lazy layers and failed on a test input: {desc['materialise_error']}")
+        say.wrong("{name}() usa capas 'lazy' y falló al recibir una entrada de prueba: {error}",
+                  name=name, error=desc["materialise_error"])
     return [_layer_summary(layer) for layer in standard_model_layers(desc["layers"])]
 
 
-def check_layers_as_data(student, lang, name, input_shape, diagnose):
-    """Layer classes and hyperparameters of the student's name() against the reference's;
+def check_layers_as_data(student, say, name, diagnose):
+    """Layer classes and hyperparameters of the student's name() against the contract's;
     diagnose(index, field, got, want) -> misconception key or None."""
+    input_shape = LENETS[name].input_shape
     desc = student.probe(name, "describe_model", name, input_shape, timeout=60)
     if desc.get("kind") == "not_sequential":
         # a subclass of nn.Sequential (describe_model describes plain ones only): read its
         # layers from a forward pass instead
-        info = describe(student, lang, name, input_shape)
+        info = describe(student, say, name, input_shape)
         got = [(layer["torch_class"], _normalise_config(layer["config"])) for layer in info["layers"]]
     else:
-        got = _model_layers(lang, name, desc)
-    want = _model_layers(lang, name, probes.PROBES["describe_model"](REF_NS, name, input_shape))
-    g, w = [kind for kind, _ in got], [kind for kind, _ in want]
-    if g != w:
-        key = "softmax_in_model" if g and g[-1] in ("Softmax", "LogSoftmax") else None
-        fail(lang, f"Las capas de {name}() no son las esperadas.\nSe esperaba: {', '.join(w)}\n"
-                   f"Tu modelo:    {', '.join(g)}",
-             f"The layers of {name}() are not the expected ones.\nExpected:   {', '.join(w)}\n"
-             f"Your model: {', '.join(g)}", key)
-    for i, ((kind, mine), (_, theirs)) in enumerate(zip(got, want), start=1):
-        for field, value in theirs.items():
-            if mine.get(field) != value:
-                fail(lang, f"En {name}(), la capa {i} ({kind}) tiene {field} = "
-                           f"{fmt_value(mine.get(field))}; se esperaba {fmt_value(value)}.",
-                     f"In {name}(), layer {i} ({kind}) has {field} = {fmt_value(mine.get(field))}; "
-                     f"expected {fmt_value(value)}.", diagnose(i, field, mine.get(field), value))
-
-
-def check_run(student, lang, name, input_shape, diagnose=lambda shapes: None):
-    """Output shape of each layer for one input, a batch of 3 gives (3, 10), parameter count;
-    diagnose(student's [(class, shape)]) -> misconception key or None."""
-    got = describe(student, lang, name, input_shape)
-    want = probes.PROBES["describe_net"](REF_NS, name, input_shape, 0)
-    gs = [(layer["torch_class"], tuple(layer["shape"])) for layer in got["layers"]]
-    ws = [(layer["torch_class"], tuple(layer["shape"])) for layer in want["layers"]]
-    shown = "x".join(str(d) for d in input_shape[1:])
-    if gs != ws:
-        fail(lang, f"Formas de salida de cada capa de {name}() con una entrada {input_shape}:\n"
-                   f"Se esperaba: {fmt_value(ws)}\nTu modelo:    {fmt_value(gs)}",
-             f"Output shape of each layer of {name}() for a {input_shape} input:\n"
-             f"Expected:   {fmt_value(ws)}\nYour model: {fmt_value(gs)}", diagnose(gs))
-    if tuple(got["batch_output_shape"]) != (3, 10):
-        fail(lang, f"Con un lote de 3 imágenes de {shown}, {name}() devolvió la forma "
-                   f"{fmt_value(got['batch_output_shape'])}; se esperaba (3, 10).",
-             f"With a batch of 3 images of {shown}, {name}() returned shape "
-             f"{fmt_value(got['batch_output_shape'])}; expected (3, 10).")
-    if got["n_params"] != want["n_params"]:
-        fail(lang, f"{name}() tiene {got['n_params']:,} parámetros; se esperaban {want['n_params']:,}.",
-             f"{name}() has {got['n_params']:,} parameters; expected {want['n_params']:,}.")
+        got = _model_layers(say, name, desc)
+    compare_layers(say, name, got, ends_in_softmax, diagnose)
 
 
 def _wide_diagnosis(index, field, got, want):
@@ -246,7 +210,9 @@ def _wide_diagnosis(index, field, got, want):
 
 
 def _rgb_shapes_diagnosis(shapes):
-    return "rgb_padding" if shapes and shapes[0][1] == (1, 6, 32, 32) else None
+    """The first convolution kept lenet_modern's padding."""
+    kept = first_shape_with_padding("lenet_rgb", LENETS["lenet_modern"].layers[0][1]["padding"])
+    return "rgb_padding" if shapes and shapes[0][1] == kept else None
 
 
 def _rgb_diagnosis(index, field, got, want):
@@ -257,30 +223,24 @@ def _rgb_diagnosis(index, field, got, want):
     return None
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet_wide: capas de 20 y 50 canales y de 200 y 80 unidades; formas "
-                      "(1x28x28) y 292.660 parámetros",
-                   en="lenet_wide: layers of 20 and 50 channels and 200 and 80 units; shapes "
-                      "(1x28x28) and 292,660 parameters")
-def test_lenet_wide(student, lang):
-    check_layers_as_data(student, lang, "lenet_wide", WIDE_INPUT, _wide_diagnosis)
-    check_run(student, lang, "lenet_wide", WIDE_INPUT)
+@graded("lenet_wide", points=1,
+        title=N_("capas de 20 y 50 canales y de 200 y 80 unidades; formas (1x28x28) y 292.660 "
+                 "parámetros"))
+def test_lenet_wide(student, say):
+    check_layers_as_data(student, say, "lenet_wide", _wide_diagnosis)
+    check_run(student, say, "lenet_wide", BATCH_OF_SIZED_IMAGES)
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet_rgb: capas en orden; la primera convolución recibe 3 canales y no "
-                      "lleva relleno",
-                   en="lenet_rgb: layers in order; the first convolution takes 3 channels and "
-                      "has no padding")
-def test_lenet_rgb_structure(student, lang):
-    check_layers_as_data(student, lang, "lenet_rgb", RGB_INPUT, _rgb_diagnosis)
+@graded("lenet_rgb", points=1,
+        title=N_("capas en orden; la primera convolución recibe 3 canales y no lleva relleno"))
+def test_lenet_rgb_structure(student, say):
+    check_layers_as_data(student, say, "lenet_rgb", _rgb_diagnosis)
 
 
-@pytest.mark.points(1)
-@pytest.mark.title(es="lenet_rgb: forma de la salida de cada capa (3x32x32) y 62.006 parámetros",
-                   en="lenet_rgb: output shape of each layer (3x32x32) and 62,006 parameters")
-def test_lenet_rgb_shapes_and_params(student, lang):
-    check_run(student, lang, "lenet_rgb", RGB_INPUT, _rgb_shapes_diagnosis)
+@graded("lenet_rgb", points=1,
+        title=N_("forma de la salida de cada capa (3x32x32) y 62.006 parámetros"))
+def test_lenet_rgb_shapes_and_params(student, say):
+    check_run(student, say, "lenet_rgb", BATCH_OF_SIZED_IMAGES, _rgb_shapes_diagnosis)
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,10 +250,7 @@ SHAPE_NETS = [
       ["Flatten", [], {}], ["Linear", [64, 10], {}]], (1, 1, 8, 8)),
     ([["Conv2d", [3, 2, [3, 5]], {}], ["Sigmoid", [], {}], ["AvgPool2d", [2], {"stride": 1}],
       ["Flatten", [], {}]], (2, 3, 9, 10)),
-    ([["Conv2d", [1, 6, 5], {"padding": 2}], ["Sigmoid", [], {}], ["AvgPool2d", [2], {"stride": 2}],
-      ["Conv2d", [6, 16, 5], {}], ["Sigmoid", [], {}], ["AvgPool2d", [2], {"stride": 2}],
-      ["Flatten", [], {}], ["Linear", [400, 120], {}], ["Sigmoid", [], {}],
-      ["Linear", [120, 84], {}], ["Sigmoid", [], {}], ["Linear", [84, 10], {}]], INPUT),
+    ([[kind, [], hp] for kind, hp in LENETS["lenet"].layers], INPUT),
 ]
 
 
@@ -313,34 +270,28 @@ def _normalise_shapes(value):
     return out
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="layer_shapes: nombre y forma de salida de cada capa de varias redes",
-                   en="layer_shapes: name and output shape of each layer of several networks")
-def test_layer_shapes(student, lang):
+@graded("layer_shapes", points=2,
+        title=N_("nombre y forma de salida de cada capa de varias redes"))
+def test_layer_shapes(student, say):
     for spec, shape in SHAPE_NETS:
         got = student.probe("layer_shapes", "run_layer_shapes", spec, shape)["value"]
         want = ref.layer_shapes(probes.build_net(spec), shape)
         layers = ", ".join(name for name, _, _ in spec)
         norm = _normalise_shapes(got)
         if norm is None:
-            fail(lang, f"layer_shapes(net, {shape}) tiene que devolver una lista de pares "
-                       f"(nombre de la clase, tupla con la forma); devolvió {fmt_value(got)}.\n"
-                       f"Red: {layers}",
-                 f"layer_shapes(net, {shape}) must return a list of (class name, shape tuple) "
-                 f"pairs; it returned {fmt_value(got)}.\nNetwork: {layers}")
+            say.wrong("layer_shapes(net, {shape}) tiene que devolver una lista de pares (nombre de "
+                      "la clase, tupla con la forma); devolvió {got}.\nRed: {layers}",
+                      shape=shape, got=fmt_value(got), layers=layers)
         if norm != [(n, tuple(s)) for n, s in want]:
-            fail(lang, f"layer_shapes(net, {shape}) no devolvió lo esperado.\nRed: {layers}\n"
-                       f"Se esperaba: {fmt_value(want)}\nTu función:  {fmt_value(norm)}",
-                 f"layer_shapes(net, {shape}) did not return the expected list.\nNetwork: {layers}\n"
-                 f"Expected:      {fmt_value(want)}\nYour function: {fmt_value(norm)}")
+            say.wrong("layer_shapes(net, {shape}) no devolvió lo esperado.\nRed: {layers}\n"
+                      "Se esperaba: {want}\nTu función:  {got}", shape=shape, layers=layers,
+                      want=fmt_value(want), got=fmt_value(norm))
 
 
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="accuracy: fracción de filas cuyo argmax coincide con y",
-                   en="accuracy: fraction of rows whose argmax equals y")
-def test_accuracy(student, lang):
+@graded("accuracy", points=2, title=N_("fracción de filas cuyo argmax coincide con y"))
+def test_accuracy(student, say):
     g = generator(501)
     cases = []
     for rows, classes in [(8, 5), (5, 5), (10, 3), (6, 10)]:
@@ -367,10 +318,8 @@ def test_accuracy(student, lang):
             elif logits.shape[0] == logits.shape[1] and \
                     abs(value - float((logits.argmax(0) == y).float().mean())) < 1e-6:
                 key = "argmax_wrong_dim"
-        fail(lang, f"{call} devolvió {fmt_value(got)}; se esperaba {want:.4g} "
-                   f"({int(hits)} aciertos de {len(y)}).",
-             f"{call} returned {fmt_value(got)}; expected {want:.4g} ({int(hits)} hits out of "
-             f"{len(y)}).", key)
+        say.wrong("{call} devolvió {got}; se esperaba {want:.4g} ({hits} aciertos de {n}).", key,
+                  call=call, got=fmt_value(got), want=want, hits=int(hits), n=len(y))
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,27 +345,32 @@ def events(log, kind):
     return [e for e in log if e[0] == kind]
 
 
-def returned_pair(lang, fn, value):
+def returned_pair(say, fn, value):
     if isinstance(value, (list, tuple)) and len(value) == 2:
         nums = [as_number(v) for v in value]
         if all(n is not None for n in nums):
             return nums
-    fail(lang, f"{fn} tiene que devolver una tupla (pérdida media, exactitud media); devolvió "
-               f"{fmt_value(value)}.",
-         f"{fn} must return a tuple (mean loss, mean accuracy); it returned {fmt_value(value)}.")
+    say.wrong("{fn} tiene que devolver una tupla (pérdida media, exactitud media); devolvió "
+              "{got}.", fn=fn, got=fmt_value(value))
 
 
-def check_means(lang, fn, got):
-    loss, acc = returned_pair(lang, fn, got["value"])
+# what a mean is of -> how a wrong one is reported
+MEAN_MESSAGES = {
+    "loss": N_("{fn} devolvió {value:.6g} como la pérdida media; los {n} lotes dieron {shown}, cuyo "
+               "promedio es {want:.6g}."),
+    "accuracy": N_("{fn} devolvió {value:.6g} como la exactitud media; los {n} lotes dieron "
+                   "{shown}, cuyo promedio es {want:.6g}."),
+}
+
+
+def check_means(say, fn, got):
+    loss, acc = returned_pair(say, fn, got["value"])
     losses = [e[1] for e in events(got["log"], "loss")]
     accs = [e[3] for e in events(got["log"], "loss")]
     if len(losses) != N_BATCHES:
-        fail(lang, f"{fn} calculó la pérdida {len(losses)} veces con {N_BATCHES} lotes; se esperaba "
-                   f"una vez por lote.",
-             f"{fn} computed the loss {len(losses)} times for {N_BATCHES} batches; expected once "
-             f"per batch.")
-    for what_es, what_en, value, per_batch in (("la pérdida", "loss", loss, losses),
-                                               ("la exactitud", "accuracy", acc, accs)):
+        say.wrong("{fn} calculó la pérdida {times} veces con {n} lotes; se esperaba una vez por "
+                  "lote.", fn=fn, times=len(losses), n=N_BATCHES)
+    for what, value, per_batch in (("loss", loss, losses), ("accuracy", acc, accs)):
         want = sum(per_batch) / len(per_batch)
         if abs(value - want) <= 1e-5 * max(1.0, abs(want)):
             continue
@@ -425,43 +379,38 @@ def check_means(lang, fn, got):
             key = "last_batch_only"
         elif abs(value - sum(per_batch)) <= 1e-4:
             key = "sum_not_mean"
-        elif what_en == "accuracy" and abs(value - 100 * want) <= 1e-3:
+        elif what == "accuracy" and abs(value - 100 * want) <= 1e-3:
             key = "accuracy_percent"
-        shown = ", ".join(f"{v:.4f}" for v in per_batch)
-        fail(lang, f"{fn} devolvió {value:.6g} como {what_es} media; los {N_BATCHES} lotes dieron "
-                   f"{shown}, cuyo promedio es {want:.6g}.",
-             f"{fn} returned {value:.6g} as the mean {what_en}; the {N_BATCHES} batches gave "
-             f"{shown}, whose mean is {want:.6g}.", key)
+        say.wrong(MEAN_MESSAGES[what], key, fn=fn, value=value, n=N_BATCHES, want=want,
+                  shown=", ".join(f"{v:.4f}" for v in per_batch))
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="train_epoch: modo entrenamiento, zero_grad, backward y step en cada lote",
-                   en="train_epoch: training mode, zero_grad, backward and step for every batch")
-def test_train_epoch_protocol(student, lang):
+def check_every_batch_ran(say, fn, forwards):
+    if len(forwards) < N_BATCHES:
+        say.wrong("{fn} pasó {n} lotes por el modelo; el loader tenía {total}.", fn=fn,
+                  n=len(forwards), total=N_BATCHES)
+
+
+@graded("train_epoch", points=3,
+        title=N_("modo entrenamiento, zero_grad, backward y step en cada lote"))
+def test_train_epoch_protocol(student, say):
     got, _ = run_loop(student, "train_epoch", "eval", 11)
     log = got["log"]
     forwards = events(log, "forward")
-    if len(forwards) < N_BATCHES:
-        fail(lang, f"train_epoch pasó {len(forwards)} lotes por el modelo; el loader tenía {N_BATCHES}.",
-             f"train_epoch ran {len(forwards)} batches through the model; the loader had {N_BATCHES}.")
+    check_every_batch_ran(say, "train_epoch", forwards)
     if not all(f[1] for f in forwards):
-        fail(lang, "train_epoch corrió el modelo en modo evaluación (le dimos un modelo en modo "
-                   "eval).",
-             "train_epoch ran the model in evaluation mode (we passed it a model in eval mode).",
-             "no_train_mode")
+        say.wrong("train_epoch corrió el modelo en modo evaluación (le dimos un modelo en modo "
+                  "eval).", "no_train_mode")
     if not all(f[2] for f in forwards):
-        fail(lang, "train_epoch corrió el modelo con los gradientes desactivados (torch.no_grad): "
-                   "así no se puede entrenar.",
-             "train_epoch ran the model with gradients disabled (torch.no_grad): it cannot train "
-             "that way.")
-    n_back, n_step = len(events(log, "backward")), len(events(log, "step"))
-    if n_back != N_BATCHES:
-        fail(lang, f"Con {N_BATCHES} lotes, train_epoch llamó a backward {n_back} veces.",
-             f"With {N_BATCHES} batches, train_epoch called backward {n_back} times.", "no_backward")
-    if n_step != N_BATCHES:
-        fail(lang, f"Con {N_BATCHES} lotes, train_epoch llamó a optimizer.step() {n_step} veces.",
-             f"With {N_BATCHES} batches, train_epoch called optimizer.step() {n_step} times.",
-             "no_step")
+        say.wrong("train_epoch corrió el modelo con los gradientes desactivados (torch.no_grad): "
+                  "así no se puede entrenar.")
+    calls = {"backward": (N_("Con {n} lotes, train_epoch llamó a backward {times} veces."),
+                          "no_backward"),
+             "step": (N_("Con {n} lotes, train_epoch llamó a optimizer.step() {times} veces."),
+                      "no_step")}
+    for kind, (message, key) in calls.items():
+        if len(events(log, kind)) != N_BATCHES:
+            say.wrong(message, key, n=N_BATCHES, times=len(events(log, kind)))
     stepped, clean = False, True
     for e in log:
         if e[0] == "zero_grad":
@@ -470,56 +419,40 @@ def test_train_epoch_protocol(student, lang):
             stepped = True
         elif e[0] == "backward":
             if stepped and not clean:
-                fail(lang, "Entre un lote y el siguiente, train_epoch no puso los gradientes a cero "
-                           "antes de backward.",
-                     "Between one batch and the next, train_epoch did not reset the gradients "
-                     "before backward.", "no_zero_grad")
+                say.wrong("Entre un lote y el siguiente, train_epoch no puso los gradientes a cero "
+                          "antes de backward.", "no_zero_grad")
             clean = False
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="train_epoch: pesos finales y promedios de pérdida y exactitud por lote",
-                   en="train_epoch: final weights and per-batch means of loss and accuracy")
-def test_train_epoch_values(student, lang):
+@graded("train_epoch", points=2,
+        title=N_("pesos finales y promedios de pérdida y exactitud por lote"))
+def test_train_epoch_values(student, say):
     got, want = run_loop(student, "train_epoch", "train", 12)
-    check_means(lang, "train_epoch", got)
+    check_means(say, "train_epoch", got)
     for name, w in want["weights"].items():
         mine = got["weights"][name]
         if not torch.allclose(mine.double(), w.double(), rtol=1e-4, atol=1e-5):
-            fail(lang, f"Después de una época con SGD (lr=0.1) sobre {N_BATCHES} lotes, los pesos "
-                       f"del modelo ({name}) no son los esperados: cada lote tiene que hacer "
-                       f"zero_grad, forward, pérdida, backward y step una vez.",
-                 f"After one epoch of SGD (lr=0.1) over {N_BATCHES} batches, the model's weights "
-                 f"({name}) are not the expected ones: each batch must do zero_grad, forward, "
-                 f"loss, backward and step once.")
+            say.wrong("Después de una época con SGD (lr=0.1) sobre {n} lotes, los pesos del modelo "
+                      "({name}) no son los esperados: cada lote tiene que hacer zero_grad, "
+                      "forward, pérdida, backward y step una vez.", n=N_BATCHES, name=name)
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="evaluate: modo evaluación, sin gradientes y sin cambiar los pesos",
-                   en="evaluate: evaluation mode, no gradients and no weight change")
-def test_evaluate_protocol(student, lang):
+@graded("evaluate", points=2, title=N_("modo evaluación, sin gradientes y sin cambiar los pesos"))
+def test_evaluate_protocol(student, say):
     got, want = run_loop(student, "evaluate", "train", 13)
     forwards = events(got["log"], "forward")
-    if len(forwards) < N_BATCHES:
-        fail(lang, f"evaluate pasó {len(forwards)} lotes por el modelo; el loader tenía {N_BATCHES}.",
-             f"evaluate ran {len(forwards)} batches through the model; the loader had {N_BATCHES}.")
+    check_every_batch_ran(say, "evaluate", forwards)
     if any(f[1] for f in forwards):
-        fail(lang, "evaluate corrió el modelo en modo entrenamiento (le dimos un modelo en modo "
-                   "train).",
-             "evaluate ran the model in training mode (we passed it a model in train mode).",
-             "no_eval_mode")
+        say.wrong("evaluate corrió el modelo en modo entrenamiento (le dimos un modelo en modo "
+                  "train).", "no_eval_mode")
     if any(f[2] for f in forwards):
-        fail(lang, "evaluate corrió el modelo con los gradientes activados.",
-             "evaluate ran the model with gradients enabled.", "grad_enabled_eval")
+        say.wrong("evaluate corrió el modelo con los gradientes activados.", "grad_enabled_eval")
     changed = [n for n, w in want["weights"].items() if not torch.equal(got["weights"][n], w)]
     if events(got["log"], "backward") or changed:
-        fail(lang, "evaluate modificó los pesos del modelo o llamó a backward.",
-             "evaluate changed the model's weights or called backward.", "optimizer_in_eval")
+        say.wrong("evaluate modificó los pesos del modelo o llamó a backward.", "optimizer_in_eval")
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="evaluate: promedios de pérdida y exactitud por lote",
-                   en="evaluate: per-batch means of loss and accuracy")
-def test_evaluate_values(student, lang):
+@graded("evaluate", points=2, title=N_("promedios de pérdida y exactitud por lote"))
+def test_evaluate_values(student, say):
     got, want = run_loop(student, "evaluate", "eval", 14)
-    check_means(lang, "evaluate", got)
+    check_means(say, "evaluate", got)

@@ -11,11 +11,13 @@ import os
 import pytest
 
 from autograder import training_check
-from autograder.feedback import fail
+from autograder.feedback import Feedback
+from autograder.i18n import N_
+from autograder.suites import graded
 
 pytestmark = pytest.mark.assignment("ps5_lenet")
 
-def _result(student, name, device):
+def _result(student, name, device, lang):
     # per Student object (an id() key could be reused by the next submission of a batch lane)
     memo = student.__dict__.setdefault("_training_results", {})
     key = (name, device)
@@ -23,7 +25,7 @@ def _result(student, name, device):
         description = student.probe(name, "describe_model", name, timeout=60)
         memo[key] = training_check.check_description(
             name, description, device=device, progress="auto",
-            cache=training_check.default_cache(), label=os.fspath(student.path))
+            cache=training_check.default_cache(), label=os.fspath(student.path), lang=lang)
     return memo[key]
 
 
@@ -35,31 +37,29 @@ def _page_data(result):
                          "test_acc": [a for a in history.get("test_acc") or [] if a is not None]}}
 
 
-def _check(student, lang, device, name, record_property=None):
+def _check(student, say, device, name, record_property=None):
     if str(device).startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
             pytest.skip("--device cuda was asked for but CUDA is not available")
-    result = _result(student, name, device)
+    result = _result(student, name, device, say.lang)
     if record_property is not None and result.accuracy is not None:
         record_property("page_data", _page_data(result))
     if not result.ok:
-        fail(lang, result.message_es, result.message_en)
+        raise Feedback(result.message(say.lang))
     if record_property is not None:
-        record_property("output_es", result.message_es)
-        record_property("output_en", result.message_en)
+        record_property(f"output_{say.lang}", result.message(say.lang))
 
 
-@pytest.mark.points(2)
-@pytest.mark.title(es="lenet: entrenada por el corrector, alcanza la exactitud mínima en prueba",
-                   en="lenet: trained by the grader, reaches the minimum test accuracy")
-def test_lenet_training(student, lang, device, record_property):
-    _check(student, lang, device, "lenet", record_property)
+TRAINED = N_("entrenada por el corrector, alcanza la exactitud mínima en prueba")
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="lenet_modern: entrenada por el corrector, alcanza la exactitud mínima en prueba",
-                   en="lenet_modern: trained by the grader, reaches the minimum test accuracy")
-def test_lenet_modern_training(student, lang, device, record_property):
-    _check(student, lang, device, "lenet_modern", record_property)
+@graded("lenet", points=2, title=TRAINED)
+def test_lenet_training(student, say, device, record_property):
+    _check(student, say, device, "lenet", record_property)
+
+
+@graded("lenet_modern", points=3, title=TRAINED)
+def test_lenet_modern_training(student, say, device, record_property):
+    _check(student, say, device, "lenet_modern", record_property)

@@ -411,26 +411,9 @@ def _torch_class(module):
     return type(module).__name__
 
 
-def _pair(v):
-    if isinstance(v, (tuple, list)):
-        return tuple(int(x) for x in v)
-    return (int(v), int(v))
-
-
 def _layer_config(layer):
-    cfg = {}
-    if isinstance(layer, nn.Conv2d):
-        cfg = {"in": int(layer.in_channels), "out": int(layer.out_channels),
-               "kernel": _pair(layer.kernel_size), "padding": _pair(layer.padding)
-               if not isinstance(layer.padding, str) else layer.padding,
-               "stride": _pair(layer.stride)}
-    elif isinstance(layer, (nn.MaxPool2d, nn.AvgPool2d)):
-        k = _pair(layer.kernel_size)
-        cfg = {"kernel": k, "stride": _pair(layer.stride) if layer.stride else k,
-               "padding": _pair(layer.padding)}
-    elif isinstance(layer, nn.Linear):
-        cfg = {"in": int(layer.in_features), "out": int(layer.out_features)}
-    return cfg
+    """The layer's hyperparameters as the ps5 contract names them (lenet_contract.course_fields)."""
+    return course_fields(_torch_class(layer), hparams(layer))
 
 
 def _leaves(module):
@@ -555,7 +538,8 @@ PROBES = {
 }
 
 
+from .lenet_contract import course_fields  # noqa: E402
 from .probes_model import (  # noqa: E402  (the ps5 model probes live in their own module)
-    MODEL_PROBES, is_custom_parameterless, layer_behaviour)
+    MODEL_PROBES, hparams, is_custom_parameterless, layer_behaviour)
 
 PROBES.update(MODEL_PROBES)

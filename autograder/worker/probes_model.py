@@ -2,7 +2,8 @@
 
 Runs inside the sandbox. ``describe_model(ns, name)`` calls the student's ``name()`` and returns
 its layers as plain data (class name, defining module, hyperparameters, parameter count); never
-weights. Lazy layers are materialised first with a zero input (1x1x28x28 unless told). A layer
+weights. Lazy layers are materialised first with a zero input (the contract's Fashion-MNIST
+image unless told: lenet_contract.FASHION_MNIST_INPUT). A layer
 whose class is not from torch.nn and that has no parameters (d2l's first-edition ``Reshape``, a
 home-made ``Flatten``) is also run on a random input of that shape, reaching it through the layers
 before it, and its behaviour is reported: "identity", "flatten" or "other". The trusted side
@@ -10,8 +11,9 @@ before it, and its behaviour is reported: "identity", "flatten" or "other". The 
 nothing here is trusted beyond being a description.
 """
 
+from .lenet_contract import FASHION_MNIST_INPUT
+
 MAX_LAYERS = 200
-INPUT_SHAPE = (1, 1, 28, 28)
 
 
 def _plain(value, depth=0):
@@ -36,7 +38,8 @@ def _plain(value, depth=0):
         return "<?>"
 
 
-def _hparams(module):
+def hparams(module):
+    """The module's constants (torch's constructor names) as plain data."""
     out = {}
     names = list(getattr(type(module), "__constants__", None) or [])
     for key in names:
@@ -109,6 +112,10 @@ def _behaviours(flat, input_shape):
     return out
 
 
+class _TooManyLayers(Exception):
+    pass
+
+
 def _flatten(seq, prefix, out):
     import torch.nn as nn
 
@@ -119,12 +126,13 @@ def _flatten(seq, prefix, out):
         else:
             out.append((label, child))
         if len(out) > MAX_LAYERS:
-            raise ValueError("demasiadas capas")
+            raise _TooManyLayers
 
 
-def describe_model(ns, name, input_shape=INPUT_SHAPE):
-    """{"kind": "sequential", "layers": [...], ...} | {"kind": "missing"|"not_module"|..., ...}.
-    input_shape materialises lazy layers (lenet_rgb takes 3x32x32 images)."""
+def describe_model(ns, name, input_shape=FASHION_MNIST_INPUT):
+    """{"kind": "sequential", "layers": [...], ...} | {"kind": "missing"|"not_module"|
+    "too_many_layers"|..., ...}. input_shape materialises lazy layers (lenet_rgb takes CIFAR-10's
+    3x32x32 images)."""
     import torch
     import torch.nn as nn
 
@@ -150,7 +158,10 @@ def describe_model(ns, name, input_shape=INPUT_SHAPE):
             materialise_error = f"{type(exc).__name__}: {exc}"[:500]
 
     flat = []
-    _flatten(model, "", flat)
+    try:
+        _flatten(model, "", flat)
+    except _TooManyLayers:
+        return {"kind": "too_many_layers", "limit": MAX_LAYERS}
     behaviours = _behaviours(flat, input_shape)
     layers = []
     for label, child in flat:
@@ -159,7 +170,7 @@ def describe_model(ns, name, input_shape=INPUT_SHAPE):
             "label": str(label)[:80],
             "type": str(cls.__name__)[:80],
             "module": str(cls.__module__)[:120],
-            "hparams": _hparams(child),
+            "hparams": hparams(child),
             "n_params": _numel(child),
             "n_children": len(child._modules),
             "behaviour": behaviours.get(label),
