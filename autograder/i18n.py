@@ -96,7 +96,7 @@ def update() -> None:
         catalog.update(template, no_fuzzy_matching=True)
         os.makedirs(os.path.dirname(po_path(lang)), exist_ok=True)
         with open(po_path(lang), "wb") as f:
-            write_po(f, catalog, width=100, omit_header=False, include_previous=False,
+            write_po(f, catalog, width=100, omit_header=False, include_previous=False, ignore_obsolete=True,
                      sort_output=True)
 
 
