@@ -354,7 +354,8 @@ def test_cli_force_and_training_cache_reach_the_check(monkeypatch, tmp_path):
     args = cli.build_parser().parse_args(["grade", "-a", "ps5_lenet", "--force",
                                           "--training-cache", str(tmp_path), "x.ipynb"])
     before = __import__("time").time()
-    cli._training_cache_settings(args)
+    for key, value in cli.training_cache_env(args).items():
+        monkeypatch.setenv(key, value)
     assert tc.default_cache_dir() == tmp_path
     assert tc.default_cache().since >= before
 
