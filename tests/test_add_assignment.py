@@ -34,30 +34,29 @@ NEW_FILES = {
     ''',
     f"autograder/suites/test_{AID}.py": '''
         """Hidden suite of ps9_relu: relu (3)."""
-        import pytest
         import torch
 
-        from autograder.feedback import check_tensor
-        from autograder.suites import ctx, generator, randn
+        from autograder.i18n import N_
+        from autograder.suites import Call, generator, graded, randn
 
 
-        def check_relu(student, lang, X):
-            got = student.function("relu", X, ctx=ctx({"X": X}))
-            check_tensor(lang, "relu(X)", got, X.double().clamp(min=0), inputs={"X": X})
+        def check_relu(student, say, X):
+            call = Call("relu", {"X": X})
+            got = student.run(call)
+            say.check_tensor(call, got, X.double().clamp(min=0))
+            if got.dtype != X.dtype:
+                say.wrong("{call} devolvió un tensor {got}; se esperaba el tipo de X ({expected}).",
+                          call=call, got=got.dtype, expected=X.dtype)
 
 
-        @pytest.mark.points(1)
-        @pytest.mark.title(es="relu: valores negativos, cero y positivos",
-                           en="relu: negative, zero and positive values")
-        def test_relu_small(student, lang):
-            check_relu(student, lang, torch.tensor([[-1.5, 0.0, 2.0]]))
+        @graded("relu", points=1, title=N_("valores negativos, cero y positivos"))
+        def test_relu_small(student, say):
+            check_relu(student, say, torch.tensor([[-1.5, 0.0, 2.0]]))
 
 
-        @pytest.mark.points(2)
-        @pytest.mark.title(es="relu: tensor aleatorio de forma (2, 3, 4)",
-                           en="relu: random tensor of shape (2, 3, 4)")
-        def test_relu_random(student, lang):
-            check_relu(student, lang, randn(generator(9), 2, 3, 4))
+        @graded("relu", points=2, title=N_("tensor aleatorio de forma (2, 3, 4)"))
+        def test_relu_random(student, say):
+            check_relu(student, say, randn(generator(9), 2, 3, 4))
     ''',
     f"reference/{AID}.py": '''
         import torch

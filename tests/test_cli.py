@@ -29,8 +29,7 @@ def pytest_addoption(parser):
         parser.addoption(name, default=None)
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "points(n): points")
-    config.addinivalue_line("markers", "title(es, en): title")
+    config.addinivalue_line("markers", "graded(object, points, title): a hidden-suite test")
 
 @pytest.fixture(scope="session")
 def text(pytestconfig):
@@ -44,7 +43,9 @@ def text(pytestconfig):
 
 FAKE_SUITE = '''
 import os, signal, time
-import pytest
+
+from autograder.i18n import N_
+from autograder.suites import graded
 
 def behave(text, what):
     if "SLEEP" in text:
@@ -55,18 +56,15 @@ def behave(text, what):
         {}["no such key"]
     assert f"{what}_OK" in text, "no está bien: " + what
 
-@pytest.mark.points(10)
-@pytest.mark.title(es="corr2d: prueba", en="corr2d: test")
+@graded("corr2d", points=10, title=N_("prueba"))
 def test_corr2d(text):
     behave(text, "corr2d")
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="conv2d_strict: prueba", en="conv2d_strict: test")
+@graded("conv2d_strict", points=4, title=N_("prueba"))
 def test_strict(text):
     behave(text, "conv2d_strict")
 
-@pytest.mark.points(6)
-@pytest.mark.title(es="learn_kernel: prueba", en="learn_kernel: test")
+@graded("learn_kernel", points=6, title=N_("prueba"))
 def test_learn(text):
     behave(text, "learn_kernel")
 '''

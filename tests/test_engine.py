@@ -18,23 +18,29 @@ def pytest_addoption(parser):
         parser.addoption(name, default=None)
 '''
 BUG_SUITE = '''
-import pytest
+from autograder.i18n import N_
+from autograder.suites import graded
 
-@pytest.mark.points(10)
-@pytest.mark.title(es="corr2d: pasa", en="corr2d: passes")
+# titles from the catalogue (the ps1 suite's), so the English run has English names
+
+@graded("corr2d", points=10, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
 def test_ok():
     pass
 
-@pytest.mark.points(4)
-@pytest.mark.title(es="conv2d_strict: falla", en="conv2d_strict: fails")
+@graded("conv2d_strict", points=4, title=N_("entradas y kernels aleatorios no cuadrados"))
 def test_fails():
     assert False, "mensaje para el estudiante"
 
-@pytest.mark.points(6)
-@pytest.mark.title(es="learn_kernel: el corrector falla", en="learn_kernel: grader bug")
+@graded("learn_kernel", points=6, title=N_("aprende [[1, -1]] en el ejemplo de los bordes"))
 def test_bug():
     SECRET_SOURCE_LINE = {}["clave secreta"]
 '''
+# BUG_SUITE's test names: (Spanish, English)
+OK = ("corr2d: ejemplo del curso (X 3x3, K 2x2)", "corr2d: the course's example (X 3x3, K 2x2)")
+FAILS = ("conv2d_strict: entradas y kernels aleatorios no cuadrados",
+         "conv2d_strict: random non-square inputs and kernels")
+BUG = ("learn_kernel: aprende [[1, -1]] en el ejemplo de los bordes",
+       "learn_kernel: learns [[1, -1]] on the edge example")
 
 
 @pytest.fixture
@@ -95,9 +101,9 @@ def test_grader_bug_is_flagged_generic_for_the_student_and_logged(bug_suite, cap
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="es")
     assert results.validate(res) == []
     by_name = {t["name"]: t for t in res["tests"]}
-    assert by_name["corr2d: pasa"]["status"] == "passed" and by_name["corr2d: pasa"]["score"] == 10
-    assert by_name["conv2d_strict: falla"]["output"] == "mensaje para el estudiante"
-    bug = by_name["learn_kernel: el corrector falla"]
+    assert by_name[OK[0]]["status"] == "passed" and by_name[OK[0]]["score"] == 10
+    assert by_name[FAILS[0]]["output"] == "mensaje para el estudiante"
+    bug = by_name[BUG[0]]
     assert bug["status"] == "failed" and bug["output"] == engine.TEST_GRADER_FAILED
     assert bug["output"].startswith("Error interno del corrector en esta prueba")
     assert res["score"] == 10 and res["extra_data"]["grader_error"] is True
@@ -109,7 +115,7 @@ def test_grader_bug_is_flagged_generic_for_the_student_and_logged(bug_suite, cap
 def test_english_titles_and_messages(bug_suite):
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="en")
     names = [t["name"] for t in res["tests"]]
-    assert names == ["corr2d: passes", "conv2d_strict: fails", "learn_kernel: grader bug"]
+    assert names == [OK[1], FAILS[1], BUG[1]]
     assert res["tests"][2]["output"].startswith("Internal grader error in this test")
 
 
@@ -129,15 +135,14 @@ def test_each_tests_object_comes_from_the_suites_record(bug_suite, monkeypatch):
     monkeypatch.setattr(plugin, "item_info", record)
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d", lang="en")
     assert {t["name"]: t["extra_data"]["object"] for t in res["tests"]} == {
-        "corr2d: passes": "learn_kernel", "conv2d_strict: fails": "conv2d_strict",
-        "learn_kernel: grader bug": "learn_kernel"}
+        OK[1]: "learn_kernel", FAILS[1]: "conv2d_strict", BUG[1]: "learn_kernel"}
 
 
 PLUGIN_SUITE = '''
-import pytest
+from autograder.i18n import N_
+from autograder.suites import graded
 
-@pytest.mark.points(20)
-@pytest.mark.title(es="corr2d: sin plugins costosos", en="corr2d: no costly plugins")
+@graded("corr2d", points=20, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
 def test_no_costly_plugins(request):
     pm = request.config.pluginmanager
     loaded = [n for n in ("unraisableexception", "threadexception", "cacheprovider", "doctest",
@@ -275,10 +280,10 @@ def test_discovery_rules(tmp_path):
 # ---------------------------------------------------------------- what passing tests say, crashes, stubs
 
 NOTE_SUITE = '''
-import pytest
+from autograder.i18n import N_
+from autograder.suites import graded
 
-@pytest.mark.points(20)
-@pytest.mark.title(es="corr2d: pasa con un dato", en="corr2d: passes with a figure")
+@graded("corr2d", points=20, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
 def test_ok(record_property):
     record_property("output_es", "exactitud 0.891 (mínimo 0.870)")
     record_property("output_en", "accuracy 0.891 (bar 0.870)")

@@ -15,12 +15,6 @@ def _declared():
     pass
 
 
-@pytest.mark.points(3)
-@pytest.mark.title(es="lenet: capas en orden", en="lenet: layers in order")
-def _legacy():
-    pass
-
-
 def test_graded_declares_object_points_and_a_translated_title():
     declared = graded_test(_declared)
     assert (declared.object, declared.points) == ("corr2d", 2)
@@ -35,11 +29,9 @@ def test_graded_rejects_a_declaration_without_points_or_title():
             graded("corr2d", **kwargs)
 
 
-def test_the_deprecated_points_and_title_markers_still_read():
-    declared = graded_test(_legacy)
-    assert (declared.object, declared.points) == ("lenet", 3)
-    assert (declared.name("es"), declared.name("en")) == ("lenet: capas en orden", "lenet: layers in order")
-    assert graded_test(test_the_deprecated_points_and_title_markers_still_read) is None
+def test_a_test_is_declared_by_its_graded_mark_alone():
+    assert [mark.name for mark in _declared.pytestmark] == ["graded"]
+    assert graded_test(test_a_test_is_declared_by_its_graded_mark_alone) is None
 
 
 def test_every_suite_test_declares_a_known_object_once():

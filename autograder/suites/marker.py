@@ -26,11 +26,8 @@ class GradedTest:
     object: str          # the graded function/class (a key of scoring.POINTS[assignment])
     points: int
     title: str           # Spanish catalogue message, without the object
-    legacy_en: str | None = None  # English title of the deprecated points()+title() markers
 
     def what(self, lang: str | None) -> str:
-        if self.legacy_en is not None and lang == "en":
-            return self.legacy_en
         return i18n.tr(lang, self.title)
 
     def name(self, lang: str | None) -> str:
@@ -48,19 +45,7 @@ def graded(obj: str, *, points: int, title: str):
     if not (isinstance(obj, str) and obj and isinstance(points, int) and points > 0
             and isinstance(title, str) and title):
         raise TypeError("graded(object, points=positive int, title=N_('...'))")
-    declared = GradedTest(obj, points, title)
-    # Compatibility marks for readers not yet on graded_test (engine.Collector until the results
-    # change lands): drop them once nothing reads points()/title() any more.
-    marks = [getattr(pytest.mark, MARKER)(obj, points=points, title=title),
-             pytest.mark.points(points),
-             pytest.mark.title(**{lang: declared.name(lang) for lang in i18n.languages()})]
-
-    def apply(fn):
-        for mark in marks:
-            fn = mark(fn)
-        return fn
-
-    return apply
+    return getattr(pytest.mark, MARKER)(obj, points=points, title=title)
 
 
 def _closest(node, name):
@@ -74,21 +59,8 @@ def _closest(node, name):
 
 def graded_test(node) -> GradedTest | None:
     """The declaration of a suite test (a pytest item or the test function), None when it
-    declares nothing. Also reads the deprecated pair points(n) + title(es="object: what",
-    en="object: what") still used by suites not yet converted (ps5) and by test fixtures."""
+    declares nothing."""
     mark = _closest(node, MARKER)
-    if mark is not None:
-        return GradedTest(mark.args[0], mark.kwargs["points"], mark.kwargs["title"])
-    points, title = _closest(node, "points"), _closest(node, "title")
-    if points is None:
+    if mark is None:
         return None
-    n = points.args[0] if points.args else points.kwargs.get("n")
-    es = en = None
-    if title is not None:
-        es = title.kwargs.get("es") or (title.args[0] if title.args else None)
-        en = title.kwargs.get("en") or (title.args[1] if len(title.args) > 1 else None)
-    if not es or ":" not in es:
-        return GradedTest("", n, es or "", en)
-    obj, what_es = (part.strip() for part in es.split(":", 1))
-    what_en = en.split(":", 1)[1].strip() if en and ":" in en else en
-    return GradedTest(obj, n, what_es, what_en)
+    return GradedTest(mark.args[0], mark.kwargs["points"], mark.kwargs["title"])

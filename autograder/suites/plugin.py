@@ -63,8 +63,6 @@ def _positive_seconds(text):
 def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARKER}(object, points, title): a hidden-suite test "
                                        "(write it with autograder.suites.graded)")
-    config.addinivalue_line("markers", "points(n): deprecated, see graded")
-    config.addinivalue_line("markers", "title(es, en): deprecated, see graded")
     config.addinivalue_line("markers", "assignment(id): assignment a suite test belongs to")
 
 
