@@ -101,8 +101,8 @@ def classify(exc: BaseException, lang: str) -> tuple[str, str]:
         text = tr(lang, "Tu código lanzó una excepción: {type}: {message}",
                   type=exc.type_name, message=exc.message)
         try:  # where it passed through the student's code (not torch's internals)
-            from .suites.plugin import where_in_student_code
-            text += where_in_student_code(getattr(exc, "traceback_text", "") or "")[lang == "en"]
+            from .suites.plugin import student_location
+            text += student_location(getattr(exc, "traceback_text", "") or "", lang)
         except Exception:  # noqa: BLE001 - the location is a nicety
             pass
         return "failed", _clip(text, 2000)

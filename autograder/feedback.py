@@ -93,15 +93,6 @@ class Say:
             raise
 
 
-def fail(lang: str, es: str, en: str, misconception: str | None = None):
-    """DEPRECATED (es, en) form, kept only until the ps5 suites move to the `say` fixture
-    (Say.wrong with a catalogue message); then delete it. Not for new code."""
-    message = en if lang == "en" else es
-    if misconception:
-        message += "\n" + explain(lang, misconception)
-    raise Feedback(message, misconception)
-
-
 # ---------------------------------------------------------------------------------------------
 # Misconceptions: key -> Spanish hint (a catalogue message). The keys several assignments share
 # live here; each assignment's own keys live beside its suite (autograder/suites/hints_<id>.py).

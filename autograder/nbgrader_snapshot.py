@@ -56,14 +56,17 @@ _FINGERPRINT: list = []
 
 class SnapshotError(RuntimeError):
     """The submitted notebook cannot be read safely (missing, a link, not a regular file, too big).
-    str(): the message in Spanish; text(lang): in `lang`."""
+    str(): the message in Spanish; text(lang): in `lang` (a field that is a safefiles.Refused is
+    its own note, in that language)."""
 
     def __init__(self, message: str, **fields):
-        super().__init__(tr("es", message, **fields))
         self.message, self.fields = message, fields
+        super().__init__(self.text("es"))
 
     def text(self, lang: str) -> str:
-        return tr(lang, self.message, **self.fields)
+        fields = {k: v.text(lang) if isinstance(v, safefiles.Refused) else v
+                  for k, v in self.fields.items()}
+        return tr(lang, self.message, **fields)
 
 
 # ------------------------------------------------------------------ reading submissions
@@ -74,7 +77,7 @@ def read_regular(path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> bytes:
     try:
         return safefiles.read_regular(path, max_bytes)
     except safefiles.Refused as exc:
-        raise SnapshotError(N_("no se puede leer {path}: {reason}"), path=path, reason=exc.spanish()) from None
+        raise SnapshotError(N_("no se puede leer {path}: {reason}"), path=path, reason=exc) from None
 
 
 def sha256(data: bytes) -> str:

@@ -6,12 +6,9 @@ import dataclasses
 
 from . import scoring
 from .i18n import N_, tr
-from .results import as_result, test_object
+from .results import as_result
 
 STATES = {"graded": N_("calificada"), "resumed": N_("previa"), "grader_error": N_("ERROR DEL CORRECTOR")}
-
-
-object_of = test_object   # the graded object of a results.json test entry (for the pages)
 
 
 def per_object(results, assignment: str) -> dict:

@@ -49,9 +49,6 @@ class Refused(Exception):
         return tr(lang, _KIND_TEXT.get(self.kind, _KIND_TEXT["other"]), name=self.name,
                   mb=self.size >> 20)
 
-    def spanish(self) -> str:
-        return self.text("es")
-
 
 def kind_of(mode: int) -> str:
     if stat.S_ISREG(mode):

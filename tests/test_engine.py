@@ -307,7 +307,7 @@ def test_a_passing_test_can_report_what_it_measured(tmp_path, monkeypatch):
 
 
 def test_student_frames_are_read_from_the_worker_traceback():
-    from autograder.suites.plugin import student_frames, where_in_student_code
+    from autograder.suites.plugin import student_frames, student_location
 
     tb = ('  File "<student:celda 6 (sol_corr2d)>", line 9, in corr2d\n'
           '    return helper(X) @ K\n'
@@ -317,10 +317,10 @@ def test_student_frames_are_read_from_the_worker_traceback():
     assert student_frames(tb) == [("celda 6 (sol_corr2d)", 9, "corr2d", "return helper(X) @ K"),
                                   ("celda 6 (sol_corr2d)", 3, "helper",
                                    "return torch.matmul(X, torch.ones(5, 7))")]
-    es, en = where_in_student_code(tb)
+    es, en = student_location(tb, "es"), student_location(tb, "en")
     assert "Dónde: celda 6 (sol_corr2d), línea 3, en helper: `return torch.matmul(" in es
     assert "corr2d (celda 6 (sol_corr2d), 9) → helper" in es and "Where: celda 6" in en
-    assert where_in_student_code("RuntimeError: boom\n") == ("", "")
+    assert student_location("RuntimeError: boom\n", "en") == ""
 
 
 CRASHES = '''import torch

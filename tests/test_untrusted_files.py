@@ -233,7 +233,7 @@ def test_safefiles_reads_regular_files_only_and_at_most_the_cap(tmp_path):
     assert safefiles.read_regular(f, 3000) == b"x" * 3000
     with pytest.raises(safefiles.Refused) as err:
         safefiles.read_regular(f, 1024)
-    assert err.value.kind == "too_big" and "demasiado grande" in err.value.spanish()
+    assert err.value.kind == "too_big" and "demasiado grande" in err.value.text("es")
     (tmp_path / "link.py").symlink_to(f)
     (tmp_path / "dir").mkdir()
     for name, kind in (("link.py", "symlink"), ("dir", "directory"), ("nope.py", "missing")):
@@ -246,3 +246,12 @@ def test_safefiles_reads_regular_files_only_and_at_most_the_cap(tmp_path):
         safefiles.read_under(str(tmp_path), ("sub", "a.py"), 1 << 20)
     assert err.value.kind == "symlink"
     assert safefiles.read_under(str(tmp_path), ("a.py",), 1 << 20) == b"x" * 3000
+
+
+def test_a_refused_notebook_is_explained_in_the_readers_language(tmp_path):
+    from autograder.nbgrader_snapshot import SnapshotError, read_regular
+    (tmp_path / "ps1_corr2d.ipynb").symlink_to(tmp_path / "elsewhere.ipynb")
+    with pytest.raises(SnapshotError) as err:
+        read_regular(tmp_path / "ps1_corr2d.ipynb")
+    assert str(err.value) == err.value.text("es") and "es un enlace simbólico" in str(err.value)
+    assert err.value.text("en").startswith("cannot read ") and "is a symbolic link" in err.value.text("en")

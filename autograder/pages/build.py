@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from .. import results as store
 from .. import scoring
 from ..i18n import N_, languages, tr
-from ..report import fmt, object_of, per_object
+from ..report import fmt, per_object
 from . import figures
 
 INDEX = "index.html"
@@ -240,7 +240,7 @@ def student_context(entry: Entry, lang="es") -> dict:
                               "passed": test.get("status") == "passed", **extra["training"]})
         if test.get("status") == "passed":
             continue
-        item = {"id": f"t{i}", "name": test["name"], "object": object_of(test),
+        item = {"id": f"t{i}", "name": test["name"], "object": store.test_object(test),
                 "output": test.get("output", ""), "score": test.get("score", 0),
                 "max": test.get("max_score", 0), "hint": None, "img": None, "alt": None,
                 "call": None}

@@ -76,7 +76,8 @@ def grade_structural(path, assignment, lang="es") -> dict:
 
 
 def row_for(path, assignment, results, seconds=0.0) -> MutantRow:
-    from ..report import object_of, per_object
+    from ..report import per_object
+    from ..results import test_object
     fields = header(path)
     target = fields.get("target", "")
     expected = fields.get("misconception")
@@ -84,7 +85,7 @@ def row_for(path, assignment, results, seconds=0.0) -> MutantRow:
     hit = [o for o, (got, top) in objs.items() if got < top]
     got, top = objs.get(target, (0.0, 0.0))
     found = sorted({(t.get("extra_data") or {}).get("misconception") for t in results.get("tests", [])
-                    if t.get("status") == "failed" and object_of(t) == target}
+                    if t.get("status") == "failed" and test_object(t) == target}
                    - {None})
     return MutantRow(os.path.splitext(os.path.basename(path))[0], target,
                      None if expected in (None, "none") else expected, got < top, round(top - got, 3),

@@ -217,7 +217,7 @@ def _fallback_cells(path, lang="es"):
             path = os.path.join(path, found[0][0])
         text = safefiles.read_regular(path, 20 << 20).decode("utf-8", "replace")
     except safefiles.Refused as exc:
-        return None, exc.spanish()
+        return None, exc.text(lang)
     if path.endswith(".ipynb"):
         nb = json.loads(text)
         cells = []
@@ -282,11 +282,6 @@ def student_location(traceback_text: str, lang: str | None = "es") -> str:
         chain = " → ".join(f"{f} ({lab}, {ln})" for lab, ln, f, _ in frames[-5:])
         text += "\n" + tr(lang, "Llamadas en tu código: {chain}", chain=chain)
     return text
-
-
-def where_in_student_code(traceback_text: str) -> tuple[str, str]:
-    """(Spanish, English) student_location; kept for engine.classify until it passes its lang."""
-    return student_location(traceback_text, "es"), student_location(traceback_text, "en")
 
 
 # ---------------------------------------------------------------------------------------------
