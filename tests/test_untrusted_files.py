@@ -100,6 +100,20 @@ def test_a_link_given_as_the_submission_itself_is_refused(tmp_path):
     assert sub.fatal and "enlace simbólico" in sub.fatal and sub.cells == []
 
 
+def test_the_suites_read_a_submission_in_the_sessions_language(tmp_path):
+    from autograder.suites.plugin import load_cells
+    folder = tmp_path / "ana"
+    folder.mkdir()
+    (folder / "ps1_corr2d.ipynb").symlink_to(REFERENCE)
+    shutil.copy(ROOT / "examples" / "ps1_corr2d" / "con_errores.py", folder / "mio.py")
+    cells, notes, fatal = load_cells(str(folder), "ps1_corr2d", "en")
+    assert cells and fatal is None
+    assert any("“ps1_corr2d.ipynb” is a symbolic link" in n for n in notes), notes
+    link = tmp_path / "entrega.py"
+    link.symlink_to(REFERENCE)
+    assert "is a symbolic link" in load_cells(str(link), "ps1_corr2d", "en")[2]
+
+
 def test_links_in_the_folders_path_are_not_followed(tmp_path):
     """A linked sub-folder of a submission is not entered, even when it holds the file."""
     folder = tmp_path / "alumno"

@@ -232,13 +232,13 @@ def _fallback_cells(path, lang="es"):
 
 
 def load_cells(path, assignment=None, lang="es"):
-    """(cells, notes, fatal) of a submission."""
+    """(cells, notes, fatal) of a submission; notes and fatal in `lang`."""
     try:
         from autograder.submission import load_submission
     except ImportError:
         cells, fatal = _fallback_cells(path, lang)
         return cells, [], fatal
-    sub = load_submission(path, assignment)
+    sub = load_submission(path, assignment, lang)
     fatal = getattr(sub, "fatal", None)
     return getattr(sub, "cells", None), list(getattr(sub, "notes", []) or []), fatal
 
