@@ -353,7 +353,8 @@ def test_training_curve_from_the_training_check(tmp_path, browser):
     from autograder.suites.test_ps5_lenet_training import _page_data
     from autograder.training_check import CheckResult
 
-    result = CheckResult("lenet_modern", False, "training", "m", "m", accuracy=0.80, threshold=0.87,
+    result = CheckResult(name="lenet_modern", ok=False, stage="training",
+                         text="exactitud 0.800, mínimo 0.870", accuracy=0.80, threshold=0.87,
                          history={"test_acc": [0.61, 0.72, 0.78, 0.80]})
     data = _page_data(result)
     assert data["training"]["test_acc"] == [0.61, 0.72, 0.78, 0.80]
