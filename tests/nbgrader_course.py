@@ -1,5 +1,5 @@
 """A temporary copy of the course as a real nbgrader course, shared by the nbgrader tests
-(test_nbgrader_flow.py; test_nbgrader_confined.py may use it too)."""
+(test_nbgrader_flow.py, test_nbgrader_confined.py)."""
 import json
 import os
 import shutil

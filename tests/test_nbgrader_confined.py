@@ -21,8 +21,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,10 +28,11 @@ import pytest
 from autograder.nbgrader_gradebook import grade_course
 from autograder.nbgrader_snapshot import Store
 from autograder.scoring import POINTS
+from nbgrader_course import REPO, released_course
+from nbgrader_course import grade_id as _gid
+from nbgrader_course import nbgrader as _nbgrader
 
-REPO = Path(__file__).resolve().parent.parent
 AID = "ps1_corr2d"
-VENV_BIN = Path(sys.executable).parent
 FULL = float(sum(POINTS[AID].values()))
 
 needs_bwrap = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
@@ -66,17 +65,6 @@ print("view", sorted(_json.load(open(_os.environ["AUTOGRADER_HOOK_RESULTS"]))["o
 EXPECT_BLOCKED = ["a-own-submitted", "a-own-submitted-relative", "b-source", "b-reference-course",
                   "b-reference-repo", "b-grader-suites", "c-gradebook", "c-config", "d-other-submitted",
                   "d-other-autograded", "e-view-write"]
-
-
-def _nbgrader(course: Path, *args, env=None):
-    proc = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=str(course), env=env,
-                          capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    return proc
-
-
-def _gid(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _src(cell) -> str:
@@ -118,23 +106,7 @@ def _gradebook_scores(course: Path, student: str) -> dict:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     base = tmp_path_factory.mktemp("confined")
-    course = base / "assignments"
-    ignore = shutil.ignore_patterns("release", "submitted", "autograded", "feedback", "gradebook.db",
-                                    "__pycache__", ".ipynb_checkpoints")
-    shutil.copytree(REPO / "assignments", course, symlinks=True, ignore=ignore)
-    shutil.copytree(REPO / "reference", base / "reference", ignore=ignore)
-    (base / "tmp").mkdir()
-    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"),
-               AUTOGRADER_DEVICE="cpu", AUTOGRADER_LANG="es")
-    env.pop("AUTOGRADER_NOTEBOOK", None)
-    subprocess.run([sys.executable, str(course / "build_notebooks.py"), AID], check=True, env=env,
-                   capture_output=True)
-    _nbgrader(course, "generate_assignment", AID, "--force", env=env)
-
-    release = json.loads((course / "release" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
-    source = json.loads((course / "source" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
-    solutions = {_gid(c): c["source"] for c in source["cells"]
-                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    course, env, release, solutions = released_course(base, AID)
     honest = json.loads(json.dumps(release))
     for cell in honest["cells"]:
         if _gid(cell) in solutions:
