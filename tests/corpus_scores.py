@@ -8,7 +8,6 @@ tests/test_corpus_scores.py grades the corpus again the same way and compares wi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
