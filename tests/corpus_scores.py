@@ -23,7 +23,7 @@ BUDGET = "30"
 
 
 def batches():
-    """[(assignment, [paths])]: one `autograder grade` call each, every path one submission."""
+    """[(assignment, [paths])] by kind of corpus; every path is one submission."""
     out = []
     for kind in ("mutants", "alternatives", "thirdparty"):
         for a in ASSIGNMENTS:
@@ -38,6 +38,15 @@ def batches():
             out.append((a, static))
     out.append(("ps1_corr2d", sorted((CORPUS / "bad_inputs").iterdir())))
     return out
+
+
+def calls():
+    """batches() merged per assignment: one `autograder grade` (one zygote, one pytest start-up per
+    lane) for all of an assignment's submissions."""
+    merged: dict[str, list] = {}
+    for assignment, paths in batches():
+        merged.setdefault(assignment, []).extend(paths)
+    return list(merged.items())
 
 
 def key(path: Path) -> str:
@@ -55,7 +64,7 @@ def grade_all(env: dict | None = None) -> dict:
     names the source it graded."""
     scores = {}
     with tempfile.TemporaryDirectory(prefix="corpus-scores-") as tmp:
-        for i, (assignment, paths) in enumerate(batches()):
+        for i, (assignment, paths) in enumerate(calls()):
             out = Path(tmp) / str(i)
             cmd = [sys.executable, "-m", "autograder", "grade", "-a", assignment, "--out", str(out),
                    "--budget", BUDGET, "--no-report", "--jobs", "2", *map(str, paths)]
