@@ -3,47 +3,61 @@
 nbgrader executes each notebook with its `Execute` preprocessor, an nbclient NotebookClient that
 starts a Jupyter kernel through `kernel_manager_class`, with the notebook's folder
 (`autograded/<student>/<assignment>/`) as cwd. `ConfinedExecute` (an Execute whose kernel manager is
-`ConfinedKernelManager`) starts that kernel inside the same bubblewrap view as the grader's worker
+`ConfinedKernelManager`) runs that kernel in the same bubblewrap view as the grader's worker
 (autograder/sandbox/policy.py: read-only system, Python and site-packages with the grader and the
 solutions masked, the kit, private /proc, /dev and /tmp, no network, no view of the host's pids),
 as its own unprivileged uid, with:
 
-* its notebook folder, at the same path, as the only writable place (handed to the kernel's uid
-  while it runs, taken back afterwards: every symlink or special file the student left is removed,
-  everything else is owned by the folder's owner again, before nbgrader writes anything there);
+* a working copy of its notebook folder (autograder/kernel_folder.py) as cwd and only writable
+  place besides a private /tmp: the kernel never sees nbgrader's folder. What it wrote comes
+  back as plain files once it is dead, and the folder is cleaned of links and special files
+  before nbgrader writes anything there;
 * nothing else of the course: no source/, release/, submitted/, other students' folders, gradebook
   or nbgrader_config.py;
 * a stub package `autograder` holding only `nbgrader_hook.py` (what the grade cells import) and,
-  read-only at HOOK_RESULTS, the trusted grading of this student's snapshot
+  read-only ($AUTOGRADER_HOOK_RESULTS), the trusted grading of this student's snapshot
   (autograder/nbgrader_snapshot.py) for hidden_score to print;
-* the kernel's ZMQ sockets as unix sockets (transport "ipc") in a private folder bound into the
-  sandbox, so that the sandbox keeps its own network namespace (no loopback shared with the host
-  where other kernels or services listen).
+* the kernel's ZMQ sockets as unix sockets (transport "ipc") in its own folder, so that the
+  sandbox keeps its own network namespace (no loopback shared with the host where other kernels
+  or services listen).
 
-Interrupts travel as messages (`interrupt_request` on the control channel): a signal to the
-kernel's process group would only reach bwrap, which is outside the sandbox's session.
-Without root or a working bwrap the manager refuses to start a kernel
+The sandbox is started once per nbgrader process: a zygote (autograder/kernel_boot/preloaded.py)
+imports ipykernel, torch and matplotlib, and forks each kernel, which is then confined
+(private /tmp, rlimits, its uid) before ipykernel starts. Every kernel's folder lives under one
+private folder of this process (`KernelZygote.shared`, bound at the same path, so that the socket
+paths mean the same on both sides), each 0700 and owned by that kernel's uid.
+`ZygoteProvisioner` is the jupyter_client provisioner that asks the zygote for a kernel and
+stands for its process. Interrupts travel as messages (`interrupt_request` on the control
+channel). Without root or a working bwrap the manager refuses to start a kernel
 (`ConfinedKernelManager.require_confinement = False` runs it unconfined, with a warning).
 """
 from __future__ import annotations
 
 import atexit
 import os
+import select
 import shutil
+import signal
 import stat
 import tempfile
+import threading
+import time
+import uuid
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, List, Unicode
 
 from . import sandbox
+from .kernel_folder import copy_back, copy_in, take_back
 from .sandbox import policy
-from .worker.confine import kill_uid
+from .sandbox.errors import ZygoteError
+from .sandbox.staging import staged
+from .sandbox.zygote_client import ZygoteSandbox
 
 KERNEL_PACKAGE = "agkernel"                                   # autograder/kernel_boot in the sandbox
 HOOK_PACKAGE = f"{sandbox.SANDBOX_ROOT}/autograder"           # stub package: the hook only
-HOOK_RESULTS = f"{sandbox.SANDBOX_ROOT}/hook-results.json"    # this notebook's trusted grading
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _BOOT_DIR = os.path.join(_HERE, "kernel_boot")
@@ -51,6 +65,10 @@ _live: set = set()
 
 # The kernel runs the student's whole notebook (demo cells included), not one probe call.
 KERNEL_LIMITS = {**sandbox.DEFAULT_LIMITS, "cpu_s": 4 * 3600, "nproc": 256, "nofile": 1024, "tmp_mb": 1024}
+ZYGOTE_TMP_MB = 16          # the zygote's own /tmp (each kernel mounts its own of tmp_mb)
+# Where the kernels' folders live: bound at the same path inside, so not under /tmp (the
+# sandbox's /tmp is private) and on disk rather than in memory.
+SHARED_BASES = ("/var/tmp", "/run")
 
 
 class ConfinementUnavailable(RuntimeError):
@@ -62,19 +80,21 @@ def pick_uid() -> int:
 
 
 def _boot_package():
-    """agkernel: kernel_boot's files and, beside them, the sandbox's boot (worker/confine.py)."""
+    """agkernel: kernel_boot's files and, beside them, the sandbox's boot and the zygote's code
+    (worker/confine.py, worker/zygote.py)."""
     root = f"{sandbox.SANDBOX_ROOT}/{KERNEL_PACKAGE}"
+    worker = staged(policy.WORKER_DIR, policy.WORKER_PACKAGE)
     return [("dir", root),
-            ("ro", os.path.join(_BOOT_DIR, "__init__.py"), f"{root}/__init__.py"),
-            ("ro", os.path.join(_BOOT_DIR, "main.py"), f"{root}/main.py"),
-            ("ro", policy.confine_file(), f"{root}/confine.py")]
+            *[("ro", os.path.join(_BOOT_DIR, name), f"{root}/{name}")
+              for name in ("__init__.py", "main.py", "preloaded.py")],
+            ("ro", os.path.join(worker, "confine.py"), f"{root}/confine.py"),
+            ("ro", os.path.join(worker, "zygote.py"), f"{root}/zygote.py")]
 
 
-def kernel_policy(*, notebook_dir: str, ipc_dir: str, uid: int, hook_results: str = "", limits=None,
-                  env=None) -> sandbox.Policy:
-    """The kernel's sandbox: the common view plus the hook's stub package, the grading view,
-    the data (read-only), its sockets' and its notebook's folders (writable), cwd the latter."""
-    limits = {**KERNEL_LIMITS, **(limits or {})}
+def zygote_policy(*, shared: str, notebook_dir: str = "", env=None) -> sandbox.Policy:
+    """The kernels' sandbox: the common view plus the hook's stub package, the data (read-only,
+    unless that folder holds the notebooks) and the kernels' shared folder (writable). `env` (the
+    variables passed to every kernel) becomes the zygote's, which its kernels inherit."""
     mounts = [("dir", HOOK_PACKAGE),
               ("ro", os.path.join(_HERE, "__init__.py"), f"{HOOK_PACKAGE}/__init__.py"),
               ("ro", os.path.join(_HERE, "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py")]
@@ -83,80 +103,180 @@ def kernel_policy(*, notebook_dir: str, ipc_dir: str, uid: int, hook_results: st
     if os.path.exists("/etc/ld.so.cache") or os.path.isdir("/etc/fonts"):
         mounts.append(("chmod", "0755", "/etc"))  # bwrap makes the folder of those binds 0700
     env = dict(env or {})
-    if hook_results:
-        mounts.append(("ro", hook_results, HOOK_RESULTS))
-        env["AUTOGRADER_HOOK_RESULTS"] = HOOK_RESULTS
     made = {"/tmp", "/opt", sandbox.SANDBOX_ROOT}
     data = os.path.realpath(env["FASHION_MNIST_DIR"]) if env.get("FASHION_MNIST_DIR") else ""
-    exposes_course = policy.under(notebook_dir, [data]) if data else False
-    if data and os.path.isdir(data) and not data.startswith("/usr/") and not exposes_course:
+    exposes = data and (policy.under(notebook_dir, [data]) or policy.under(shared, [data]))
+    if data and os.path.isdir(data) and not data.startswith("/usr/") and not exposes:
         mounts += policy.new_dirs(data, made) + [("ro", data, data)]
         env["FASHION_MNIST_DIR"] = data
     else:
         env.pop("FASHION_MNIST_DIR", None)
-    for folder in (ipc_dir, notebook_dir):
-        mounts += policy.new_dirs(folder, made) + [("rw", folder, folder)]
-        made.add(folder)
-    # JPY_PARENT_PID=1: no parent poller (the sandbox's init is the kernel's parent; bwrap's
-    # --die-with-parent already ends the kernel with nbgrader) and no "connect to" banner
+    mounts += policy.new_dirs(shared, made) + [("rw", shared, shared)]
+    # JPY_PARENT_PID=1: no parent poller (the kernel's parent is the zygote; bwrap's
+    # --die-with-parent already ends every kernel with nbgrader) and no "connect to" banner
     env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "JPY_PARENT_PID": "1", **env}
-    return sandbox.Policy(package=KERNEL_PACKAGE, package_mounts=_boot_package(), limits=limits, uid=uid,
-                          mounts=mounts, env=env, cwd=notebook_dir)
+    return sandbox.Policy(package=KERNEL_PACKAGE, package_mounts=_boot_package(), entry="preloaded",
+                          limits={**KERNEL_LIMITS, "tmp_mb": ZYGOTE_TMP_MB}, uid=None, confined=False,
+                          mounts=mounts, env=env, extra={"uids": list(sandbox.KERNEL_UIDS)})
 
 
-def kernel_command(kernel_args, *, notebook_dir: str, ipc_dir: str, uid: int, hook_results: str = "",
-                   limits=None, env=None) -> list[str]:
-    """The bwrap argv that runs ipykernel with `kernel_args` (e.g. ["-f", CONNECTION_FILE]) as
-    `uid`, in `notebook_dir` (writable, same path inside), its sockets in `ipc_dir`."""
-    return sandbox.bwrap_argv(kernel_policy(notebook_dir=notebook_dir, ipc_dir=ipc_dir, uid=uid,
-                                            hook_results=hook_results, limits=limits, env=env),
-                              list(kernel_args))
+def zygote_command(control_fd: int, *, shared: str, notebook_dir: str = "", env=None) -> list[str]:
+    """The bwrap argv that starts the kernels' zygote on `control_fd`."""
+    return sandbox.bwrap_argv(zygote_policy(shared=shared, notebook_dir=notebook_dir, env=env), [control_fd])
 
 
-# ------------------------------------------------------------------ the kernel's uid and folder
+# ------------------------------------------------------------------ the zygote of this process
 
-def _walk(top: str):
-    """Every path under `top` (not `top`), children before parents, never following links."""
-    stack, out = [top], []
-    while stack:
-        folder = stack.pop()
-        with os.scandir(folder) as it:
-            for entry in it:
-                out.append(entry.path)
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-    return reversed(out)
+def _shared_folder() -> str:
+    for base in SHARED_BASES:
+        real = os.path.realpath(base)
+        if os.path.isdir(real) and not policy.under(real, ["/tmp"]) and os.access(real, os.W_OK):
+            folder = tempfile.mkdtemp(prefix="agkz-", dir=real)
+            os.chmod(folder, 0o711)               # kernels reach their own folder, list none
+            return folder
+    raise ConfinementUnavailable(f"autograder: no folder for the kernels' files (tried {', '.join(SHARED_BASES)})")
 
 
-def hand_over(folder: str, uid: int) -> None:
-    """Give `folder` and everything in it to `uid` (the kernel writes only there)."""
-    for path in _walk(folder):
-        os.lchown(path, uid, uid)
-    os.lchown(folder, uid, uid)
+class KernelZygote:
+    """This process's kernel sandbox: its shared folder and its zygote."""
+
+    def __init__(self, notebook_dir: str, env: dict):
+        self.owner = os.getpid()
+        self.shared = _shared_folder()
+        try:
+            self.sandbox = ZygoteSandbox(lambda fd: zygote_command(fd, shared=self.shared, notebook_dir=notebook_dir,
+                                                                   env=env),
+                                         name="autograder-kernel-zygote")
+        except BaseException:
+            shutil.rmtree(self.shared, ignore_errors=True)
+            raise
+
+    def usable(self) -> bool:
+        return self.owner == os.getpid() and self.sandbox.alive()
+
+    def close(self) -> None:
+        if self.owner == os.getpid():
+            self.sandbox.close()
+            shutil.rmtree(self.shared, ignore_errors=True)
 
 
-def take_back(folder: str, owner: tuple[int, int], keep_regular=()) -> None:
-    """After the kernel's uid is dead: remove every symlink, fifo, socket or device under `folder`
-    (nbgrader, as root, later chmods the files there and writes the notebook: a link would send
-    that elsewhere), make regular files and folders `owner`'s again without set-id bits, and make
-    sure each name in `keep_regular` is a regular file or absent."""
-    for name in keep_regular:
-        path = os.path.join(folder, name)
-        if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-    for path in list(_walk(folder)) + [folder]:
-        st = os.lstat(path)
-        if stat.S_ISDIR(st.st_mode):
-            os.lchown(path, *owner)
-            os.chmod(path, 0o755)
-        elif stat.S_ISREG(st.st_mode):
-            os.lchown(path, *owner)
-            os.chmod(path, (stat.S_IMODE(st.st_mode) & 0o755) | 0o600)
-        else:
-            os.unlink(path)
+_zygote: KernelZygote | None = None
+_zygote_lock = threading.Lock()
+
+
+def kernel_zygote(notebook_dir: str, env: dict) -> KernelZygote:
+    """This process's kernel zygote, started on first use (for the first kernel's notebook folder
+    and the environment passed to kernels)."""
+    global _zygote
+    with _zygote_lock:
+        if _zygote is not None and not _zygote.usable():
+            _zygote.close()
+            _zygote = None
+        if _zygote is None:
+            _zygote = KernelZygote(notebook_dir, env)
+        return _zygote
+
+
+@atexit.register
+def _close_zygote():
+    global _zygote
+    for km in list(_live):
+        try:
+            km.release()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+    with _zygote_lock:
+        z, _zygote = _zygote, None
+    if z is not None:
+        z.close()
+
+
+# ------------------------------------------------------------------ one kernel
+
+class KernelProcess:
+    """A kernel forked by the zygote, as jupyter_client sees a kernel's Popen: it is alive while
+    the write end of `alive` is open somewhere (the kernel or a fork of it)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, zygote: KernelZygote, pid: int, uid: int, alive: int):
+        self.zygote, self.pid, self.uid, self._alive = zygote, pid, uid, alive
+        self.returncode = None
+
+    def _end(self) -> int:
+        """Kill whatever is left of its uid, reap it, and remember how it ended."""
+        if self.returncode is None:
+            try:
+                status = self.zygote.sandbox.request({"op": "kill", "uid": self.uid, "pid": self.pid}).get("status")
+            except ZygoteError:
+                status = None                     # the whole sandbox is gone, the kernel with it
+            self.returncode = -signal.SIGKILL if status is None else status
+            os.close(self._alive)
+        return self.returncode
+
+    def poll(self):
+        if self.returncode is None and select.select([self._alive], [], [], 0)[0]:
+            self._end()
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            select.select([self._alive], [], [], 0.1)
+        return self.returncode
+
+    def kill(self):
+        self._end()
+
+    terminate = kill
+
+    def send_signal(self, signum):
+        if signum in (signal.SIGKILL, signal.SIGTERM):
+            self.kill()
+
+
+def _fd_or_null(fd: int) -> int:
+    try:
+        os.fstat(fd)
+        return fd
+    except OSError:
+        return os.open(os.devnull, os.O_WRONLY)
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """Starts the kernel by asking the process's kernel zygote for a confined fork of it."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        km = self.parent
+        alive_r, alive_w = os.pipe()
+        try:
+            reply = km._zygote.sandbox.request(
+                {"op": "spawn", "uid": km._uid, "rlimits": policy.rlimits(km._limits),
+                 "tmp_bytes": km._limits["tmp_mb"] << 20, "cwd": km._work, "argv": list(cmd),
+                 "env": km._kernel_env()},
+                fds=[_fd_or_null(1), _fd_or_null(2), alive_w])
+        except BaseException:
+            os.close(alive_r)
+            raise
+        finally:
+            os.close(alive_w)
+        self.process = KernelProcess(km._zygote, reply["pid"], reply["uid"], alive_r)
+        self.pid, self.pgid = reply["pid"], None
+        self.cwd = km._work
+        return self.connection_info
+
+    async def send_signal(self, signum: int) -> None:
+        if self.process:
+            self.process.send_signal(signum)
+
+    async def kill(self, restart: bool = False) -> None:
+        if self.process:
+            self.process.kill()
+
+    async def terminate(self, restart: bool = False) -> None:
+        await self.kill(restart)
 
 
 # ------------------------------------------------------------------ the kernel manager
@@ -164,8 +284,8 @@ def take_back(folder: str, owner: tuple[int, int], keep_regular=()) -> None:
 class ConfinedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernel runs in the grader's sandbox (module doc)."""
 
-    notebook_dir = Unicode("", help="The notebook's folder: the kernel's cwd and only writable "
-                                    "place (default: the cwd nbclient passes)")
+    notebook_dir = Unicode("", help="The notebook's folder: what the kernel's working folder is a "
+                                    "copy of (default: the cwd nbclient passes)")
     hook_results = Unicode("", help="JSON file with this notebook's trusted grading, shown "
                                     "read-only to the kernel (autograder.nbgrader_snapshot)")
     keep_regular = List(Unicode(), help="Names in notebook_dir that must be regular files after "
@@ -179,8 +299,11 @@ class ConfinedKernelManager(AsyncKernelManager):
                                           "(needs root and bubblewrap)").tag(config=True)
 
     _uid = None
-    _ipc_dir = None
     _owner = None
+    _home = None       # this kernel's folder in the zygote's shared folder
+    _work = None       # its working copy of notebook_dir (cwd)
+    _copied = None
+    _zygote = None
     _confined = False
 
     async def _async_pre_start_kernel(self, **kw):
@@ -190,7 +313,11 @@ class ConfinedKernelManager(AsyncKernelManager):
                              "AUTOGRADER_HOOK_RESULTS": self.hook_results}
             return await super()._async_pre_start_kernel(**kw)
         if self._confined:
-            kw["cwd"] = self.notebook_dir
+            kw["cwd"] = self._work
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+                self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                     parent=self)
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_start_kernel(self, **kw):
@@ -201,6 +328,12 @@ class ConfinedKernelManager(AsyncKernelManager):
             raise
 
     start_kernel = _async_start_kernel
+
+    def _kernel_env(self) -> dict:
+        """On top of the zygote's environment (pass_env, as the zygote started)."""
+        if self.hook_results:
+            return {"AUTOGRADER_HOOK_RESULTS": os.path.join(self._home, "hook-results.json")}
+        return {}
 
     def _setup(self, kw) -> bool:
         if not sandbox.bwrap_available():
@@ -218,18 +351,29 @@ class ConfinedKernelManager(AsyncKernelManager):
             raise RuntimeError(f"not a folder: {folder}")
         self.notebook_dir = folder
         self._owner = (st.st_uid, st.st_gid)
+        self._limits = {**KERNEL_LIMITS, **(self.limits or {})}
+        try:
+            self._zygote = kernel_zygote(folder, {k: os.environ[k] for k in self.pass_env if k in os.environ})
+        except ZygoteError as exc:
+            raise RuntimeError(f"autograder: the kernels' sandbox did not start: {exc}") from exc
         self._uid = pick_uid()
-        kill_uid(self._uid)                       # nothing of a previous user of this uid survives
-        # short path: unix socket names are limited to ~107 bytes
-        self._ipc_dir = tempfile.mkdtemp(prefix="agk-", dir="/tmp")
-        os.chown(self._ipc_dir, self._uid, self._uid)
+        self._home = tempfile.mkdtemp(dir=self._zygote.shared)
+        os.chmod(self._home, 0o711)
+        self._work = os.path.join(self._home, "work")
+        os.mkdir(self._work, 0o700)
+        self._copied = copy_in(folder, self._work, self._uid)
+        ipc = os.path.join(self._home, "ipc")     # short path: unix socket names are limited to ~107 bytes
+        os.mkdir(ipc, 0o700)
+        os.chown(ipc, self._uid, self._uid)
+        if self.hook_results:
+            shutil.copyfile(self.hook_results, os.path.join(self._home, "hook-results.json"))
+            os.chmod(os.path.join(self._home, "hook-results.json"), 0o644)
         self.transport = "ipc"
-        self.ip = os.path.join(self._ipc_dir, "k")
+        self.ip = os.path.join(ipc, "k")
         self.cache_ports = False
-        self.connection_file = os.path.join(self._ipc_dir, "kernel.json")
+        self.connection_file = os.path.join(ipc, "kernel.json")
         if self.kernel_spec is not None:
             self.kernel_spec.interrupt_mode = "message"
-        hand_over(folder, self._uid)
         self._confined = True
         _live.add(self)
         return True
@@ -240,6 +384,7 @@ class ConfinedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self._uid, self._uid)   # the kernel reads its key
 
     def format_kernel_cmd(self, extra_arguments=None):
+        """Confined: ipykernel's own arguments (-f CONNECTION_FILE ...), for the zygote's fork."""
         cmd = super().format_kernel_cmd(extra_arguments)
         if not self._confined:
             return cmd
@@ -250,10 +395,7 @@ class ConfinedKernelManager(AsyncKernelManager):
             module = None
         if module not in ("ipykernel_launcher", "ipykernel"):
             raise RuntimeError(f"autograder: only a Python ipykernel can be confined, not {cmd!r}")
-        env = {k: os.environ[k] for k in self.pass_env if k in os.environ}
-        return kernel_command(cmd[at + 2:], notebook_dir=self.notebook_dir, ipc_dir=self._ipc_dir,
-                              uid=self._uid, hook_results=self.hook_results, limits=self.limits,
-                              env=env)
+        return cmd[at + 2:]
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -261,25 +403,20 @@ class ConfinedKernelManager(AsyncKernelManager):
             self.release()
 
     def release(self) -> None:
-        """Kill what is left of the kernel, take its folder back, remove its sockets."""
+        """Kill what is left of the kernel, bring back what it wrote, clean nbgrader's folder,
+        remove the kernel's own."""
         if not self._confined:
             return
         self._confined = False
         _live.discard(self)
-        kill_uid(self._uid)
         try:
+            process = self.provisioner.process if self.provisioner is not None else None
+            if process is not None:
+                process.kill()
+            copy_back(self._work, self.notebook_dir, self._copied, skip=self.keep_regular)
             take_back(self.notebook_dir, self._owner, self.keep_regular)
         finally:
-            shutil.rmtree(self._ipc_dir, ignore_errors=True)
-
-
-@atexit.register
-def _release_all():
-    for km in list(_live):
-        try:
-            km.release()
-        except Exception:  # noqa: BLE001 - best effort at exit
-            pass
+            shutil.rmtree(self._home, ignore_errors=True)
 
 
 class ConfinedExecute(Execute):

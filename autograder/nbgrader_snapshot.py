@@ -24,7 +24,7 @@ globs skip dot folders; the kernels never see it):
 
     snapshots/<id>/<student>/<nb>.ipynb       the submitted bytes
     snapshots/<id>/<student>/<nb>.meta.json   {"sha256", "size", "taken", "source"}
-    snapshots/<id>/<student>/<nb>.hook.json   the kernel's view (0644; bound read-only)
+    snapshots/<id>/<student>/<nb>.hook.json   the kernel's view (0644; a read-only copy is shown to it)
     cache/<key>.json                          engine results; key = sha256 of (bytes, assignment,
                                               lang, device, grader code)
 """

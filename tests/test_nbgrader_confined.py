@@ -38,7 +38,8 @@ FULL = float(sum(POINTS[AID].values()))
 needs_bwrap = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
                                  reason="the confined kernel needs root and bubblewrap")
 
-CHEAT = '''import json as _json, os as _os
+CHEAT = '''import json as _json, os as _os, sys as _sys
+print("preloaded", "torch" in _sys.modules)
 def _try(tag, fn):
     try:
         fn()
@@ -166,9 +167,20 @@ def test_cheat_cells_are_blocked_in_the_confined_kernel(course):
     for tag in EXPECT_BLOCKED:
         assert f"{tag} BLOCKED" in out, out
     assert "f-own-folder DONE" in out, out                      # its own folder stays writable
+    assert "preloaded True" in out, out                         # forked from the kernels' zygote
     uid = int(out.split("uid ", 1)[1].split()[0])
     assert uid >= 1000, out                                     # not root
     assert "view ['conv2d_strict', 'corr2d', 'learn_kernel']" in out, out
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_plots_are_shown_inline_by_the_forked_kernel(course):
+    """pyplot is preloaded by the kernels' zygote; figures must still come out as images."""
+    nb = json.loads((course["path"] / "autograded" / "honest" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"], outputs
+    assert any("image/png" in o.get("data", {}) for o in outputs if o.get("output_type") == "display_data")
 
 
 @needs_bwrap
@@ -284,7 +296,7 @@ def test_partial_regrade_merges_the_csv(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand files to another uid")
 def test_take_back_removes_links_and_special_files(tmp_path):
-    from autograder.nbgrader_kernel import hand_over, take_back
+    from autograder.kernel_folder import hand_over, take_back
     folder = tmp_path / "nb"
     (folder / "sub").mkdir(parents=True)
     (folder / "nb.ipynb").write_text("{}")
@@ -342,27 +354,58 @@ def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, ca
     assert len(list(tmp_path.glob("*.json"))) == 1
 
 
-def test_kernel_command_binds_only_its_folder(tmp_path):
+def test_kernel_zygote_binds_only_the_kernels_folder(tmp_path):
     from autograder import sandbox
-    from autograder.nbgrader_kernel import HOOK_RESULTS, kernel_command
+    from autograder.nbgrader_kernel import HOOK_PACKAGE, zygote_command
     course = tmp_path / "course"
     nb_dir = course / "autograded" / "ana" / AID
     nb_dir.mkdir(parents=True)
-    view = tmp_path / "view.json"
-    view.write_text("{}")
-    cmd = kernel_command(["-f", "/tmp/agk-x/kernel.json"], notebook_dir=str(nb_dir), ipc_dir="/tmp/agk-x",
-                         uid=60007, hook_results=str(view), env={"FASHION_MNIST_DIR": str(course)})
+    shared = "/var/tmp/agkz-x"
+    cmd = zygote_command(7, shared=shared, notebook_dir=str(nb_dir), env={"FASHION_MNIST_DIR": str(course)})
     opts = cmd[:cmd.index("--")]
     binds = [(opts[i], opts[i + 1], opts[i + 2]) for i in range(len(opts) - 2)
              if opts[i] in ("--bind", "--ro-bind")]
-    writable = [(src, dst) for kind, src, dst in binds if kind == "--bind"]
-    assert writable == [("/tmp/agk-x", "/tmp/agk-x"), (str(nb_dir), str(nb_dir))]
-    assert ("--ro-bind", str(view), HOOK_RESULTS) in binds
+    assert [(src, dst) for kind, src, dst in binds if kind == "--bind"] == [(shared, shared)]
+    assert ("--ro-bind", str(REPO / "autograder" / "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py") in binds
     sources = [src for _, src, _ in binds]
-    assert str(course) not in sources                       # a data folder holding the course: not mounted
+    assert str(course) not in sources and str(nb_dir) not in sources   # the data folder holds the course
     assert not any(s.startswith(str(REPO / "reference")) or s == str(REPO / "autograder") for s in sources)
     assert f"{sandbox.SANDBOX_ROOT}/{sandbox.WORKER_PACKAGE}" not in opts
-    assert opts.count("--chdir") == 1 and opts[opts.index("--chdir") + 1] == str(nb_dir)
+    assert opts.count("--chdir") == 1 and opts[opts.index("--chdir") + 1] == "/tmp"
     assert "--unshare-net" in opts and "--clearenv" in opts
-    boot = json.loads(cmd[cmd.index("--") + 8])
-    assert boot["uid"] == 60007 and boot["package"] == "agkernel"
+    assert "FASHION_MNIST_DIR" not in opts
+    boot = json.loads(cmd[cmd.index("--") + 8])              # exe, -S, -E, -s, -B, -c, CODE, CONFIG
+    assert (boot["package"], boot["entry"], boot["uid"], boot["rlimits"]) == ("agkernel", "preloaded", None, [])
+    assert tuple(boot["uids"]) == sandbox.KERNEL_UIDS
+    assert cmd[-1] == "7"
+
+
+def test_kernel_folder_copies_in_and_back_never_through_links(tmp_path):
+    from autograder.kernel_folder import copy_back, copy_in
+    folder, work, secret = tmp_path / "nb", tmp_path / "work", tmp_path / "secret"
+    (folder / "cursocnn").mkdir(parents=True)
+    (folder / f"{AID}.ipynb").write_text("{}")
+    (folder / "cursocnn" / "kit.py").write_text("x = 1")
+    secret.write_text("s")
+    (folder / "leak").symlink_to(secret)                        # a link the student submitted
+    os.mkfifo(folder / "fifo")
+    work.mkdir()
+    copied = copy_in(str(folder), str(work), os.geteuid())
+    assert sorted(copied) == ["cursocnn/kit.py", f"{AID}.ipynb"]
+    assert sorted(str(p.relative_to(work)) for p in work.rglob("*")) == ["cursocnn", "cursocnn/kit.py", f"{AID}.ipynb"]
+    # what a kernel leaves: a new file, a changed one, a link and a fifo, its own notebook rewritten
+    (work / "mine.txt").write_text("mine")
+    (work / "cursocnn" / "kit.py").write_text("x = 2, changed")
+    (work / "out").mkdir()
+    (work / "out" / "to-secret").symlink_to(secret)
+    os.mkfifo(work / "pipe")
+    (work / f"{AID}.ipynb").write_text("solved")
+    (work / "leak").write_text("through the submitted link?")   # nbgrader's folder has a link there
+    written = copy_back(str(work), str(folder), copied, skip=[f"{AID}.ipynb"])
+    assert sorted(written) == ["cursocnn/kit.py", "leak", "mine.txt"]
+    assert (folder / "mine.txt").read_text() == "mine"
+    assert (folder / "cursocnn" / "kit.py").read_text() == "x = 2, changed"
+    assert (folder / f"{AID}.ipynb").read_text() == "{}"
+    assert not (folder / "leak").is_symlink() and secret.read_text() == "s"
+    assert (folder / "out").is_dir() and not os.path.lexists(folder / "out" / "to-secret")
+    assert not os.path.lexists(folder / "pipe")

@@ -494,15 +494,17 @@ def test_worker_zygote_and_kernel_share_one_view_and_one_boot(tmp_path):
     nb.mkdir()
     worker = split(sandbox.bwrap_command(3, 4, sandbox.DEFAULT_LIMITS, 61001))
     zygote = split(sandbox.bwrap_command(5, -1, sandbox.DEFAULT_LIMITS, None, zygote=True))
-    kernel = split(nbgrader_kernel.kernel_command(["-f", "k.json"], notebook_dir=str(nb), ipc_dir=str(tmp_path),
-                                                  uid=60001))
-    assert worker[0] == zygote[0] == kernel[0]
-    assert worker[1] == zygote[1] == kernel[1] and "confine" in worker[1]
+    kernels = split(nbgrader_kernel.zygote_command(6, shared="/var/tmp/agkz-x", notebook_dir=str(nb)))
+    assert worker[0] == zygote[0] == kernels[0]
+    assert worker[1] == zygote[1] == kernels[1] and "confine" in worker[1]
     assert (worker[2]["package"], worker[2]["entry"], worker[2]["uid"]) == ("agworker", "main", 61001)
     assert (zygote[2]["rlimits"], zygote[2]["uid"], zygote[2]["entry"]) == ([], None, "zygote")
     assert tuple(zygote[2]["uids"]) == sandbox.WORKER_UIDS
-    nofile = {name: soft for name, soft, _ in kernel[2]["rlimits"]}["RLIMIT_NOFILE"]
-    assert (kernel[2]["package"], kernel[2]["uid"], nofile) == ("agkernel", 60001, 1024)
+    assert (kernels[2]["package"], kernels[2]["entry"], kernels[2]["rlimits"]) == ("agkernel", "preloaded", [])
+    assert tuple(kernels[2]["uids"]) == sandbox.KERNEL_UIDS
+    # each kernel is confined by the zygote with these limits
+    nofile = {name: soft for name, soft, _ in sandbox.policy.rlimits(nbgrader_kernel.KERNEL_LIMITS)}["RLIMIT_NOFILE"]
+    assert nofile == 1024
     first, count = sandbox.KERNEL_UIDS
     assert first <= nbgrader_kernel.pick_uid() < first + count <= sandbox.WORKER_UIDS[0]
 

@@ -1,9 +1,8 @@
-"""Start ipykernel inside the kernel's sandbox.
+"""Start ipykernel inside the kernels' sandbox.
 
-The sandbox's boot (confine.boot, mounted next to this file: see autograder/nbgrader_kernel.py)
-has already set sys.path, applied the rlimits and dropped to the kernel's own unprivileged uid
-when it calls main(ARGS, cfg): ARGS is the argument list the trusted side built
-(`-f CONNECTION_FILE` and nbclient's extra options).
+The kernels' zygote (preloaded.py) calls main(ARGS) in a forked child that is already confined
+(private /tmp, rlimits, the kernel's own unprivileged uid) and in its working folder: ARGS is
+the argument list the trusted side built (`-f CONNECTION_FILE` and nbclient's extra options).
 """
 import sys
 

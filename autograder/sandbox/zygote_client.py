@@ -29,8 +29,15 @@ def zygote_enabled(flag):
     return os.environ.get("AUTOGRADER_ZYGOTE", "1").strip().lower() not in ("0", "no", "false", "off")
 
 
-class _Zygote:
-    def __init__(self):
+def worker_zygote_command(fd):
+    """The bwrap argv of the grader workers' zygote on control socket fd."""
+    return bwrap_command(fd, -1, {**DEFAULT_LIMITS, "tmp_mb": ZYGOTE_TMP_MB}, None, zygote=True)
+
+
+class ZygoteSandbox:
+    """A zygote sandbox started by command(CONTROL_FD) (default: the workers' one)."""
+
+    def __init__(self, command=worker_zygote_command, name="autograder-zygote"):
         self.owner = os.getpid()
         self.lock = threading.Lock()
         self.proc = None
@@ -39,8 +46,7 @@ class _Zygote:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         started = threading.Event()
         err = {}
-        limits = {**DEFAULT_LIMITS, "tmp_mb": ZYGOTE_TMP_MB}
-        cmd = bwrap_command(theirs.fileno(), -1, limits, None, zygote=True)
+        cmd = command(theirs.fileno())
 
         def keeper():
             # bwrap's --die-with-parent follows the thread that started it: a thread that
@@ -65,7 +71,7 @@ class _Zygote:
             self.proc.wait()
             self.dead = True
 
-        self.keeper = threading.Thread(target=keeper, name="autograder-zygote", daemon=True)
+        self.keeper = threading.Thread(target=keeper, name=name, daemon=True)
         self.keeper.start()
         started.wait()
         theirs.close()
@@ -169,7 +175,7 @@ def get_zygote():
                 z.close()
             z = _zygote = None
         if z is None:
-            z = _zygote = _Zygote()
+            z = _zygote = ZygoteSandbox()
         return z
 
 

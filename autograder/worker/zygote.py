@@ -9,7 +9,8 @@ control socket (SOCK_SEQPACKET, one JSON message per datagram, fds by SCM_RIGHTS
      /dev/shm), its own session, stdout/stderr on out_w, is confined like a fresh sandbox
      (confine.confine: the rlimits, an unprivileged uid/gid, from the boot configuration's
      "uids" range when none is given), and then runs the ordinary worker loop (main.serve) on
-     req_r / rep_w.
+     req_r / rep_w. That is the default kind of child (worker_child); the confined nbgrader
+     kernel's zygote (autograder/kernel_boot/preloaded.py) makes ipykernels with the same code.
   {"op": "kill", "uid": uid, "pid": pid}  -> {"ok": true, "status": returncode|None}
      kills every process of that uid (confine.kill_uid: this reaches processes that left the
      process group or the session), then reaps the child.
@@ -70,8 +71,25 @@ def _threads():
     return -1
 
 
-def _child(req, rfd, wfd, outfd, uid):
-    """Runs in the forked child, still root: confine, drop privileges, serve. Never returns."""
+def worker_child(req, fds):
+    """What a worker child is (the default): fds = [request read end, reply write end, output].
+    Returns (stdout fd, stderr fd, other fds it keeps, what it runs once confined)."""
+    if len(fds) != 3:
+        raise ValueError("spawn needs 3 fds")
+    rfd, wfd, outfd = fds
+
+    def run():
+        # as for a worker started on its own: the protocol fds are the last two arguments
+        sys.argv[-2:] = [str(rfd), str(wfd)]
+        from .main import serve
+        serve(rfd, wfd)
+
+    return outfd, outfd, (rfd, wfd), run
+
+
+def _child(req, plan, uid):
+    """Runs in the forked child, still root: confine, drop privileges, run. Never returns."""
+    outfd, errfd, kept, run = plan
     try:
         os.setsid()
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
@@ -79,8 +97,8 @@ def _child(req, rfd, wfd, outfd, uid):
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(outfd, 1)
-        os.dup2(outfd, 2)
-        keep = {0, 1, 2, rfd, wfd}
+        os.dup2(errfd, 2)
+        keep = {0, 1, 2, *kept}
         for name in os.listdir("/proc/self/fd"):
             fd = int(name)
             if fd not in keep:
@@ -97,21 +115,19 @@ def _child(req, rfd, wfd, outfd, uid):
         if np is not None:
             np.random.seed()
         gc.unfreeze()
-        # as for a worker started on its own: the protocol fds are the last two arguments
-        sys.argv[-2:] = [str(rfd), str(wfd)]
     except BaseException:  # noqa: BLE001 - never run student code half-confined
         os._exit(confine.REFUSED)
     try:
-        from .main import serve
-        serve(rfd, wfd)
+        run()
     finally:
         os._exit(0)
 
 
 class Zygote:
-    def __init__(self, ctl, uids):
+    def __init__(self, ctl, uids, child=worker_child):
         self.ctl = ctl
         self.uids = uids     # (first, count): the unprivileged uids children get
+        self.child = child   # (request, fds) -> what the child is (worker_child)
         self.children = {}   # pid -> uid of live session children
         self.status = {}     # pid -> returncode (Popen convention) of reaped session children
         self.next_uid = 0
@@ -145,26 +161,27 @@ class Zygote:
     # -- ops
 
     def spawn(self, req, fds):
-        if len(fds) != 3:
-            raise ValueError("spawn needs 3 fds")
+        plan = self.child(req, fds)
         uid = req.get("uid")
         if uid is None:
             uid = self.alloc_uid()
         uid = int(uid)
-        if uid <= 0 or uid in self.children.values():
+        first, count = self.uids
+        if not first <= uid < first + count or uid in self.children.values():
             raise ValueError("bad or busy uid")
         confine.kill_uid(uid)  # nothing of a previous user of this uid may survive
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _child(req, fds[0], fds[1], fds[2], uid)
+            _child(req, plan, uid)
         self.children[pid] = uid
         return {"ok": True, "pid": pid, "uid": uid}
 
     def kill(self, req):
         uid, pid = int(req["uid"]), int(req["pid"])
-        if self.children.get(pid, uid) != uid or uid <= 0:
+        first, count = self.uids
+        if self.children.get(pid, uid) != uid or not first <= uid < first + count:
             raise ValueError("pid/uid mismatch")
         confine.kill_uid(uid)
         if pid in self.children:
