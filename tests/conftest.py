@@ -3,6 +3,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 # ps5's training cache (autograder/training_check.py) lives in the user's cache folder by default,
 # so a second run of the suite on the same machine would reuse the LeNet results of the first
 # and never train. Each test session gets a fresh, empty cache instead: the first test that grades
@@ -14,3 +16,11 @@ os.environ["AUTOGRADER_TRAINING_CACHE"] = _CACHE
 
 def pytest_unconfigure(config):
     shutil.rmtree(_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def corpus_results():
+    """Every file of tests/corpus graded once by the real CLI (tests/corpus_scores.py):
+    {"<assignment>:<path under tests/corpus>": results.json}. A few minutes on 2 cores."""
+    import corpus_scores
+    return corpus_scores.grade_all(env=dict(os.environ))

@@ -3,7 +3,9 @@ per test, its graded object, score, max score and recognised misconception, plus
 
     python tests/corpus_scores.py --record    # writes tests/corpus_scores.json (the baseline)
 
-tests/test_corpus_scores.py grades the corpus again the same way and compares with the baseline.
+tests/test_corpus_scores.py grades the corpus again the same way (once per test session, the
+`corpus_results` fixture of tests/conftest.py), compares with the baseline and checks what each
+kind of file is for: mutants lose points on their object only, correct code gets full marks.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder import registry
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 BASELINE = ROOT / "tests" / "corpus_scores.json"
-ASSIGNMENTS = ("ps1_corr2d", "ps2_conv2d", "ps3_channels", "ps4_pooling", "ps5_lenet")
+ASSIGNMENTS = registry.ids()
 # The cheats that stall would hold their lane for the assignment's whole budget; a shorter one
 # bounds the run. The baseline was recorded with the same option, so scores stay comparable.
 BUDGET = "30"
@@ -60,9 +64,9 @@ def reduce(result: dict) -> dict:
 
 
 def grade_all(env: dict | None = None) -> dict:
-    """{"<assignment>:<path under tests/corpus>": reduced result}; each result folder's meta.json
+    """{"<assignment>:<path under tests/corpus>": results.json}; each result folder's meta.json
     names the source it graded."""
-    scores = {}
+    graded = {}
     with tempfile.TemporaryDirectory(prefix="corpus-scores-") as tmp:
         for i, (assignment, paths) in enumerate(calls()):
             out = Path(tmp) / str(i)
@@ -74,12 +78,13 @@ def grade_all(env: dict | None = None) -> dict:
                 meta, res = folder / "meta.json", folder / "results.json"
                 if meta.is_file() and res.is_file():
                     source = Path(json.loads(meta.read_text())["source"]).resolve()
-                    scores[f"{assignment}:{key(source)}"] = reduce(json.loads(res.read_text()))
-    return scores
+                    graded[f"{assignment}:{key(source)}"] = json.loads(res.read_text())
+    return graded
 
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--record"]:
         sys.exit(__doc__)
-    BASELINE.write_text(json.dumps(grade_all(), indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    reduced = {k: reduce(r) for k, r in grade_all().items()}
+    BASELINE.write_text(json.dumps(reduced, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     print(f"wrote {BASELINE}")

@@ -1,20 +1,93 @@
-"""Every file under tests/corpus keeps the scores it had when tests/corpus_scores.json was recorded
-(per test: graded object, score, max score, recognised misconception; plus the total). A refactor
-of the grader must leave them all unchanged; a deliberate change of a verdict re-records the
-baseline (`python tests/corpus_scores.py --record`) in the same commit, with the reason."""
+"""The corpus (tests/corpus), graded once per session by the real CLI (the `corpus_results` fixture):
+
+* every file keeps the scores it had when tests/corpus_scores.json was recorded (per test: graded
+  object, score, max score, recognised misconception; plus the total). A refactor of the grader
+  must leave them all unchanged; a deliberate change of a verdict re-records the baseline
+  (`python tests/corpus_scores.py --record`) in the same commit, with the reason;
+* each mutant (mutants/<assignment>/: a realistic mistake in one graded object, named in its
+  docstring's `target:` with the `misconception:` its feedback must name) loses points on that
+  object only, and every failing test says why in words, not in test code;
+* correct code gets full marks: our alternatives (alternatives/) and code nobody on the team wrote
+  (thirdparty/: the course notebook's style and Dive into Deep Learning's: lazy layers, .item() on
+  tensors, an accuracy that returns a 0-d tensor, init via net.apply, loops, torch.stack,
+  reshape + matmul, Tensor.unfold, F.pad). The third-party LeNets are trained too; the
+  alternatives' LeNets are held to their structural tests (the corpus runs with a short budget).
+"""
+import ast
 import json
-import os
+from pathlib import Path
 
 import pytest
 
 import corpus_scores
+from autograder import scoring
+from autograder.feedback import MISCONCEPTIONS, misconception_text
+from autograder.i18n import tr
+from autograder.suites.test_ps5_lenet_training import TRAINED
+
+CORPUS = corpus_scores.CORPUS
+TRAINED_ES = tr("es", TRAINED)
+
+
+def _files(pattern):
+    return [pytest.param(f, id=f.relative_to(CORPUS).as_posix()) for f in sorted(CORPUS.glob(pattern))]
+
+
+def _result(corpus_results, path: Path) -> dict:
+    key = f"{path.parent.name}:{corpus_scores.key(path)}"
+    assert key in corpus_results, f"{key} was not graded"
+    return corpus_results[key]
+
+
+def _object(test) -> str:
+    return test["extra_data"]["object"]
+
+
+def _failures(res) -> str:
+    return "\n".join(f"{t['name']}: {t['output']}" for t in res["tests"] if t["status"] != "passed")
+
+
+def _header(path):
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return dict((k.strip(), v.strip()) for k, v in (line.split(":", 1) for line in doc.splitlines() if ":" in line))
 
 
 @pytest.mark.slow
-def test_every_corpus_file_keeps_its_scores():
+def test_every_corpus_file_keeps_its_scores(corpus_results):
     baseline = json.loads(corpus_scores.BASELINE.read_text())
-    graded = corpus_scores.grade_all(env=dict(os.environ))
+    graded = {k: corpus_scores.reduce(r) for k, r in corpus_results.items()}
     changed = {k: {"before": baseline.get(k), "now": graded.get(k)}
                for k in sorted(set(baseline) | set(graded)) if baseline.get(k) != graded.get(k)}
     assert not changed, json.dumps(changed, indent=1, ensure_ascii=False)[:6000]
     assert len(graded) >= 100  # the whole corpus was graded, not a subset
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _files("mutants/*/*.py"))
+def test_mutant_loses_points_on_its_object_only(path, corpus_results):
+    fields = _header(path)
+    target, key = fields["target"], fields.get("misconception", "none")
+    assert target in scoring.POINTS[path.parent.name], fields
+    res = _result(corpus_results, path)
+    lost = {_object(t) for t in res["tests"] if t["score"] < t["max_score"]}
+    assert lost == {target}, _failures(res)
+    failing = [t for t in res["tests"] if t["status"] != "passed"]
+    if key != "none":
+        assert key in MISCONCEPTIONS
+        text = misconception_text(key, "es")
+        assert any(text in t["output"] for t in failing if _object(t) == target), _failures(res)
+    for t in failing:
+        assert t["output"], f"a failure without a message: {t}"
+        assert "def test_" not in t["output"] and "assert " not in t["output"], t["output"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _files("alternatives/*/*.py") + _files("thirdparty/*/*.py"))
+def test_correct_code_gets_full_marks(path, corpus_results):
+    res = _result(corpus_results, path)
+    assert not res["extra_data"]["grader_error"]
+    if path.parent.parent.name == "alternatives":
+        res = dict(res, tests=[t for t in res["tests"] if TRAINED_ES not in t["name"]])
+    assert res["tests"] and all(t["status"] == "passed" for t in res["tests"]), _failures(res)
+    if path.parent.parent.name == "thirdparty":
+        assert res["score"] == res["max_score"] == scoring.max_score(path.parent.name), _failures(res)

@@ -1,11 +1,9 @@
-"""The hidden suites against known submissions: the reference solutions and valid alternatives
-get full marks; each mutant (a realistic mistake in one graded object) loses points on that
-object only, and its feedback names the misconception when one is recognised.
+"""The hidden suites run in-process against the reference solutions: each gets full marks, and the
+feedback of a failure comes in the requested language. (What every corpus file scores through
+the real CLI, mutants and alternatives included, is checked by tests/test_corpus_scores.py.)
 
-Each run starts a sandboxed worker, so this file takes a few minutes on a loaded machine.
 Only the structural suites are run here (test_<assignment>.py), not the LeNet training check.
 """
-import ast
 import contextlib
 import io
 import os
@@ -14,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import scoring
-from autograder.feedback import MISCONCEPTIONS, misconception_text
+from autograder.feedback import misconception_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "autograder" / "suites"
@@ -69,55 +67,12 @@ def describe_failures(by_object):
                      if e["outcome"] != "passed")
 
 
-def corpus(kind):
-    files = sorted((CORPUS / kind).glob("*/*.py"))
-    return [pytest.param(f, id=f"{f.parent.name}/{f.stem}") for f in files]
-
-
-def header(path):
-    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    fields = {}
-    for line in doc.splitlines():
-        if ":" in line:
-            key, value = line.split(":", 1)
-            fields[key.strip()] = value.strip()
-    return fields
-
-
 @pytest.mark.parametrize("assignment", scoring.ASSIGNMENTS)
 def test_reference_gets_full_marks(assignment):
     by_object = run_suite(REFERENCE / f"{assignment}.py", assignment)
     assert set(by_object) == set(scoring.POINTS[assignment])
     for obj, entries in by_object.items():
         assert score(entries) == sum(e["points"] for e in entries), describe_failures(by_object)
-
-
-@pytest.mark.parametrize("path", corpus("alternatives"))
-def test_alternative_gets_full_marks(path):
-    by_object = run_suite(path, path.parent.name)
-    failures = describe_failures(by_object)
-    assert not failures, failures
-
-
-@pytest.mark.parametrize("path", corpus("mutants"))
-def test_mutant_loses_points_on_its_object_only(path):
-    fields = header(path)
-    target, key = fields["target"], fields.get("misconception", "none")
-    assert target in scoring.POINTS[path.parent.name], fields
-    by_object = run_suite(path, path.parent.name)
-    failures = describe_failures(by_object)
-    lost = {obj for obj, entries in by_object.items() if score(entries) < sum(e["points"] for e in entries)}
-    assert lost == {target}, failures
-    if key != "none":
-        assert key in MISCONCEPTIONS
-        text = misconception_text(key, "es")
-        messages = [e.get("feedback", "") for e in by_object[target] if e["outcome"] != "passed"]
-        assert any(text in m for m in messages), failures
-    for obj, entries in by_object.items():
-        for e in entries:
-            if e["outcome"] != "passed":
-                assert e.get("feedback"), f"{obj}: a failure without Feedback message: {e}"
-                assert "def test_" not in e["feedback"] and "assert " not in e["feedback"]
 
 
 def test_english_feedback():
