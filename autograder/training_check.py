@@ -197,8 +197,9 @@ def _layers(description, name):
                 N_("{name}() tiene más de {limit} capas: no es una LeNet."),
                 name=name, limit=description.get("limit")))
         raise ModelRejected("not_sequential", Text(
-            N_("{name}() tiene que devolver un nn.Sequential de capas de torch.nn; devolvió {t}. "
-               "El corrector solo puede entrenar modelos que describe capa por capa."),
+            N_("{name}() tiene que devolver un nn.Sequential de capas de torch.nn, sin un forward "
+               "propio; devolvió {t}. El corrector solo puede entrenar modelos que describe capa por "
+               "capa."),
             name=name, t=t))
     raw_layers = description.get("layers")
     if not isinstance(raw_layers, list) or not all(isinstance(x, dict) for x in raw_layers) \

@@ -40,11 +40,14 @@ MUTANTS = {
                          ["Layer 11", "MyReLU", "not a standard torch.nn layer"]),
     "not_sequential.py": ("lenet_modern", "not_sequential", ["nn.Sequential", "devolvió Net"],
                           ["must return an nn.Sequential", "returned Net"]),
+    "sequential_subclass_forward.py": ("lenet_modern", "not_sequential",
+                                       ["nn.Sequential", "sin un forward propio", "devolvió ScaledLeNet"],
+                                       ["without a forward of its own", "returned ScaledLeNet"]),
     "scrambled_flatten.py": ("lenet_modern", "custom_layer", ["capa 7", "ChannelsLastFlatten",
                                                               "torch.nn"],
                              ["Layer 7", "ChannelsLastFlatten", "not a standard torch.nn layer"]),
 }
-ALTERNATIVES = ["lazy_ok.py", "nested_ok.py", "custom_flatten_ok.py"]
+ALTERNATIVES = ["lazy_ok.py", "nested_ok.py", "custom_flatten_ok.py", "sequential_subclass_ok.py"]
 FIRST_EDITION = CORPUS.parent / "thirdparty" / "ps5_lenet" / "reshape_first_edition.py"
 
 

@@ -116,12 +116,21 @@ class _TooManyLayers(Exception):
     pass
 
 
-def _flatten(seq, prefix, out):
+def _acts_as_sequential(module) -> bool:
+    """An nn.Sequential, or a subclass of it that runs its layers as nn.Sequential does (its own
+    __init__, helpers or attributes, but neither forward nor __call__ of its own): what the
+    grader rebuilds from the layers is then the same function."""
     import torch.nn as nn
 
+    cls = type(module)
+    return isinstance(module, nn.Sequential) and cls.forward is nn.Sequential.forward \
+        and cls.__call__ is nn.Sequential.__call__
+
+
+def _flatten(seq, prefix, out):
     for key, child in seq._modules.items():
         label = f"{prefix}{key}"
-        if type(child) is nn.Sequential:
+        if _acts_as_sequential(child):
             _flatten(child, label + ".", out)
         else:
             out.append((label, child))
@@ -144,7 +153,7 @@ def describe_model(ns, name, input_shape=FASHION_MNIST_INPUT):
     model = factory()
     if not isinstance(model, nn.Module):
         return {"kind": "not_module", "type": type(model).__name__[:80]}
-    if type(model) is not nn.Sequential:
+    if not _acts_as_sequential(model):
         return {"kind": "not_sequential", "type": type(model).__name__[:80],
                 "module": str(type(model).__module__)[:120]}
 
