@@ -22,7 +22,7 @@ as its own unprivileged uid, with:
   or services listen).
 
 The sandbox is started once per nbgrader process: a zygote (autograder/kernel_boot/preloaded.py)
-imports ipykernel, torch and matplotlib, and forks each kernel, which is then confined
+imports ipykernel, torch, torchvision and matplotlib, and forks each kernel, which is then confined
 (private /tmp, rlimits, its uid) before ipykernel starts. Every kernel's folder lives under one
 private folder of this process (`KernelZygote.shared`, bound at the same path, so that the socket
 paths mean the same on both sides), each 0700 and owned by that kernel's uid.

@@ -233,6 +233,8 @@ class _GradingChild:
                             return json.loads(out.read_text(encoding="utf-8"))
                         finally:
                             out.unlink(missing_ok=True)
+                    if line.startswith(PROGRESS_PREFIX):
+                        _relay(line)
                     tail = (tail + [line + b"\n"])[-200:]
 
     def close(self) -> None:
@@ -250,6 +252,18 @@ class _GradingChild:
 
 _CHILD: list = []
 _CHILD_CLOSER: list = []
+
+# The grader's progress lines (training_check._log): shown on nbgrader's stderr, the instructor's
+# terminal, as they come, while a LeNet trains for minutes.
+PROGRESS_PREFIX = b"[autograder] "
+
+
+def _relay(line: bytes) -> None:
+    text = "".join(ch for ch in line.decode("utf-8", "replace") if ch.isprintable())[:500]
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _close_child() -> None:

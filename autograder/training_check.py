@@ -582,8 +582,8 @@ def default_cache() -> TrainingCache | None:
 # stderr: the engine captures sys.stderr while the suite runs).
 
 
-#: Also append the progress lines to this file (for routes whose stderr nobody sees: nbgrader
-#: autograde runs the grader inside the kernel's hook, which keeps stderr away from the cells).
+#: Also append the progress lines, with the time, to this file (a record of a long run; under
+#: `nbgrader autograde` the lines also reach nbgrader's stderr, relayed by nbgrader_snapshot).
 ENV_PROGRESS_LOG = "AUTOGRADER_PROGRESS_LOG"
 
 

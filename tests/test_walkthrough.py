@@ -3,8 +3,8 @@ three students for ps1_corr2d and one for ps5_lenet, `nbgrader autograde`, the h
 (`autograder grade --nbgrader`), a regrade of one student, generate_feedback and export.
 
 What the walk-through must show (issue 10): each ps5 model is trained at most once across every
-pass, the training's progress reaches the instructor (AUTOGRADER_PROGRESS_LOG under nbgrader,
-stderr under `autograder grade`), and a regrade of one student keeps the other students' rows."""
+pass, the training's progress reaches the instructor (stderr, and AUTOGRADER_PROGRESS_LOG's
+record), and a regrade of one student keeps the other students' rows."""
 import copy
 import csv
 import json
@@ -83,8 +83,8 @@ def walk(tmp_path_factory):
 
     out = {"course": course, "logs": logs}
     for aid in (PS1, PS5):
-        _run(course, VENV_BIN / "nbgrader", "autograde", aid,
-             env=dict(env, AUTOGRADER_PROGRESS_LOG=str(logs["autograde"])))
+        out[f"autograde-{aid}"] = _run(course, VENV_BIN / "nbgrader", "autograde", aid,
+                                       env=dict(env, AUTOGRADER_PROGRESS_LOG=str(logs["autograde"])))
         out[f"hardened-{aid}"] = _run(course, VENV_BIN / "autograder", "grade", "--nbgrader", ".",
                                       "--assignment", aid, "--out", base / f"out-{aid}",
                                       env=dict(env, AUTOGRADER_PROGRESS_LOG=str(logs["hardened"])))
@@ -138,6 +138,10 @@ def test_ps5_each_model_trained_at_most_once_with_progress(walk):
     # model's result from the training cache)
     told = set(trained) | {m.group(1) for line in autograde if (m := REUSE_LINE.search(line))}
     assert {"lenet", "lenet_modern"} <= told, autograde
+    # ... on nbgrader's own stderr too, as it happened: the same lines, without the log's times
+    terminal = walk[f"autograde-{PS5}"].stderr
+    progress = [line.split(" ", 1)[1] for line in autograde if EPOCH_LINE.search(line) or REUSE_LINE.search(line)]
+    assert progress and all(line in terminal for line in progress), terminal
     # the hardened pass reuses nbgrader autograde's snapshot result: nothing trains again
     assert not [line for line in hardened if EPOCH_LINE.search(line)], hardened
     assert _csv_rows(walk["course"] / f"grades-{PS5}.csv")["dani"]["score"] in ("25", "25.0")

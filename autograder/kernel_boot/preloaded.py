@@ -2,7 +2,7 @@
 
 One per `nbgrader autograde` command (started by autograder/nbgrader_kernel.py on the first
 kernel). It imports what every kernel of the course would import afresh (ipykernel, torch,
-numpy, matplotlib: ~4 s of CPU per kernel otherwise), then forks one ipykernel per
+torchvision, numpy, matplotlib: ~6 s of CPU per kernel otherwise), then forks one ipykernel per
 notebook with the worker's zygote code (worker/zygote.py, mounted beside this file), each child
 confined like a fresh sandbox (private /tmp and /dev/shm, rlimits, the unprivileged uid the
 trusted side chose) before it runs ipykernel in its working folder.
@@ -19,12 +19,11 @@ import socket
 
 from .zygote import Zygote
 
-# What every notebook of the course imports (torch, the kit's plots), before any student code:
-# each optional. pyplot only loads here; its backend (the inline one, $MPLBACKEND) is chosen at the
-# kernel's first figure, when IPython is running. Not torchvision: only ps5's data loaders use it
-# (a kernel imports it itself: ~2 s, against every ps1-ps4 kernel's command paying for it).
+# What every notebook of the course imports (torch, the kit's plots, torchvision for the kit's
+# Fashion-MNIST loader), before any student code: each optional. pyplot only loads here; its
+# backend (the inline one, $MPLBACKEND) is chosen at the kernel's first figure, when IPython runs.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "numpy", "torch", "torch.nn.functional",
-           "matplotlib", "matplotlib.pyplot")
+           "torchvision", "torchvision.datasets", "matplotlib", "matplotlib.pyplot")
 
 
 def kernel_child(req, fds):
