@@ -237,12 +237,14 @@ class KernelProcess:
             self.kill()
 
 
-def _fd_or_null(fd: int) -> int:
+
+
+def _is_open(fd: int) -> bool:
     try:
         os.fstat(fd)
-        return fd
+        return True
     except OSError:
-        return os.open(os.devnull, os.O_WRONLY)
+        return False
 
 
 class ZygoteProvisioner(LocalProvisioner):
@@ -251,17 +253,22 @@ class ZygoteProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd, **kwargs):
         km = self.parent
         alive_r, alive_w = os.pipe()
+        null = os.open(os.devnull, os.O_WRONLY)
+        # the kernel's own stdout/stderr (ipykernel sends what the notebook prints as messages):
+        # nbgrader's, as for a kernel it starts itself, or /dev/null when those are closed
+        out = [fd if _is_open(fd) else null for fd in (1, 2)]
         try:
             reply = km._zygote.sandbox.request(
                 {"op": "spawn", "uid": km._uid, "rlimits": policy.rlimits(km._limits),
                  "tmp_bytes": km._limits["tmp_mb"] << 20, "cwd": km._work, "argv": list(cmd),
                  "env": km._kernel_env()},
-                fds=[_fd_or_null(1), _fd_or_null(2), alive_w])
+                fds=[*out, alive_w])
         except BaseException:
             os.close(alive_r)
             raise
         finally:
             os.close(alive_w)
+            os.close(null)
         self.process = KernelProcess(km._zygote, reply["pid"], reply["uid"], alive_r)
         self.pid, self.pgid = reply["pid"], None
         self.cwd = km._work
