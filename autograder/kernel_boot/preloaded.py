@@ -17,7 +17,7 @@ import gc
 import os
 import socket
 
-from .zygote import Zygote
+from .zygote import Zygote, import_optional
 
 # What every notebook of the course imports (torch, the kit's plots, torchvision for the kit's
 # Fashion-MNIST loader), before any student code: each optional. pyplot only loads here; its
@@ -45,21 +45,9 @@ def kernel_child(req, fds):
     return out, err, (alive,), run
 
 
-def preload():
-    import importlib
-    done = []
-    for mod in PRELOAD:
-        try:
-            importlib.import_module(mod)
-            done.append(mod)
-        except Exception:  # noqa: BLE001 - optional: the kernel imports it itself if it can
-            pass
-    return done
-
-
 def main(argv, cfg):
     """Entry point after confine.boot: argv is [CONTROL_FD]; cfg the boot configuration."""
-    preload()
+    import_optional(PRELOAD)
     gc.collect()
     gc.freeze()  # fewer copy-on-write pages in the children
     ctl = socket.socket(fileno=int(argv[0]))

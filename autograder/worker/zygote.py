@@ -258,19 +258,24 @@ def _kit_modules():
     return names
 
 
-def preload(extra=()):
-    """Import PRELOAD, the kit and extra, skipping what is missing or broken. Returns the names
-    imported."""
+def import_optional(names):
+    """Import each of `names`, skipping what is missing or broken. Returns the names imported."""
     import importlib
-    os.environ.setdefault("MPLBACKEND", "Agg")  # never probe for a GUI toolkit
     done = []
-    for mod in (*PRELOAD, *_kit_modules(), *extra):
+    for mod in names:
         try:
             importlib.import_module(mod)
             done.append(mod)
-        except Exception:  # noqa: BLE001 - optional: a worker imports it itself if it can
+        except Exception:  # noqa: BLE001 - optional: a child imports it itself if it can
             pass
     return done
+
+
+def preload(extra=()):
+    """Import PRELOAD, the kit and extra, skipping what is missing or broken. Returns the names
+    imported."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # never probe for a GUI toolkit
+    return import_optional((*PRELOAD, *_kit_modules(), *extra))
 
 
 def main(argv, cfg):
