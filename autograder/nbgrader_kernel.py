@@ -237,8 +237,6 @@ class KernelProcess:
             self.kill()
 
 
-
-
 def _is_open(fd: int) -> bool:
     try:
         os.fstat(fd)
@@ -307,6 +305,7 @@ class ConfinedKernelManager(AsyncKernelManager):
 
     _uid = None
     _owner = None
+    _limits = None     # KERNEL_LIMITS with this manager's overrides
     _home = None       # this kernel's folder in the zygote's shared folder
     _work = None       # its working copy of notebook_dir (cwd)
     _copied = None
