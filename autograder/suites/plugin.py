@@ -410,11 +410,20 @@ class Student:
 
     # -- "implement it yourself" and tampering, decided here -------------------------------
     def static_analysis(self):
-        """The implementation_check Analysis of the cells this process loaded (None when the
-        submission could not be read)."""
+        """The implementation_check verdicts of the cells this process loaded (None when the
+        submission could not be read), computed in a child process capped in time and memory:
+        an overrun makes every guarded object "cannot verify" and is charged to this
+        submission's budget, never to another student's."""
         self._load()
         if self._analysis is None and self._cells:
-            self._analysis = implementation_check().Analysis(self._cells)
+            rule = implementation_check()
+            seconds = min(rule.ANALYSIS_SECONDS, max(1.0, self.budget.left()))
+            self._analysis, took = rule.analyse_bounded(self._cells, seconds=seconds)
+            self.budget.charge(took)
+            if self._analysis.failure:
+                _log_instructor(self.path, f"static analysis overran its {seconds:g} s / "
+                                           f"{rule.ANALYSIS_MEMORY >> 20} MB cap: every guarded "
+                                           "object is unverifiable")
         return self._analysis
 
     def check_implementation(self, name, isolate=()):
