@@ -1,6 +1,7 @@
 """The kit's self-check and the grader give the same "implement it yourself" verdict on every
 corpus submission that uses a forbidden built-in (or hides one): tests/corpus/mutants/ files
-marked `misconception: forbidden` and every tests/corpus/cheats/static/ file.
+marked `misconception: forbidden`, every tests/corpus/cheats/static/ and cheats/allowlist/ file;
+and on every honest file (tests/corpus/honest/), where both must say "yours".
 
 Each file is put in the student's notebook as a student would (the assignment's notebook, its
 solution cells replaced by the file's code) and also as a plain one-cell notebook. For every
@@ -34,7 +35,9 @@ def _assignment(path):
 
 
 FILES = sorted([p for p in (CORPUS / "mutants").rglob("*.py") if _fields(p).get("misconception") == "forbidden"]
-               + list((CORPUS / "cheats" / "static").glob("*.py")))
+               + list((CORPUS / "cheats" / "static").glob("*.py"))
+               + list((CORPUS / "cheats" / "allowlist").glob("*.py"))
+               + list((CORPUS / "honest").rglob("*.py")))
 
 
 def _code_cell(source, nbgrader=None):
@@ -68,8 +71,9 @@ def _grader_verdicts(nb_path, aid):
     cells, _notes, fatal = plugin.load_cells(str(nb_path), aid)
     assert fatal is None, fatal
     rule = plugin.implementation_check()
-    analysis = rule.Analysis(cells)
-    return {n: analysis.verdict(n) for n in rule.GUARDED if any(n in u.binds for u in analysis.units)}
+    defined = rule.Analysis(cells).bound
+    report, _seconds = rule.analyse_bounded(cells)  # what the plugin decides with
+    return {n: report.verdict(n) for n in rule.GUARDED if n in defined}
 
 
 def _selfcheck_lines(nb):
@@ -104,9 +108,10 @@ def test_selfcheck_and_grader_agree(path, layout, tmp_path):
     nb_path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     verdicts = _assert_agree(nb, nb_path, aid)
     fields = _fields(path)
-    target = fields["target"]
-    if fields.get("misconception") == "forbidden" or fields.get("expect") in ("forbidden", "unverifiable"):
-        assert not verdicts[target].ok        # the corpus file really trips the rule
+    if "honest" in path.parts:
+        assert all(v.ok for v in verdicts.values()), verdicts
+    elif fields.get("misconception") == "forbidden" or fields.get("expect") in ("forbidden", "unverifiable"):
+        assert not verdicts[fields["target"]].ok   # the corpus file really trips the rule
 
 
 def test_corpora_have_forbidden_builtin_files():

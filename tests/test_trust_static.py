@@ -114,6 +114,23 @@ CONSTRUCTS = [
     ("local_import", "from torch.nn.functional import conv2d as c\n    return c(X, K)", "forbidden",
      "torch.nn.functional.conv2d"),
     ("getattr", "return getattr(F, 'con' + 'v2d')(X, K)", "unverifiable", "getattr"),
+    ("getattr_literal", "return getattr(F, 'conv2d')(X, K)", "forbidden", "F.conv2d"),
+    ("getattr_value", "import functools\n    return functools.reduce(getattr, ['pad'], F)(X, (1, 1))",
+     "unverifiable", "getattr"),
+    ("pydoc", "import pydoc\n    return pydoc.locate('torch.nn.functional.conv2d')(X, K)", "unverifiable",
+     "pydoc.locate"),
+    ("pkgutil", "import pkgutil\n    return pkgutil.resolve_name('torch.nn.functional:conv2d')(X, K)",
+     "unverifiable", "pkgutil.resolve_name"),
+    ("cprofile", "import cProfile\n    ns = {}\n    cProfile.runctx('r = X', {'X': X}, ns)\n    return ns['r']",
+     "unverifiable", "cProfile.runctx"),
+    ("timeit", "import timeit\n    return timeit.Timer('X', globals={'X': X}).timeit(1)", "unverifiable",
+     "timeit.Timer"),
+    ("numpy_correlate", "import numpy as np\n    return np.correlate(X[0].numpy(), K[0].numpy())",
+     "forbidden", "np.correlate"),
+    ("module_as_value", "return sum([F])", "unverifiable", "F"),
+    ("unlisted_torch", "return torch.fft.rfft2(X)", "forbidden", "torch.fft"),
+    ("unlisted_library", "return torch.optim.SGD([X], lr=0.1)", "unverifiable", "torch.optim.SGD"),
+    ("unknown_attribute", "return X.__class__", "unverifiable", "__class__"),
     ("dunder_import", "return __import__('torch').nn.functional.pad(X, (1, 1))", "unverifiable", "__import__"),
     ("importlib", "import importlib\n    return importlib.import_module('torch').add(X, 1)", "unverifiable",
      "importlib"),
@@ -135,7 +152,6 @@ CONSTRUCTS = [
     ("torchvision", "import torchvision\n    return torchvision.ops.deform_conv2d(X, K, K)", "forbidden",
      "torchvision.ops.deform_conv2d"),
     ("proc_fd", "return torch.save(X, '/proc/self/fd/4')", "unverifiable", "torch.save"),
-    ("fd_path", "p = '/proc/self/fd/' + str(4)\n    return p", "unverifiable", "/proc/self/fd/"),
     ("tofile", "X.numpy().tofile(K)\n    return X", "unverifiable", "tofile"),
 ]
 
@@ -254,8 +270,8 @@ def test_messages_name_construct_and_line():
     verdict = rule.check([["celda 3", HEAD + "\ndef corr2d(X, K):\n    return torch._C._nn.im2col(X)\n"]], "corr2d")
     assert verdict.message("es").startswith("corr2d usa `torch._C._nn.im2col` (línea 7 de celda 3)")
     assert verdict.message("en").startswith("corr2d uses `torch._C._nn.im2col` (line 7 of celda 3)")
-    verdict = rule.check([["celda 3", HEAD + "def corr2d(X, K):\n    return getattr(F, 'pad')(X)\n"]], "corr2d")
-    assert "No podemos verificar que corr2d" in verdict.message("es") and "`getattr`" in verdict.message("es")
+    verdict = rule.check([["celda 3", HEAD + "def corr2d(X, K):\n    return getattr(F, X.name)(X)\n"]], "corr2d")
+    assert "No podemos verificar que corr2d" in verdict.message("es") and "`getattr(F, X.name)`" in verdict.message("es")
 
 
 def test_cheat_catalogue_statically():
@@ -360,3 +376,170 @@ def test_report_marks_submissions_to_review():
     plain = {"score": 0, "tests": [], "extra_data": {}}
     text = report.table([("a", flagged, "graded"), ("b", plain, "graded")], "ps1_corr2d")
     assert "calificada (revisar)" in text.splitlines()[2] and "revisar" not in text.splitlines()[3]
+
+
+# --------------------------------------------------------------------------- the worker's second layer
+
+def test_dispatcher_layer_covers_the_forbidden_kernels():
+    """The operators the worker blocks at the dispatcher are the aten operators the static rule
+    calls forbidden (its own regex mirrors allowlist.FORBIDDEN_NAME), Tensor.unfold excluded."""
+    from autograder.worker import probes
+
+    blocked = {op.split(".")[0] for op, _key in probes.kernel_registrations()}
+    aten = {n[6:].split(".")[0] for n in torch._C._dispatch_get_all_op_names() if n.startswith("aten::")}
+    assert blocked <= {n for n in aten if rule.A.FORBIDDEN_NAME.match(n)}
+    assert {"conv2d", "convolution", "_convolution", "max_pool2d", "max_pool2d_with_indices",
+            "avg_pool2d", "im2col", "col2im", "adaptive_avg_pool2d"} <= blocked
+    assert "unfold" not in blocked and "pad" not in blocked
+
+
+def test_dispatcher_layer_blocks_captured_references():
+    import torch.nn.functional as F
+
+    from autograder.worker import probes
+
+    X, K = torch.randn(5, 5), torch.randn(2, 2)
+    captured = {"f": F.conv2d}
+
+    class Holder:
+        op = staticmethod(torch.conv2d)
+
+    routes = {
+        "list": lambda X, K, _k=[F.conv2d]: _k[0](X[None, None], K[None, None])[0, 0],
+        "dict": lambda X, K: captured["f"](X[None, None], K[None, None])[0, 0],
+        "class attribute": lambda X, K: Holder.op(X[None, None], K[None, None])[0, 0],
+        "torch._VF": lambda X, K: torch._VF.conv2d(X[None, None], K[None, None])[0, 0]
+        if hasattr(torch._VF, "conv2d") else torch.ops.aten.conv2d(X[None, None], K[None, None])[0, 0],
+        "torch.ops.aten": lambda X, K: torch.ops.aten.convolution(
+            X[None, None], K[None, None], None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1)[0, 0],
+        "nn.Conv2d": lambda X, K: torch.nn.Conv2d(1, 1, 2)(X[None, None])[0, 0],
+        "pooling": lambda X, K: torch._C._nn.avg_pool2d(X[None], 2)[0],
+        "caught": lambda X, K: _swallow(lambda: F.max_pool2d(X[None], 2)),
+    }
+    for what, fn in routes.items():
+        with pytest.raises(probes.ForbiddenBuiltinError):
+            probes.call_student({"corr2d": fn}, "corr2d", (X, K), guard=["torch.nn.functional.conv2d"])
+        assert what  # each route raised
+    honest = {"corr2d": lambda X, K: (X.unfold(0, 2, 1).unfold(1, 2, 1) * K).sum((-1, -2))}
+    got = probes.call_student(honest, "corr2d", (X, K), guard=["torch.nn.functional.conv2d"])["value"]
+    expected = F.conv2d(X[None, None], K[None, None])[0, 0]  # the kernels are back after the call
+    assert torch.allclose(got, expected, atol=1e-6)
+
+
+def _swallow(fn):
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - the student hides the error; the worker still knows
+        return torch.zeros(1)
+
+
+def test_seeded_calls_seed_every_generator():
+    """learn_kernel's start may come from torch, numpy's legacy global generator or `random`
+    (COURSE.md): a seeded call sees the same start each time."""
+    import random
+
+    import numpy as np
+
+    from autograder.worker import probes
+
+    ns = {"start": lambda: (torch.rand(1).item(), float(np.random.rand()), random.random())}
+    first = probes.call_student(ns, "start", seed=7)["value"]
+    second = probes.call_student(ns, "start", seed=7)["value"]
+    assert first == second
+    assert probes.call_student(ns, "start", seed=8)["value"] != first
+
+
+# --------------------------------------------------------------------------- scoping and bounds
+
+def test_code_that_never_runs_is_not_judged():
+    """`if __name__ == "__main__":` (in a .py and a notebook cell alike), bare expressions,
+    loops and a helper's local import never make a graded object's verdict."""
+    solution = ("def corr2d(X, K):\n"
+                "    return (X.unfold(0, K.shape[0], 1).unfold(1, K.shape[1], 1) * K).sum((-1, -2))\n")
+    extras = [
+        "if __name__ == '__main__':\n    import torch.nn.functional as F\n    DEBUG = F.conv2d\n",
+        "print(F.conv2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2)))\n",
+        "for i in range(2):\n    F = torch.nn.functional\n",
+        "def _compare(X, K):\n    import torch.nn.functional as F\n    return F.conv2d(X, K)\n",
+    ]
+    for extra in extras:
+        for cells in ([["entrega.py", "import torch\n" + solution + extra]],
+                      [["celda 1", "import torch\n" + solution], ["celda 2", extra]]):
+            verdict = rule.check(cells, "corr2d")
+            assert verdict.ok, (extra, verdict.findings)
+
+
+def test_students_own_names_are_followed_not_matched():
+    src = ("import torch\n"
+           "def max_pool2d(X, s):\n    return X.unfold(0, s[0], 1).unfold(1, s[1], 1).amax((-2, -1))\n"
+           "class Pooler:\n    def im2col(self, X, s):\n        return X.unfold(0, s[0], 1).unfold(1, s[1], 1)\n"
+           "    def __call__(self, X, s, mode='max'):\n"
+           "        return getattr(self.im2col(X, s), 'amax' if mode == 'max' else 'mean')(dim=(-2, -1))\n"
+           "pool2d = Pooler()\n"
+           "def pool2d_pad_stride(X, s, mode='max', padding=0, stride=None):\n    return max_pool2d(X, s)\n")
+    analysis = rule.Analysis([["c", src]])
+    assert analysis.verdict("pool2d").ok and analysis.verdict("pool2d_pad_stride").ok
+    # ... and followed: the student's own im2col that calls the built-in is found
+    bad = src.replace("return X.unfold(0, s[0], 1).unfold(1, s[1], 1)\n    def",
+                      "return torch.nn.functional.unfold(X[None], s)\n    def")
+    assert rule.Analysis([["c", bad]]).verdict("pool2d").kind == "forbidden"
+
+
+def test_load_time_calls_make_the_callee_load_time_code():
+    src = HEAD + ("def _grab():\n    def corr2d(X, K, _f=F.conv2d):\n        return _f(X, K)\n    return corr2d\n"
+                  "_real = _grab()\n"
+                  "def corr2d_multi_in(X, K):\n    return sum(_real(x, k) for x, k in zip(X, K))\n"
+                  "def corr2d(X, K):\n    return X\n")
+    analysis = rule.Analysis([["c", src]])
+    assert analysis.verdict("corr2d_multi_in", isolate=("corr2d",)).kind == "forbidden"
+    assert analysis.verdict("corr2d").ok
+    # a stand-in is not followed where it is looked up at call time, but is where it runs at load
+    src = HEAD + ("def corr2d(X, K):\n    return F.conv2d(X, K)\n"
+                  "def _setup():\n    return corr2d\n_kept = _setup()\n"
+                  "def corr2d_multi_in(X, K):\n    return sum(_kept(x, k) for x, k in zip(X, K))\n")
+    assert rule.Analysis([["c", src]]).verdict("corr2d_multi_in", isolate=("corr2d",)).kind == "forbidden"
+
+
+def test_alias_cycles_and_fan_outs_are_bounded():
+    cycle = HEAD + "a = torch\nb = a.nn\na = b\nc = d\nd = c\n" + "def corr2d(X, K):\n    return X\n"
+    fanout = HEAD + "a0 = torch\n" + "".join(f"a{i} = a{i - 1}\na{i} = a{i - 1}.nn\n" for i in range(1, 40)) \
+        + "def corr2d(X, K):\n    return a39\n"
+    for src in (cycle, fanout):
+        started = time.perf_counter()
+        verdict = rule.check([["c", src]], "corr2d")
+        assert time.perf_counter() - started < 5
+        assert verdict.kind == "unverifiable" and verdict.first.at_load, verdict.findings
+        assert len(verdict.findings) <= rule.MAX_FINDINGS
+
+
+def test_the_bounded_child_agrees_and_gives_up_cleanly():
+    src = HEAD + "import pydoc\n_k = [pydoc.locate('torch.nn.functional.conv2d')]\n" \
+                 "def corr2d(X, K):\n    return _k[0](X, K)\ndef pool2d(X, s, mode='max'):\n    return X\n"
+    cells = [["entrega.py", src]]
+    report, seconds = rule.analyse_bounded(cells)
+    analysis = rule.Analysis(cells)
+    assert report.failure is None and seconds < 10
+    for name in rule.GUARDED:
+        for iso in ((), ("corr2d",)):
+            assert report.verdict(name, iso).findings == analysis.verdict(name, iso).findings
+    assert report.tamper_findings() == analysis.tamper_findings()
+    # past its time limit: every guarded object "cannot verify", with its own message
+    huge = HEAD + "".join(f"def f{i}(X):\n    return f{i - 1}(X) + torch.zeros(1)\n" for i in range(1, 60000))
+    report, seconds = rule.analyse_bounded([["entrega.py", huge]], seconds=1)
+    assert report.failure and seconds < 5
+    verdict = report.verdict("corr2d")
+    assert verdict.kind == "unverifiable" and "demasiado grande o complejo" in verdict.message("es")
+
+
+def test_the_allowlist_is_published_where_the_docs_say():
+    from cursocnn import allowlist
+
+    docs = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    assert "assignments/cursocnn/allowlist.py" in docs and "python -m cursocnn.allowlist" in docs
+    assert rule.GUARDED == allowlist.GUARDED
+    lines = allowlist.summary_lines()
+    assert any("torch.nn.functional.pad" in line for line in lines)
+    assert not any(allowlist.is_forbidden(name) for name in allowlist.ALLOWED_NAMES)
+    for forbidden in ("torch.nn.functional.conv2d", "numpy.correlate", "scipy.signal.correlate2d",
+                      "torch.nn.functional.unfold", "torch.nn.MaxPool2d"):
+        assert allowlist.is_forbidden(forbidden) and not allowlist.name_allowed(forbidden)

@@ -9,6 +9,7 @@ the expected data (train_epoch / evaluate: same seed -> same losses and weights)
 This file runs inside the sandbox: standard library and torch only, relative imports only.
 """
 import contextlib
+import re
 import sys
 import types
 
@@ -197,6 +198,71 @@ def _forbidden_targets(names):
     return targets
 
 
+# The second layer: the convolution, pooling and im2col kernels replaced at PyTorch's
+# dispatcher (torch.library) for every dispatch key they have, while a guarded call runs, so a
+# reference captured anywhere (F.conv2d in a list, torch._VF, torch.ops.aten, nn.Conv2d) fails
+# too. The operator names mirror cursocnn/allowlist.py's FORBIDDEN_NAME (tests/test_trust_static.py
+# checks both select the same aten operators). Advisory, like everything in the worker.
+_KERNEL_OP = re.compile(
+    r"^_*(?:conv(?:_transpose)?[123]d\w*|conv_tbc\w*|conv_depthwise\w*|convolution\w*|"
+    r"\w*_convolution\w*|slow_conv\w*|thnn_conv\w*|\w+_conv(?:_transpose)?[123]d\w*|"
+    r"(?:quantized_|mkldnn_|mps_|cudnn_)?(?:max|avg)_pool[123]d\w*|adaptive_(?:max|avg)_pool[123]d\w*|"
+    r"lp_pool[123]d|fractional_max_pool[123]d\w*|im2col\w*|col2im\w*)$")
+_DISPATCH_KEYS = ("CompositeImplicitAutograd", "CompositeExplicitAutograd", "CPU", "CUDA")
+_KERNELS = None   # [(overload name, dispatch key)], found once per process
+
+
+def kernel_registrations():
+    global _KERNELS
+    if _KERNELS is None:
+        found = []
+        for qualified in torch._C._dispatch_get_all_op_names():
+            ns, _, op = qualified.partition("::")
+            if ns != "aten" or not _KERNEL_OP.match(op.split(".")[0]):
+                continue
+            for key in _DISPATCH_KEYS:
+                try:
+                    if torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key):
+                        found.append((op, key))
+                except Exception:  # noqa: BLE001 - an operator this build does not have
+                    pass
+        _KERNELS = found
+    return _KERNELS
+
+
+@contextlib.contextmanager
+def blocked_kernels(used):
+    """While inside: every conv/pool/im2col kernel raises ForbiddenBuiltinError (and is recorded
+    in `used`, in case the student catches it). Leaving restores the original kernels."""
+    import warnings
+
+    def blocker(op):
+        public = "torch.ops.aten." + op.split(".")[0]
+
+        def blocked(*args, **kwargs):
+            used.append(public)
+            raise ForbiddenBuiltinError(public)
+        return blocked
+
+    lib = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+            lib = torch.library.Library("aten", "IMPL")
+            for op, key in kernel_registrations():
+                try:
+                    lib.impl(op, blocker(op), key)
+                except Exception:  # noqa: BLE001 - the first layer still guards this one
+                    pass
+    except Exception:  # noqa: BLE001 - no dispatcher layer in this torch: the first one stays
+        lib = None
+    try:
+        yield
+    finally:
+        if lib is not None:
+            lib._destroy()
+
+
 @contextlib.contextmanager
 def forbid_builtins(ns, used, names):
     patched = []  # (owner, attr, original, had_own_attribute)
@@ -289,25 +355,46 @@ def call_function(ns, name, *args, **kwargs):
     return _plain(_get(ns, name)(*args, **kwargs))
 
 
+def seed_everything(seed):
+    """Seed every generator student code may draw from: torch's, Python's `random` and numpy's
+    legacy global one (numpy only when it is already imported: a probe never imports it)."""
+    import random
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        try:
+            np.random.seed(seed % (2 ** 32))
+        except Exception:  # noqa: BLE001 - a numpy the student replaced: torch and random still are
+            pass
+
+
 def call_student(ns, name, args=(), kwargs=None, guard=False, isolate=(), seed=None,
                  count=False):
     """Call ns[name](*args, **kwargs). Options: guard (the dotted names of the built-ins to
     block, from the trusted side), isolate (substitute correct helpers for the student's), seed
-    (torch.manual_seed first), count (measure ops and student lines).
+    (seed_everything first: torch, random, numpy), count (measure ops and student lines).
     Returns {"value", "type", "forbidden", "ops", "lines"}."""
     fn = _get(ns, name)
     used, stats = [], {}
     with contextlib.ExitStack() as stack:
         stack.enter_context(isolated(ns, list(isolate)))
         if seed is not None:
-            torch.manual_seed(seed)
+            seed_everything(seed)
         if guard:
             if not isinstance(guard, (list, tuple)):
                 raise TypeError("guard takes the dotted names of the built-ins to block")
             stack.enter_context(forbid_builtins(ns, used, guard))
+            stack.enter_context(blocked_kernels(used))
         if count:
             stack.enter_context(count_work(stats))
-        value = fn(*args, **(kwargs or {}))
+        try:
+            value = fn(*args, **(kwargs or {}))
+        except Exception:
+            if used:  # a blocked kernel, whatever error it surfaced as
+                raise ForbiddenBuiltinError(used[0]) from None
+            raise
     if used:  # the student caught the ForbiddenBuiltinError and went on
         raise ForbiddenBuiltinError(used[0])
     return {"value": _plain(value), "type": _type_name(value), "forbidden": used,
