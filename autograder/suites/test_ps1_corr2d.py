@@ -163,6 +163,39 @@ def check_steps(student, say, X, Y, ks, seed, got, call, K0, expected, alternati
                          rtol=1e-4, atol=1e-5)
 
 
+def start_kernel(student, say, X, Y, ks, n, seed):
+    """The student's start kernel (lr=0 after seeding every generator the worker can), or None
+    when two such calls disagree (a generator nobody can seed, e.g. an unseeded default_rng)."""
+    K0, _ = learned(student, say, X, Y, ks, 0.0, n, seed)
+    again, _ = learned(student, say, X, Y, ks, 0.0, n, seed)
+    return K0 if close(K0, again, rtol=0, atol=0) else None
+
+
+def orthogonal_design(scale, rows=3):
+    """X whose 1x2 windows are orthogonal with equal norms (AᵀA = 4·rows·scale²·I): one step of
+    w <- w - lr·grad with lr = 1 / (8·rows·scale²) lands on the least-squares kernel from ANY
+    start, and stays there; a wrong gradient, a mean loss or an ascent do not."""
+    return torch.tensor([[1.0, 1.0, -1.0, -1.0, 1.0]] * rows) * scale
+
+
+def least_squares_kernel(X, Y):
+    windows = X.double().unfold(1, 2, 1).reshape(-1, 2)
+    return torch.linalg.lstsq(windows, Y.double().reshape(-1, 1)).solution.reshape(1, 2)
+
+
+def check_descent_from_any_start(student, say, scale, seed, lr, iters):
+    """The descent judged without knowing the start (COURSE.md): on an orthogonal design the
+    right step size lands on the least-squares kernel whatever the start was. lr or an entry of
+    iters None: the argument is left to its default."""
+    g = generator(106)
+    X = orthogonal_design(scale)
+    Y = randn(g, 3, 4)
+    expected = least_squares_kernel(X, Y)
+    for n in iters:
+        got, call = learned(student, say, X, Y, (1, 2), lr, n, seed)
+        say.check_tensor(call, got, expected, rtol=1e-4, atol=1e-5)
+
+
 @graded("learn_kernel", points=2,
         title=N_("cada paso es w <- w - lr * gradiente de la suma de errores al cuadrado"))
 def test_learn_kernel_exact_steps(student, say):
@@ -170,7 +203,10 @@ def test_learn_kernel_exact_steps(student, say):
     cases = [((1, 2), rand(g, 5, 6), 0.01, 3), ((2, 3), rand(g, 6, 7), 0.004, 4)]
     for seed, (ks, X, lr, n) in enumerate(cases, start=10):
         Y = randn(g, X.shape[0] - ks[0] + 1, X.shape[1] - ks[1] + 1)
-        K0, _ = learned(student, say, X, Y, ks, 0.0, n, seed)      # lr=0: the initial kernel
+        K0 = start_kernel(student, say, X, Y, ks, n, seed)      # lr=0: the initial kernel
+        if K0 is None:
+            check_descent_from_any_start(student, say, 1.0, seed, lr=1.0 / 24, iters=(1, 3))
+            return
         got, call = learned(student, say, X, Y, ks, lr, n, seed)
         alts = [(v, simulate_sgd(K0, X, Y, lr, n, v))
                 for v in ("mean_loss", "no_zero_grad_manual", "gradient_ascent")]
@@ -189,7 +225,11 @@ def test_learn_kernel_defaults(student, say):
     X = rand(g, 5, 6) * 0.5
     cases = [((1, 2), X_edge, Y_edge), ((2, 2), X, randn(g, 4, 5))]
     for seed, (ks, X, Y) in enumerate(cases, start=20):
-        K0, _ = learned(student, say, X, Y, ks, 0.0, DEFAULT_ITERS, seed)  # the initial kernel
+        K0 = start_kernel(student, say, X, Y, ks, DEFAULT_ITERS, seed)  # the initial kernel
+        if K0 is None:  # the default lr must land on the least-squares kernel of this design
+            check_descent_from_any_start(student, say, (1.0 / (24 * DEFAULT_LR)) ** 0.5, seed,
+                                         lr=None, iters=(None,))
+            return
         got, call = learned(student, say, X, Y, ks, seed=seed)
         expected = simulate_sgd(K0, X, Y, DEFAULT_LR, DEFAULT_ITERS)
         alts = []
