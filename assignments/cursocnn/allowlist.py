@@ -123,6 +123,7 @@ ALLOWED_NAMES = frozenset(
        "dataclasses.dataclass", "dataclasses.field", "dataclasses.fields", "dataclasses.asdict",
        "dataclasses.astuple", "dataclasses.replace", "dataclasses.InitVar",
        "copy.copy", "copy.deepcopy", "warnings.warn", "time.time", "time.perf_counter",
+       "time.monotonic", "time.process_time", "time.sleep",
        "abc.ABC", "abc.abstractmethod", "enum.Enum", "enum.IntEnum", "enum.auto",
        "sys.maxsize", "sys.float_info", "sys.version_info",
        "torch.cuda.is_available", "torch.cuda.device_count", "torch.get_num_threads",
