@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from autograder import registry
@@ -29,7 +30,7 @@ BUDGET = "30"
 def batches():
     """[(assignment, [paths])] by kind of corpus; every path is one submission."""
     out = []
-    for kind in ("mutants", "alternatives", "thirdparty"):
+    for kind in ("mutants", "alternatives", "thirdparty", "honest"):
         for a in ASSIGNMENTS:
             files = sorted((CORPUS / kind / a).glob("*.py"))
             if files:
@@ -37,9 +38,10 @@ def batches():
     out.append(("ps5_lenet", sorted((CORPUS / "lenet_mutants").glob("*.py"))))
     out.append(("ps1_corr2d", sorted(p for p in (CORPUS / "cheats").iterdir() if p.is_file())))
     for a in ASSIGNMENTS:
-        static = sorted((CORPUS / "cheats" / "static").glob(a.split("_")[0] + "_*"))
-        if static:
-            out.append((a, static))
+        for kind in ("static", "allowlist"):
+            cheats = sorted((CORPUS / "cheats" / kind).glob(a.split("_")[0] + "_*"))
+            if cheats:
+                out.append((a, cheats))
     out.append(("ps1_corr2d", sorted((CORPUS / "bad_inputs").iterdir())))
     return out
 
@@ -63,17 +65,30 @@ def reduce(result: dict) -> dict:
     return {"score": result.get("score"), "max_score": result.get("max_score"), "tests": tests}
 
 
-def grade_all(env: dict | None = None) -> dict:
-    """{"<assignment>:<path under tests/corpus>": results.json}; each result folder's meta.json
-    names the source it graded."""
-    graded = {}
+class GradedCorpus(dict):
+    """{"<assignment>:<path under tests/corpus>": results.json}, and `calls`: one
+    {assignment, files, names, returncode, seconds} per `autograder grade` call."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+
+def grade_all(env: dict | None = None) -> GradedCorpus:
+    """Every corpus file graded by the real CLI; each result folder's meta.json names the source
+    it graded."""
+    graded = GradedCorpus()
     with tempfile.TemporaryDirectory(prefix="corpus-scores-") as tmp:
         for i, (assignment, paths) in enumerate(calls()):
             out = Path(tmp) / str(i)
             cmd = [sys.executable, "-m", "autograder", "grade", "-a", assignment, "--out", str(out),
                    "--budget", BUDGET, "--no-report", "--jobs", "2", *map(str, paths)]
-            subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=3600)
+            started = time.monotonic()
+            done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=3600)
+            graded.calls.append({"assignment": assignment, "files": len(paths),
+                                 "names": [p.name for p in paths], "returncode": done.returncode,
+                                 "seconds": time.monotonic() - started})
             for folder in sorted(out.iterdir()) if out.is_dir() else []:
                 meta, res = folder / "meta.json", folder / "results.json"
                 if meta.is_file() and res.is_file():
