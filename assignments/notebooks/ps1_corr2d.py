@@ -19,6 +19,15 @@
 # *impleméntala tú* no uses las convoluciones de PyTorch (`torch.nn.functional.conv2d`,
 # `nn.Conv2d`, ...): bucles, rebanadas (*slicing*) y sumas alcanzan.
 #
+# El corrector lo revisa leyendo tu código con una **lista de lo permitido**, la misma que trae el
+# kit (`cursocnn/allowlist.py`): bucles, rebanadas, tus propias funciones y clases, y las funciones
+# de torch y numpy para crear tensores, cambiar su forma, operar, reducir (`sum`, `max`, `mean`),
+# `matmul`/`einsum`, `Tensor.unfold` y `F.pad`. Lo que no está en la lista (por ejemplo `getattr`
+# con un nombre armado en el momento, `eval`/`exec` o módulos fuera de torch, numpy y la biblioteca
+# estándar habitual) no se puede verificar: esa función vale 0 y tu entrega queda marcada para
+# revisión. `check()` te avisa antes de entregar. Lo que pongas dentro de
+# `if __name__ == "__main__":` no se revisa ni se ejecuta al calificar.
+#
 # Antes de entregar: *Kernel → Restart & Run All* y revisa que no haya errores.
 
 # %% setup
