@@ -97,7 +97,12 @@ def _tensor(r, *shape, dtype=None, shift=0.0):
 
 
 def _pair_or_int(r, lo, hi):
-    return r.randint(lo, hi) if r.random() < 0.5 else (r.randint(lo, hi), r.randint(lo, hi))
+    """An int, or an (h, w) pair given as a tuple or, a third of the time, as a list (COURSE.md:
+    "an int or a pair" - students pass either)."""
+    if r.random() < 0.5:
+        return r.randint(lo, hi)
+    pair = (r.randint(lo, hi), r.randint(lo, hi))
+    return list(pair) if r.random() < 0.33 else pair
 
 
 def _pair(v):
@@ -197,8 +202,8 @@ def _pool_calls(r):
 
 def _pool_pad_stride_calls(r):
     calls = []
-    for _ in range(3 * TRIALS):
-        size = _pair_or_int(r, 1, 5)
+    for _ in range(4 * TRIALS):
+        size = _pair_or_int(r, 1, 7)
         k = _pair(size)
         lead = tuple(r.randint(1, 3) for _ in range(r.randint(0, 2)))
         X = _tensor(r, *lead, k[0] + r.randint(0, 6), k[1] + r.randint(0, 6),
@@ -206,12 +211,19 @@ def _pool_pad_stride_calls(r):
         kwargs = {}
         if r.random() < 0.7:
             kwargs["mode"] = r.choice(["max", "avg"])
-        if r.random() < 0.7:
+        if r.random() < 0.7:  # up to PyTorch's limit, half the window: padding 3 with window 6-7
             p = (r.randint(0, k[0] // 2), r.randint(0, k[1] // 2))
-            kwargs["padding"] = p if r.random() < 0.5 or p[0] != p[1] else p[0]
+            kwargs["padding"] = (p if r.random() < 0.5 else list(p)) if r.random() < 0.5 or p[0] != p[1] \
+                else p[0]
         if r.random() < 0.6:
             kwargs["stride"] = _pair_or_int(r, 1, 3)
         calls.append(((X, size), kwargs))
+    # windows that reach the last padded rows and columns: the padded border, read in full
+    # (n + 2p - k a multiple of the default stride, the window: the last window ends on the border)
+    for size, pad, shape in ((4, 2, (1, 1, 4, 4)), (6, 3, (1, 6, 12)), ((4, 6), (2, 3), (4, 6)),
+                             (2, 1, (2, 4))):
+        for mode in ("max", "avg"):
+            calls.append(((_tensor(r, *shape, shift=1.0), size), {"mode": mode, "padding": pad}))
     calls += [((_tensor(r, 2, 4, 4), 2), {"mode": m}) for m in ("min", "average", "MAX", "")]
     return calls
 

@@ -8,7 +8,8 @@ Mutants are made from the solution bodies of reference/<assignment>.py (the code
 `### BEGIN SOLUTION` / `### END SOLUTION`, plus the defaults of the graded functions) by these
 operators, one change per mutant:
 
-  arith      arithmetic operator swap (+ -, * /, // /, % //, ** *), also in augmented assignments
+  arith      arithmetic operator swap (+ -, + *, * /, * +, / //, // /, // *, % //, ** *), also in
+             augmented assignments
   constant   an int or float constant moved by one (n+1, n-1)
   reduction  min <-> max, and sum / mean / max swapped (methods, and the builtins sum/max/min)
   keyword    one keyword argument of a call dropped
@@ -16,6 +17,11 @@ operators, one change per mutant:
              a string -> another string literal of the same function)
   delete     one statement replaced by `pass`
   negate     the condition of an if / conditional expression / while / comprehension negated
+  compare    a comparison operator swapped (< <=, > >=, == !=, is / is not, in / not in)
+  operand    one operand of an arithmetic operation dropped (`w + 2 * p` -> `w + 2`, `w + p`)
+  slice      a slice bound moved by one (`X[i:i + h]` -> `X[i:i + h + 1]`, `X[i + 1:i + h]`)
+  argument   one positional argument of a call replaced by another one of the same call, or
+             dropped when the call has several
 
 Every mutant is graded by the real structural suite (autograder/suites/test_<assignment>.py);
 by default in this process (autograder/trusted_run.py: mutants are our own code), with
@@ -41,10 +47,15 @@ REFERENCE_DIR = os.path.join(ROOT, "reference")
 # The registered assignments that autograder/equivalence.py can compare (it has random inputs for
 # their graded objects); ps5's networks and training loops are checked by tests/corpus/lenet_mutants.
 MUTABLE_ASSIGNMENTS = tuple(a for a in registry.ids() if a in equivalence.CALLS)
-OPERATORS = ("arith", "constant", "reduction", "keyword", "default", "delete", "negate")
+OPERATORS = ("arith", "constant", "reduction", "keyword", "default", "delete", "negate",
+             "compare", "operand", "slice", "argument")
+_COMPARE = {ast.Lt: (ast.LtE,), ast.LtE: (ast.Lt,), ast.Gt: (ast.GtE,), ast.GtE: (ast.Gt,),
+            ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,), ast.Is: (ast.IsNot,), ast.IsNot: (ast.Is,),
+            ast.In: (ast.NotIn,), ast.NotIn: (ast.In,)}
 
-_ARITH = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-          ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult}
+_ARITH = {ast.Add: (ast.Sub, ast.Mult), ast.Sub: (ast.Add,), ast.Mult: (ast.Div, ast.Add),
+          ast.Div: (ast.Mult, ast.FloorDiv), ast.FloorDiv: (ast.Div, ast.Mult), ast.Mod: (ast.FloorDiv,),
+          ast.Pow: (ast.Mult,)}
 _METHOD_SWAPS = {"sum": ("mean", "amax"), "mean": ("sum", "amax"), "max": ("min", "sum", "mean"),
                  "amax": ("amin", "sum", "mean"), "min": ("max",), "amin": ("amax",)}
 _BUILTIN_SWAPS = {"sum": ("max",), "max": ("min", "sum"), "min": ("max", "sum")}
@@ -147,6 +158,21 @@ def _changed_default(default, strings):
     return None
 
 
+def _replace_node(nodes, i, new):
+    """Put `new` where nodes[i] sits in its parent (nodes: the ast.walk order of a clone)."""
+    old = nodes[i]
+    for parent in nodes:
+        for name, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, name, new)
+                return
+            if isinstance(value, list):
+                for j, item in enumerate(value):
+                    if item is old:
+                        value[j] = new
+                        return
+
+
 def _replace_field(i, value):
     def edit(nodes):
         nodes[i].value = value
@@ -157,11 +183,10 @@ def _node_sites(fname, node, index):
     i = index[id(node)]
     line = node.lineno
     if isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in _ARITH:
-        new = _ARITH[type(node.op)]
-
-        def edit(nodes, i=i, new=new):
-            nodes[i].op = new()
-        yield fname, "arith", line, f"{type(node.op).__name__} -> {new.__name__}", edit
+        for new in _ARITH[type(node.op)]:
+            def edit(nodes, i=i, new=new):
+                nodes[i].op = new()
+            yield fname, "arith", line, f"{type(node.op).__name__} -> {new.__name__}", edit
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         for delta in (1, -1):
             value = node.value + delta
@@ -184,6 +209,43 @@ def _node_sites(fname, node, index):
             def edit(nodes, i=i, k=k):
                 del nodes[i].keywords[k]
             yield fname, "keyword", line, f"{name}(..., {kw.arg}=...) dropped", edit
+    if isinstance(node, ast.Compare):
+        for k, op in enumerate(node.ops):
+            for new in _COMPARE.get(type(op), ()):
+                def edit(nodes, i=i, k=k, new=new):
+                    nodes[i].ops[k] = new()
+                yield fname, "compare", line, f"{type(op).__name__} -> {new.__name__}", edit
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        for side in ("left", "right"):
+            kept = "right" if side == "left" else "left"
+
+            def edit(nodes, i=i, kept=kept):
+                _replace_node(nodes, i, getattr(nodes[i], kept))
+            yield (fname, "operand", line,
+                   f"`{ast.unparse(node)[:40]}` -> `{ast.unparse(getattr(node, kept))[:40]}`", edit)
+    if isinstance(node, ast.Slice):
+        for bound in ("lower", "upper"):
+            if getattr(node, bound) is None:
+                continue
+            for delta in (1, -1):
+                def edit(nodes, i=i, bound=bound, delta=delta):
+                    old = getattr(nodes[i], bound)
+                    setattr(nodes[i], bound, ast.BinOp(old, ast.Add() if delta > 0 else ast.Sub(),
+                                                       ast.Constant(1)))
+                yield (fname, "slice", line, f"{bound} bound `{ast.unparse(getattr(node, bound))[:30]}` "
+                       f"{'+' if delta > 0 else '-'} 1", edit)
+    if isinstance(node, ast.Call) and len(node.args) >= 2 \
+            and not any(isinstance(a, ast.Starred) for a in node.args):
+        for k in range(len(node.args)):
+            def edit(nodes, i=i, k=k):
+                del nodes[i].args[k]
+            yield fname, "argument", line, f"{_call_name(node)[1]}(...): argument {k + 1} dropped", edit
+            other = (k + 1) % len(node.args)
+
+            def edit(nodes, i=i, k=k, other=other):
+                nodes[i].args[k] = copy.deepcopy(nodes[i].args[other])
+            yield (fname, "argument", line,
+                   f"{_call_name(node)[1]}(...): argument {k + 1} replaced by argument {other + 1}", edit)
     if isinstance(node, (ast.If, ast.IfExp, ast.While)):
         def edit(nodes, i=i):
             nodes[i].test = ast.UnaryOp(op=ast.Not(), operand=nodes[i].test)
@@ -310,6 +372,17 @@ def _kill_table(assignment, engine, mutants, progress, equivalence):
             "functions": functions, "mutants": mutants, "grader_errors": grader_errors}
 
 
+HOW_EQUIVALENCE_IS_DECIDED = (
+    "killed: the hidden suite takes at least one point from the mutant. A survivor is "
+    "'equivalent' when it gives the reference's outcome on every call of "
+    "autograder/equivalence.py for its function (random inputs drawn independently of the hidden "
+    "suites, ints and pairs given as tuples and lists, paddings up to half the window, windows "
+    "that end on the last padded row and column, calls that leave the optional arguments to their "
+    "defaults, the contract's error cases), compared as the contract compares (float64, float32 "
+    "tolerances, any floating dtype, ValueError by type); else it is a 'gap': the suites miss a "
+    "real mistake, shown with the first call where it differs.")
+
+
 def format_table(tables):
     lines = ["| assignment | function | mutants | killed | equivalent | gaps |",
              "|---|---|---:|---:|---:|---:|"]
@@ -341,6 +414,7 @@ def main(argv=None):
         for label, error in table["grader_errors"]:
             print(f"  GRADER ERROR: {label}: {error}", file=sys.stderr)
     print(format_table(tables))
+    print("\n" + HOW_EQUIVALENCE_IS_DECIDED)
     gaps = sum(m.status == "gap" for t in tables for m in t["mutants"])
     return 1 if gaps else 0
 

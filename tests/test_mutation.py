@@ -38,7 +38,7 @@ def f(X, n=3, mode='a'):
     ### BEGIN SOLUTION
     if mode not in ('a', 'b'):
         raise ValueError(mode)
-    total = X.sum() + n * 2
+    total = X[:n].sum() + n * 2
     return max(total, 1, key=abs)
     ### END SOLUTION
 '''
@@ -50,16 +50,39 @@ def test_the_mutator_applies_each_operator_once_per_site():
         found.setdefault(m.operator, set()).add(m.description)
         ast.parse(m.source)
         assert m.function == "f"
-    assert found["arith"] == {"Add -> Sub", "Mult -> Div"}
+    assert found["arith"] == {"Add -> Sub", "Add -> Mult", "Mult -> Div", "Mult -> Add"}
     assert found["constant"] == {"2 -> 3", "2 -> 1", "1 -> 2", "1 -> 0"}
     assert found["reduction"] == {"sum -> mean", "sum -> amax", "max -> min", "max -> sum"}
     assert found["keyword"] == {"max(..., key=...) dropped"}
     assert found["default"] == {"n=3 -> n=4", "mode='a' -> mode='b'"}
     assert found["negate"] == {"not (mode not in ('a', 'b'))"}
     assert {d.split("`")[1] for d in found["delete"]} == {
-        "if mode not in ('a', 'b'):", "raise ValueError(mode)", "total = X.sum() + n * 2",
+        "if mode not in ('a', 'b'):", "raise ValueError(mode)", "total = X[:n].sum() + n * 2",
         "return max(total, 1, key=abs)"}
+    assert found["compare"] == {"NotIn -> In"}
+    assert found["operand"] == {"`X[:n].sum() + n * 2` -> `n * 2`", "`X[:n].sum() + n * 2` -> `X[:n].sum()`",
+                                "`n * 2` -> `2`", "`n * 2` -> `n`"}
+    assert found["slice"] == {"upper bound `n` + 1", "upper bound `n` - 1"}
+    assert found["argument"] == {"max(...): argument 1 dropped", "max(...): argument 2 dropped",
+                                 "max(...): argument 1 replaced by argument 2",
+                                 "max(...): argument 2 replaced by argument 1"}
     assert set(found) == set(mutation.OPERATORS)
+
+
+def test_the_mutants_issue_22_found_are_made_and_killed():
+    """A padded buffer too small on one side (`w + 2` for `w + 2 * pad_w`, `h + (2 + pad_h)`): the
+    average-pooling cases whose last window ends on the padded border kill them."""
+    wanted = {"operand: `2 * pad_w` -> `2`", "arith: Mult -> Add"}
+    lines = _source("ps4_pooling").splitlines()
+    mutants = [m for m in mutation.generate("ps4_pooling") if m.function == "pool2d_pad_stride"
+               and "padded = torch.full" in lines[m.line - 1]
+               and any(m.label().endswith(w) for w in wanted)]
+    assert len(mutants) >= 3
+    reference = equivalence.reference_namespace("ps4_pooling")
+    table = mutation.kill_table("ps4_pooling", mutants=mutants)
+    for m in table["mutants"]:
+        assert m.status == "killed", m.label()
+        assert equivalence.first_difference("ps4_pooling", m.function, reference, m.source), m.label()
 
 
 def test_equivalence_tells_a_changed_default_from_a_harmless_change():

@@ -278,6 +278,7 @@ def test_pad_stride_course(student, say):
 def test_pad_stride_random(student, say):
     g = generator(205)
     cases = [(7, 9, (2, 3), 1, 2), (9, 6, (3, 2), (2, 1), (1, 3)), (5, 5, (1, 1), 2, 3),
-             (10, 7, (5, 7), (2, 0), (3, 1)), (6, 11, (2, 2), (0, 3), 2)]
+             (10, 7, (5, 7), (2, 0), (3, 1)), (6, 11, (2, 2), (0, 3), 2),
+             (8, 7, (3, 2), [1, 2], [2, 1])]  # a pair given as a list
     for dtype, (h, w, ks, p, s) in in_both_dtypes(cases):
         check_pad_stride(student, say, randn(g, h, w, dtype=dtype), randn(g, *ks, dtype=dtype), p, s)

@@ -166,7 +166,8 @@ def test_pad_stride_course(student, say):
 def test_pad_stride_max(student, say):
     g = generator(402)
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
-             ((4, 9), (2, 4), (1, 2), None), ((8, 8), 2, 0, None)]
+             ((4, 9), (2, 4), (1, 2), None), ((8, 8), 2, 0, None),
+             ((6, 7), [3, 2], [1, 1], [2, 1]), ((6, 6), 6, 3, None)]  # pairs as lists; padding 3
     for dtype, (hw, size, p, s) in in_both_dtypes(cases):
         X = randn(g, *hw, dtype=dtype) - 2.0  # mostly negative: zero padding would show
         check_pad_stride(student, say, X, size, "max", p, s)
@@ -178,9 +179,13 @@ def test_pad_stride_avg(student, say):
     g = generator(403)
     cases = [((5, 7), 2, 1, None), ((6, 6), (3, 2), (1, 1), (2, 1)), ((7, 5), 3, 1, 2),
              ((8, 8), 2, 0, None), ((9, 4), (3, 2), (0, 1), (3, 1)), ((6, 7), 4, 2, None),
-             ((9, 8), (5, 4), (2, 2), (2, 3))]
+             ((9, 8), (5, 4), (2, 2), (2, 3)), ((6, 12), 6, 3, None), ((4, 6), [4, 6], [2, 3], None)]
     for dtype, (hw, size, p, s) in in_both_dtypes(cases):
         check_pad_stride(student, say, randn(g, *hw, dtype=dtype) + 1.0, size, "avg", p, s)
+    # the last two cases and this one: the last window ends on the last padded row and column
+    # (n + 2p - k is a multiple of the stride), so a padded buffer too small on one side shows
+    # (its missing zeros change the average; max pads with -inf and cannot tell)
+    check_pad_stride(student, say, torch.arange(16.0).reshape(1, 1, 4, 4), 4, "avg", 2)
 
 
 @graded("pool2d_pad_stride", points=2,
