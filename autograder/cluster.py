@@ -96,7 +96,7 @@ def make_payload(source: str, assignment: str) -> dict:
     placeholders, the other gradable file names the reader saw, so the worker's reader makes the
     same choice and writes the same note. Raises Unreadable when the content cannot be sent."""
     from . import safefiles, submission
-    limit = submission.MAX_FILE_BYTES
+    limit = submission.NOTEBOOK_MAX_BYTES  # a notebook's outputs are dropped where it is read
     if not os.path.isdir(source):
         return {"kind": "file", "name": os.path.basename(source), "data": _read_regular(source, limit)}
     sub = submission.load_submission(source, assignment)

@@ -336,6 +336,9 @@ def _grade(path, assignment, lang, device, started, budget=None):
         return _all_failed(assignment, None, tr(lang, GRADER_FAILED), lang, True, started)
     nothing_passed = not any(t.status == PASSED for t in tests)
     headline = tr(lang, GRADER_FAILED) if grader_error and nothing_passed else ""
+    if nothing_passed and not grader_error:  # say once, at the top, why nothing could be tried
+        from .graded_summary import nothing_graded_summary
+        headline = nothing_graded_summary(assignment, sub.cells, lang) or ""
     extra = {}
     if collector.student_time:
         used, allowed = collector.student_time

@@ -16,9 +16,12 @@ import re
 from dataclasses import dataclass, field
 
 from .i18n import tr
+from .notebook_outputs import NOTEBOOK_MAX_BYTES, without_outputs
 from .safefiles import Refused, lkind, read_regular, read_under, walk
 
-MAX_FILE_BYTES = 20 << 20  # a notebook full of plots is a few MB; more is not a submission
+# Code: a .py, or a notebook's cells without their outputs. A notebook may be larger because of
+# its outputs (plots), up to nbgrader's limit: it is read without them (notebook_outputs.py).
+MAX_FILE_BYTES = 20 << 20
 
 # Folders that never hold the student's work (the kit ships inside the released folder).
 IGNORED_DIRS = {"cursocnn", "__pycache__", ".ipynb_checkpoints", ".git", "data", "datos"}
@@ -378,14 +381,28 @@ def load_submission(path, assignment: str | None = None, lang: str | None = None
                 if parts is None:
                     return sub
                 chosen, name = os.path.join(path, *parts), parts[-1]
-                data = read_under(path, parts, MAX_FILE_BYTES)
+                data = read_under(path, parts, NOTEBOOK_MAX_BYTES)
             else:
                 chosen, name = path, os.path.basename(path)
-                data = read_regular(path, MAX_FILE_BYTES)
+                data = read_regular(path, NOTEBOOK_MAX_BYTES)
         except Refused as exc:
             sub.fatal = exc.text(lang)
             return sub
         inner = _sniff_kind(name, data)
+        if len(data) > MAX_FILE_BYTES:  # only a notebook's outputs may make it that large
+            if inner != "ipynb":
+                sub.fatal = Refused("too_big", name, len(data)).text(lang)
+                return sub
+            stripped = without_outputs(data)
+            if stripped is None:
+                sub.fatal = tr(lang, "No se pudo leer el cuaderno «{name}»: no es un .ipynb válido o "
+                                     "es demasiado grande para leerlo. Ábrelo en Jupyter, borra las "
+                                     "salidas, guárdalo y vuelve a entregarlo.", name=name)
+                return sub
+            if len(stripped) > MAX_FILE_BYTES:  # the code itself is that large
+                sub.fatal = Refused("too_big", name, len(stripped)).text(lang)
+                return sub
+            data = stripped
         if kind == "directory":
             sub.kind = f"folder:{inner}"
         else:
