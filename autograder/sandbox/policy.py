@@ -166,8 +166,9 @@ _masks_cache: dict = {}
 def masked_files(pkgs):
     """Files of the mounted package folders that name host paths, to be hidden (bound to
     /dev/null) in the sandbox: an editable install's path mapping (__editable__* finder and
-    .pth, *.egg-link, easy-install.pth) names the checkout, i.e. where reference/ and the
-    suites live; direct_url.json says where each package was installed from. The worker runs
+    .pth, *.egg-link, easy-install.pth, and the finder's bytecode in __pycache__/) names the
+    checkout, i.e. where reference/ and the suites live; direct_url.json says where each package
+    was installed from. The worker runs
     with -S, so none of them is needed. Also any other top-level or *-info file that mentions
     the checkout."""
     key = tuple(pkgs)
@@ -187,6 +188,12 @@ def masked_files(pkgs):
                     if (e.name.startswith("__editable__") or e.name.endswith((".pth", ".egg-link"))
                             or _names_host_path(e.path, needles)):
                         found.append(e.path)
+                elif e.is_dir(follow_symlinks=False) and e.name == "__pycache__":
+                    # the bytecode Python writes for the editable finder names the checkout too
+                    for f in sorted(os.scandir(e.path), key=lambda x: x.name):
+                        if f.is_file(follow_symlinks=False) and (
+                                f.name.startswith("__editable__") or _names_host_path(f.path, needles)):
+                            found.append(f.path)
                 elif e.is_dir(follow_symlinks=False) and e.name.endswith((".dist-info", ".egg-info")):
                     for f in sorted(os.scandir(e.path), key=lambda x: x.name):
                         if f.is_file(follow_symlinks=False) and (

@@ -31,7 +31,7 @@ def _places():
         for e in entries:
             if e.is_file():
                 yield e.path, _read(e.path)
-            elif e.is_dir() and e.name.endswith((".dist-info", ".egg-info")):
+            elif e.is_dir() and (e.name.endswith((".dist-info", ".egg-info")) or e.name == "__pycache__"):
                 for f in os.scandir(e.path):
                     if f.is_file():
                         yield f.path, _read(f.path)
