@@ -109,9 +109,12 @@ class AttachStudentPage(NbGraderPreprocessor):
 
 
 def feedback_preprocessors() -> list:
-    """nbgrader's GenerateFeedback preprocessors with HideHiddenTests first and
-    AttachStudentPage last."""
+    """nbgrader's GenerateFeedback preprocessors with HideHiddenTests and SanitizeStudentOutputs
+    first (also for notebooks autograded before the sanitiser existed) and AttachStudentPage
+    last."""
     from nbgrader.converters.generate_feedback import GenerateFeedback
+
+    from .nbgrader_sanitize import SanitizeStudentOutputs
     pps = list(GenerateFeedback.class_traits()["preprocessors"].default())
-    ours = (HideHiddenTests, AttachStudentPage)
-    return [HideHiddenTests, *(p for p in pps if p not in ours), AttachStudentPage]
+    ours = (HideHiddenTests, SanitizeStudentOutputs, AttachStudentPage)
+    return [HideHiddenTests, SanitizeStudentOutputs, *(p for p in pps if p not in ours), AttachStudentPage]

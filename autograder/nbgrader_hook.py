@@ -269,17 +269,21 @@ def autograde_preprocessors(confined: bool = True) -> list:
         c.Autograde.autograde_preprocessors = autograde_preprocessors()
 
     confined=True (the default): SnapshotSubmission first (snapshot + trusted grading),
-    ConfinedExecute instead of Execute (the kernel in the sandbox), TrustedGradeCells right after
-    it (the grade cells show the trusted results). confined=False: nbgrader's own list with only
-    StripHookStderr after Execute (the kernel runs unconfined and grades in its process tree)."""
+    ConfinedExecute instead of Execute (the kernel in the sandbox), SanitizeStudentOutputs (no
+    script, iframe or event handler from the student's outputs reaches formgrader or the
+    feedback) and TrustedGradeCells right after it (the grade cells show the trusted results).
+    confined=False: nbgrader's own list with StripHookStderr and SanitizeStudentOutputs after
+    Execute (the kernel runs unconfined and grades in its process tree)."""
     from nbgrader.converters.autograde import Autograde
     from nbgrader.preprocessors import Execute
+    from .nbgrader_sanitize import SanitizeStudentOutputs
     pps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     at = pps.index(Execute) if Execute in pps else 0
     if not confined:
         strip = __getattr__("StripHookStderr")
         if strip not in pps:
             pps.insert(at + 1, strip)
+        pps.insert(pps.index(strip) + 1, SanitizeStudentOutputs)
         return pps
     from .nbgrader_kernel import ConfinedExecute
     from .nbgrader_snapshot import SnapshotSubmission, TrustedGradeCells
@@ -287,7 +291,9 @@ def autograde_preprocessors(confined: bool = True) -> list:
         pps[at] = ConfinedExecute
     else:
         pps.insert(0, ConfinedExecute)
-    pps.insert(pps.index(ConfinedExecute) + 1, TrustedGradeCells)
+    # the student's outputs are cleaned as soon as they exist; the trusted results come after
+    pps.insert(pps.index(ConfinedExecute) + 1, SanitizeStudentOutputs)
+    pps.insert(pps.index(SanitizeStudentOutputs) + 1, TrustedGradeCells)
     pps.insert(0, SnapshotSubmission)
     return pps
 

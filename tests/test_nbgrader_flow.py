@@ -18,6 +18,7 @@ import copy
 import csv
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,14 @@ NOISE = (
     "_t.Thread(target=_ruido, daemon=True).start()\n"
     "_w.warn('advertencia al definir')\n"
 )
+
+
+SCRIPT_OUTPUTS = (
+    "from IPython.display import HTML, Javascript, display\n"
+    "display(HTML('<b>visible</b><script>window.html_pwned = 1</script><img src=x onerror=alert(5)>"
+    "<iframe src=\"https://example.org/\"></iframe>'))\n"
+    "display(Javascript('window.js_pwned = 1'))\n"
+    "print('texto normal')\n")
 
 
 def _write(course: Path, student: str, nb: dict):
@@ -105,6 +114,13 @@ def course(tmp_path_factory):
         kept.append(cell)
     tamper["cells"] = kept
     _write(course, "tamper", tamper)
+    # outputs that would run in the instructor's or the student's browser (issue 20)
+    scripter = _filled(release, solutions, {sol["corr2d"]})
+    scripter["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                              "source": SCRIPT_OUTPUTS})
+    scripter["cells"].append({"cell_type": "markdown", "metadata": {},
+                              "source": "Mi respuesta <script>window.md_pwned = 1</script> <img src=x onerror=alert(7)>"})
+    _write(course, "scripter", scripter)
     pristine_path = base / "pristine.ipynb"
     pristine_path.write_text(json.dumps(pristine, ensure_ascii=False), encoding="utf-8")
 
@@ -125,7 +141,7 @@ def _gradebook_scores(course: Path) -> dict:
     from nbgrader.api import Gradebook
     out = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-humai") as gb:
-        for student in ("ref", "blank", "partial", "tamper"):
+        for student in ("ref", "blank", "partial", "tamper", "scripter"):
             sub = gb.find_submission(AID, student)
             out[student] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
     return out
@@ -260,6 +276,25 @@ def test_generate_feedback_shows_hardened_scores(course):
     assert 'srcdoc="' in html and "Devoluci" in html.split('srcdoc="', 1)[1]
 
 
+def test_student_outputs_are_sanitised_in_the_autograded_notebook_and_the_feedback(course):
+    """display(HTML('<script>...')), display(Javascript(...)) and a markdown cell with a script:
+    nothing runnable reaches formgrader (the autograded notebook) or the feedback HTML; text and
+    the scores stay."""
+    nb = _autograded(course["path"], "scripter")
+    student_parts = json.dumps([c.get("outputs", []) for c in nb["cells"]]
+                               + [c["source"] for c in nb["cells"] if c["cell_type"] == "markdown"])
+    for bad in ("<script", "onerror", "<iframe", "application/javascript", "js_pwned"):
+        assert bad not in student_parts, bad
+    assert "<b>visible</b>" in student_parts and "texto normal" in student_parts
+    assert course["rows"]["scripter"]["score"] == POINTS[AID]["corr2d"]
+    _nbgrader(course["path"], "generate_feedback", AID, "--student", "scripter", "--force", env=course["env"])
+    html = (course["path"] / "feedback" / "scripter" / AID / f"{AID}.html").read_text(encoding="utf-8")
+    # the code the student wrote is shown as code (escaped); nothing of it becomes markup
+    assert not re.search(r"<script[^>]*>[^<]*pwned", html)
+    assert not re.search(r"<[a-z]+[^>]*\sonerror=", html) and "<iframe src" not in html
+    assert "<b>visible</b>" in html and "texto normal" in html
+
+
 def test_hide_hook_lines_keeps_the_rest_of_the_cell():
     from autograder.nbgrader_feedback import PLACEHOLDER, hide_hook_lines
     cell = ("x = 1\n### BEGIN HIDDEN TESTS\nfrom autograder.nbgrader_hook import hidden_score\n"
@@ -274,3 +309,33 @@ def test_course_config_strips_hook_stderr():
     """assignments/nbgrader_config.py inserts the StripHookStderr preprocessor (a student's
     background thread can write to stderr while a grade cell runs)."""
     assert "autograde_preprocessors()" in (REPO / "assignments" / "nbgrader_config.py").read_text()
+
+
+def test_sanitiser_keeps_plots_text_tables_and_the_release_text():
+    import nbformat
+
+    from autograder.nbgrader_sanitize import SanitizeStudentOutputs
+
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={
+            "text/html": "<table><tr><td onclick='x()'>1</td></tr></table><style>body{}</style>",
+            "text/plain": "t"}),
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}),
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg onload='x()'/>", "text/plain": "s"}),
+        nbformat.v4.new_output("stream", name="stdout", text="<b>literal</b>\n")]
+    released = nbformat.v4.new_markdown_cell("Texto del curso: a < b, `<tag>`",
+                                             metadata={"nbgrader": {"locked": True, "grade": False,
+                                                                    "solution": False, "grade_id": "intro"}})
+    answer = nbformat.v4.new_markdown_cell("Mi respuesta <iframe src='x'></iframe>",
+                                           metadata={"nbgrader": {"solution": True, "grade": True,
+                                                                  "locked": False, "grade_id": "a"}})
+    nb = nbformat.v4.new_notebook(cells=[code, released, answer])
+    nb, _ = SanitizeStudentOutputs()(nb, {})
+    html, png, svg, stream = nb.cells[0].outputs
+    assert html.data["text/html"] == "<table><tbody><tr><td>1</td></tr></tbody></table>body{}"
+    assert png.data["image/png"] == "iVBORw0KGgo="            # plots kept as they are
+    assert "image/svg+xml" not in svg.data and svg.data["text/plain"] == "s"
+    assert stream.text == "<b>literal</b>\n"                 # a stream is text, shown escaped anyway
+    assert nb.cells[1].source == "Texto del curso: a < b, `<tag>`"
+    assert nb.cells[2].source == "Mi respuesta "
