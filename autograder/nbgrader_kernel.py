@@ -47,7 +47,7 @@ import uuid
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, List, Unicode
+from traitlets import Bool, Dict, Float, List, Unicode
 
 from . import sandbox
 from .kernel_folder import copy_back, copy_in, take_back
@@ -425,14 +425,73 @@ class ConfinedKernelManager(AsyncKernelManager):
             shutil.rmtree(self._home, ignore_errors=True)
 
 
+def nbformat_output_note(text: str):
+    """A stderr stream output (how Jupyter shows a warning) holding `text`."""
+    import nbformat
+    return nbformat.v4.new_output("stream", name="stderr", text=text + "\n")
+
+
 class ConfinedExecute(Execute):
     """nbgrader's Execute with the kernel in the sandbox (ConfinedKernelManager). Reads the
     trusted grading's view of this notebook from resources["autograder"] (set before it by
-    autograder.nbgrader_snapshot.SnapshotSubmission)."""
+    autograder.nbgrader_snapshot.SnapshotSubmission).
+
+    Each notebook has a wall-clock budget (notebook_budget; 0: the assignment's student budget,
+    autograder/budget.py): a cell gets at most what is left of it (the course's per-cell timeout,
+    3600 s, would let each sleeping cell hold `nbgrader autograde` for an hour), an overrunning
+    cell is interrupted with a note saying why, and once the budget is spent the remaining cells
+    are not run. The notebook is graded as it stands: the scores come from the trusted grading of
+    the snapshot, not from this run."""
+
+    notebook_budget = Float(0.0, config=True,
+                            help="Seconds of wall time for one notebook's execution (0: the "
+                                 "assignment's budget)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", ConfinedKernelManager)
         super().__init__(*args, **kwargs)
+        self._deadline = None
+        self._noted = False
+
+    def _budget(self, resources) -> float:
+        if self.notebook_budget > 0:
+            return float(self.notebook_budget)
+        from .budget import default_seconds
+        return default_seconds(((resources or {}).get("nbgrader") or {}).get("assignment"))
+
+    def preprocess(self, nb, resources=None, km=None):
+        budget = self._budget(resources)
+        self._deadline, self._noted, self._cell_timeout = time.monotonic() + budget, False, self.timeout
+        self._budget_seconds = budget
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self.timeout = self._cell_timeout
+
+    def _note(self):
+        from .i18n import tr
+        from .nbgrader_snapshot import _settings
+        return tr(_settings()[0], "Celda detenida: el cuaderno ya usó los {seconds:g} s que tiene para "
+                                  "ejecutarse al calificar. Las celdas siguientes no se ejecutaron; la "
+                                  "nota viene de las pruebas ocultas, que no dependen de esta ejecución.",
+                  seconds=self._budget_seconds)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or self._deadline is None:
+            return super().preprocess_cell(cell, resources, index)
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            if not self._noted:  # say it once, where execution stopped
+                self._noted = True
+                cell.outputs = list(cell.get("outputs") or []) + [nbformat_output_note(self._note())]
+            return cell, resources
+        self.timeout = max(1, int(min(self._cell_timeout or left, left)))
+        self.error_on_timeout = {"ename": "CellTimeoutError", "evalue": "", "traceback": [self._note()]}
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError"
+               for o in cell.get("outputs") or []):
+            self._noted = True  # this cell carries the note
+        return cell, resources
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()

@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,9 @@ SCRIPT_OUTPUTS = (
     "print('texto normal')\n")
 
 
+NOTEBOOK_BUDGET = 20
+
+
 def _write(course: Path, student: str, nb: dict):
     folder = course / "submitted" / student / AID
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,6 +83,8 @@ def course(tmp_path_factory):
         cfg = course / "nbgrader_config.py"
         if "autograde_preprocessors" not in cfg.read_text():
             cfg.write_text(cfg.read_text() + CONFIG_LINES)      # see test_course_config_strips_hook_stderr
+        # a notebook's wall-clock budget, short here so that the sleeper below costs little
+        cfg.write_text(cfg.read_text() + f"\nc.ConfinedExecute.notebook_budget = {NOTEBOOK_BUDGET}\n")
         if os.geteuid() != 0:   # no bwrap for the kernel: these tests are about scores, not confinement
             cfg.write_text(cfg.read_text() + "\nc.ConfinedKernelManager.require_confinement = False\n")
 
@@ -121,10 +127,20 @@ def course(tmp_path_factory):
     scripter["cells"].append({"cell_type": "markdown", "metadata": {},
                               "source": "Mi respuesta <script>window.md_pwned = 1</script> <img src=x onerror=alert(7)>"})
     _write(course, "scripter", scripter)
+    # a cell that sleeps far past the notebook's budget, and cells after it
+    sleeper = _filled(release, solutions, {sol["corr2d"]})
+    at = next(i for i, c in enumerate(sleeper["cells"]) if _gid(c) == sol["corr2d"]) + 1
+    sleeper["cells"].insert(at, {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                                 "source": "import time\nprint('antes de dormir')\ntime.sleep(600)"})
+    sleeper["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                             "source": "print('nunca se ejecuta')"})
+    _write(course, "sleeper", sleeper)
     pristine_path = base / "pristine.ipynb"
     pristine_path.write_text(json.dumps(pristine, ensure_ascii=False), encoding="utf-8")
 
+    started = time.monotonic()
     _nbgrader(course, "autograde", AID, env=env)
+    autograde_seconds = time.monotonic() - started
     nbgrader_scores = _gradebook_scores(course)
     nbgrader_csv = course / "nbgrader-export.csv"
     _nbgrader(course, "export", "--to", str(nbgrader_csv), env=env)
@@ -133,7 +149,8 @@ def course(tmp_path_factory):
     ours_csv = course / "hardened.csv"
     rows = grade_course(course, AID, lang="es", device="cpu", csv_path=ours_csv, log=lambda m: None)
     return {"path": course, "env": env, "nbgrader": nbgrader_scores, "rows": {r["student_id"]: r for r in rows},
-            "nbgrader_csv": nbgrader_csv, "ours_csv": ours_csv, "pristine": pristine_path}
+            "nbgrader_csv": nbgrader_csv, "ours_csv": ours_csv, "pristine": pristine_path,
+            "autograde_seconds": autograde_seconds}
 
 
 def _gradebook_scores(course: Path) -> dict:
@@ -141,7 +158,7 @@ def _gradebook_scores(course: Path) -> dict:
     from nbgrader.api import Gradebook
     out = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-humai") as gb:
-        for student in ("ref", "blank", "partial", "tamper", "scripter"):
+        for student in ("ref", "blank", "partial", "tamper", "scripter", "sleeper"):
             sub = gb.find_submission(AID, student)
             out[student] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
     return out
@@ -293,6 +310,22 @@ def test_student_outputs_are_sanitised_in_the_autograded_notebook_and_the_feedba
     assert not re.search(r"<script[^>]*>[^<]*pwned", html)
     assert not re.search(r"<[a-z]+[^>]*\sonerror=", html) and "<iframe src" not in html
     assert "<b>visible</b>" in html and "texto normal" in html
+
+
+def test_a_sleeping_cell_is_stopped_at_the_notebooks_budget(course):
+    """The course's per-cell timeout is 3600 s; the notebook's budget stops the sleeper's cell,
+    says so in that cell, skips the rest, and the notebook keeps its trusted score."""
+    nb = _autograded(course["path"], "sleeper")
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    sleeping = next(c for c in cells if "time.sleep(600)" in _src(c))
+    text = json.dumps(sleeping["outputs"], ensure_ascii=False)
+    assert "antes de dormir" in text and f"usó los {NOTEBOOK_BUDGET} s" in text, text
+    last = next(c for c in cells if "nunca se ejecuta" in _src(c))
+    assert "nunca se ejecuta" not in json.dumps(last.get("outputs", []))
+    assert course["rows"]["sleeper"]["score"] == POINTS[AID]["corr2d"]
+    assert course["nbgrader"]["sleeper"] == {f"test_{k}": v for k, v in _object_points(course["rows"]["sleeper"]).items()}
+    # seven students, one of them asleep for 600 s: the command ends within the budgets
+    assert course["autograde_seconds"] < 600
 
 
 def test_hide_hook_lines_keeps_the_rest_of_the_cell():
