@@ -71,6 +71,10 @@ examples:
                    help="caché de resultados de entrenamiento de ps5 ('off' la desactiva) / ps5 "
                         "training-result cache ('off' disables it) (default: $AUTOGRADER_TRAINING_CACHE "
                         "or ~/.cache/cnn-autograder/training)")
+    g.add_argument("--unconfined", action="store_true",
+                   help="calificar aunque nada pueda aislar el código de los estudiantes; cada "
+                        "resultado queda marcado 'unconfined' / grade even when nothing can confine "
+                        "student code; every result is marked 'unconfined' (docs/security.md)")
     g.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help=".ipynb, .py o carpeta / .ipynb, .py or folder")
     g.set_defaults(func=cmd_grade)
@@ -144,6 +148,13 @@ def _grade(args, parser) -> int:
     except OSError as exc:
         parser.error(f"no se puede crear --out {args.out}: {exc.strerror or exc}")
 
+    if getattr(args, "unconfined", False):
+        os.environ["AUTOGRADER_SANDBOX"] = "none"   # the grading children inherit it
+    from .sandbox import MISSING_CONFINEMENT, confinement_label
+    if not args.scheduler and confinement_label() == "unavailable":
+        print(MISSING_CONFINEMENT, file=sys.stderr)  # never a silent fallback
+        return EXIT_USAGE
+
     items = batch.discover_all(args.submissions, args.assignment)
     plan = batch.plan(items, out_dir, args.assignment, args.lang, force=args.force)
     todo = plan.todo
@@ -172,6 +183,7 @@ def _grade(args, parser) -> int:
             bar.close()
     rows = [(j.name, j.results, j.state) for j in plan.jobs]
     print(report.table(rows, args.assignment, args.lang))
+    print(report.confinement_line(plan.jobs, args.lang))
     print()
     print(report.summary(plan.jobs, out_dir, args.lang))
     from .pages.commands import after_grade

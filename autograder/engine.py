@@ -339,10 +339,11 @@ def _grade(path, assignment, lang, device, started, budget=None):
     if nothing_passed and not grader_error:  # say once, at the top, why nothing could be tried
         from .graded_summary import nothing_graded_summary
         headline = nothing_graded_summary(assignment, sub.cells, lang) or ""
-    extra = {}
+    from .sandbox import confinement_label
+    extra = {"confinement": confinement_label()}   # where this student's code ran
     if collector.student_time:
         used, allowed = collector.student_time
-        extra = {"student_seconds": round(used, 2), "budget_seconds": allowed}
+        extra.update(student_seconds=round(used, 2), budget_seconds=allowed)
     return SubmissionResult(assignment, tests, lang, scoring.max_score(assignment), headline, notes,
                             grader_error, time.perf_counter() - started, extra)
 

@@ -68,6 +68,29 @@ def table(rows, assignment: str, lang: str = "es") -> str:
     return "\n".join(out)
 
 
+CONFINEMENT_TEXT = {
+    "bwrap-root": N_("bubblewrap como root (cada proceso con su propio usuario sin privilegios)"),
+    "bwrap-userns": N_("bubblewrap en un espacio de nombres de usuario (cuenta sin privilegios: "
+                       "un sandbox y un espacio de PIDs por proceso)"),
+    "unconfined": N_("NINGUNO (--unconfined): el código de los estudiantes corrió sin aislamiento y "
+                     "esos resultados quedan marcados «unconfined»"),
+}
+
+
+def confinement_line(jobs, lang="es") -> str:
+    """Where the students' code of this table ran (from each result: a batch resumed from an
+    earlier run may mix modes)."""
+    labels = []
+    for j in jobs:
+        label = ((getattr(j, "results", None) or {}).get("extra_data") or {}).get("confinement")
+        if label and label not in labels:
+            labels.append(label)
+    if not labels:
+        return ""
+    shown = "; ".join(tr(lang, CONFINEMENT_TEXT[x]) if x in CONFINEMENT_TEXT else x for x in labels)
+    return tr(lang, "Aislamiento del código de los estudiantes: {mode}", mode=shown)
+
+
 def summary(jobs, out_dir, lang="es") -> str:
     graded = sum(j.state == "graded" for j in jobs)
     resumed = sum(j.state == "resumed" for j in jobs)

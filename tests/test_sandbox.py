@@ -240,13 +240,27 @@ def test_mutating_inputs_does_not_touch_the_graders_tensors():
     assert torch.equal(x, X) and torch.equal(k, K)
 
 
-def test_fallback_is_loud(monkeypatch):
-    monkeypatch.setattr(sandbox.session, "bwrap_available", lambda: False)
-    with pytest.warns(RuntimeWarning, match="isolation unavailable"):
-        s = Session("def f():\n    return 1\n", "ps1_corr2d", isolation="auto")
-    assert s.isolation == "fallback"
-    with pytest.raises(sandbox.SandboxError):
-        Session("x = 1\n", "ps1_corr2d", isolation="bwrap")
+def test_no_silent_fallback(monkeypatch):
+    """Without any confinement "auto" refuses with what is missing; only "none" (--unconfined)
+    runs student code unconfined, and that submission's notes say so."""
+    monkeypatch.setattr(sandbox.session, "confinement_mode", lambda: None)
+    for mode in ("auto", "bwrap"):
+        with pytest.raises(sandbox.ConfinementUnavailable, match="bubblewrap .*--unconfined"):
+            Session("def f():\n    return 1\n", "ps1_corr2d", isolation=mode)
+    assert sandbox.confinement_label("auto") == "unavailable"
+    with Session("def f():\n    return 1\n", "ps1_corr2d", isolation="none") as s:
+        assert s.call("call_function", "f") == 1
+        assert ("sandbox_unisolated", {}) in s.load_notes and not s.isolated
+    assert sandbox.confinement_label("none") == "unconfined"
+
+
+def test_an_ordinary_users_mode_is_a_sandbox_per_worker(monkeypatch):
+    """userns mode (an ordinary user: bwrap in a user namespace, one uid inside): no zygote and
+    no uid of its own, its own sandbox and pid namespace instead."""
+    monkeypatch.setattr(sandbox.session, "confinement_mode", lambda: "userns")
+    s = Session("def f():\n    return 1\n", "ps1_corr2d", isolation="auto")
+    assert s.isolation == "userns" and s.isolated and not s.use_zygote
+    assert sandbox.confinement_label("auto") == "bwrap-userns"
 
 
 # ------------------------------------------------------------------ the zygote (bwrap)

@@ -121,6 +121,8 @@ TEXT = {
     "sort": N_("Ordenar por {col}"),
     "generated": N_("Generado por el autocorrector."),
     "output": N_("Mensaje general"),
+    "unconfined": N_("Atención: el código de {n} entrega(s) se ejecutó SIN aislamiento (--unconfined): "
+                     "sus resultados no valen como los de una corrección aislada."),
 }
 
 
@@ -151,6 +153,11 @@ class Entry:
     @property
     def seconds(self) -> float:
         return float(self.results.get("execution_time", 0) or 0)
+
+    @property
+    def confinement(self) -> str:
+        """Where its student code ran (engine: bwrap-root, bwrap-userns or unconfined)."""
+        return str((self.results.get("extra_data") or {}).get("confinement") or "")
 
 
 def load(out_dir) -> list[Entry]:
@@ -316,6 +323,7 @@ def class_context(entries, out_dir, lang="es", similarity=True, killtables=None)
         sections.append(section)
     from .similarity import MIN_SIMILARITY
     return {"t": t, "sections": sections, "lang": lang,
+            "unconfined": sum(e.confinement == "unconfined" for e in entries),
             "title": t["title_class"].format(assignment=", ".join(assignments) or "-"),
             "min_similarity_pct": f"{100 * MIN_SIMILARITY:.0f}"}
 
@@ -359,10 +367,10 @@ def grades_csv(entries) -> str:
         objects += [f"{e.assignment}:{o}" for o in e.objects if f"{e.assignment}:{o}" not in objects]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["name", "assignment", "score", "max_score", "state", "seconds"] + objects)
+    w.writerow(["name", "assignment", "score", "max_score", "state", "seconds", "confinement"] + objects)
     for e in entries:
         w.writerow([e.name, e.assignment, fmt(e.score), fmt(e.max_score), e.state,
-                    f"{e.seconds:.2f}"]
+                    f"{e.seconds:.2f}", e.confinement]
                    + [fmt(e.objects[o.split(":", 1)[1]][0]) if o.split(":", 1)[0] == e.assignment
                       and o.split(":", 1)[1] in e.objects else "" for o in objects])
     return buf.getvalue()

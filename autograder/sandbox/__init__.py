@@ -8,15 +8,17 @@
 
 Inside the sandbox, autograder/worker/confine.py applies the rlimits and drops the uid.
 """
-from .errors import SandboxError, StudentCrash, StudentError, ZygoteError
-from .policy import (DEFAULT_LIMITS, KERNEL_UIDS, SANDBOX_ROOT, WORKER_PACKAGE, WORKER_UIDS, Policy,
-                     bwrap_argv, bwrap_available, bwrap_command, plain_command)
-from .session import KEEP_OUTPUT, MAX_REPLY, Session
+from .errors import ConfinementUnavailable, SandboxError, StudentCrash, StudentError, ZygoteError
+from .policy import (DEFAULT_LIMITS, KERNEL_UIDS, MISSING_CONFINEMENT, SANDBOX_ROOT, WORKER_PACKAGE, WORKER_UIDS,
+                     Policy, bwrap_argv, bwrap_available, bwrap_command, confinement_mode, plain_command)
+from .session import KEEP_OUTPUT, MAX_REPLY, Session, confinement_label, resolve_isolation
 from .zygote_client import ZygoteChild, shutdown_zygote
 
-__all__ = ["DEFAULT_LIMITS", "KEEP_OUTPUT", "KERNEL_UIDS", "MAX_REPLY", "SANDBOX_ROOT", "WORKER_PACKAGE",
-           "WORKER_UIDS", "Policy", "SandboxError", "Session", "StudentCrash", "StudentError", "ZygoteChild",
-           "ZygoteError", "bwrap_argv", "bwrap_available", "bwrap_command", "plain_command", "shutdown_zygote"]
+__all__ = ["DEFAULT_LIMITS", "KEEP_OUTPUT", "KERNEL_UIDS", "MAX_REPLY", "MISSING_CONFINEMENT", "SANDBOX_ROOT",
+           "WORKER_PACKAGE", "WORKER_UIDS", "ConfinementUnavailable", "Policy", "SandboxError", "Session",
+           "StudentCrash", "StudentError", "ZygoteChild", "ZygoteError", "bwrap_argv", "bwrap_available",
+           "bwrap_command", "confinement_label", "confinement_mode", "plain_command", "resolve_isolation",
+           "shutdown_zygote"]
 
 
 def __getattr__(name):

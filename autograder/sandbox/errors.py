@@ -32,5 +32,10 @@ class SandboxError(RuntimeError):
     """The sandbox itself could not start (a grader problem, not the student's)."""
 
 
+class ConfinementUnavailable(SandboxError):
+    """Nothing on this account can confine student code, and running it unconfined was not
+    asked for (--unconfined, AUTOGRADER_SANDBOX=none)."""
+
+
 class ZygoteError(RuntimeError):
     """The zygote did not answer, or refused a request (the Session falls back to a fresh sandbox)."""

@@ -82,15 +82,18 @@ def rlimits(limits):
 
 
 def bwrap_exe():
-    return shutil.which("bwrap") or "/usr/bin/bwrap"
+    """bwrap ($AUTOGRADER_BWRAP names another binary: tests use /bin/false to stand for an
+    account where user namespaces are blocked)."""
+    return os.environ.get("AUTOGRADER_BWRAP") or shutil.which("bwrap") or "/usr/bin/bwrap"
 
 
-def bwrap_available() -> bool:
-    """True when running as root and bwrap can create the namespaces we need (tested once)."""
+def _bwrap_works() -> bool:
+    """bwrap can create the namespaces we need, as whoever we are (tested once). An ordinary user
+    gets them inside a user namespace, which bwrap (not setuid) creates by itself."""
     global _bwrap_ok
     if _bwrap_ok is None:
-        exe = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
-        if exe is None or os.geteuid() != 0:
+        exe = bwrap_exe()
+        if not os.path.exists(exe):
             _bwrap_ok = False
         else:
             try:
@@ -102,6 +105,30 @@ def bwrap_available() -> bool:
             except (OSError, subprocess.SubprocessError):
                 _bwrap_ok = False
     return _bwrap_ok
+
+
+def bwrap_available() -> bool:
+    """True when running as root and bwrap works: the mode with a uid per worker and a zygote
+    (and the only one the confined nbgrader kernel uses)."""
+    return os.geteuid() == 0 and _bwrap_works()
+
+
+def confinement_mode() -> str | None:
+    """The best confinement this account has: "root" (bwrap as root: a uid per worker, workers
+    forked from a preloaded zygote), "userns" (an ordinary user: bwrap in a user namespace, one
+    uid inside, so each worker gets its own sandbox and pid namespace instead of a shared
+    zygote), or None (no bwrap, or user namespaces blocked)."""
+    if not _bwrap_works():
+        return None
+    return "root" if os.geteuid() == 0 else "userns"
+
+
+# One line for the instructor when nothing confines student code (docs/security.md).
+MISSING_CONFINEMENT = (
+    "autograder: no confinement for student code on this account: it needs bubblewrap "
+    "(apt-get install bubblewrap) and either root or unprivileged user namespaces "
+    "(sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0). "
+    "--unconfined grades anyway and marks every result 'unconfined'.")
 
 
 # ------------------------------------------------------------------ the host's side of the view
@@ -305,6 +332,11 @@ def bwrap_argv(policy: Policy, args) -> list:
     cmd += ["--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--size", str(policy.limits["tmp_mb"] << 20), "--tmpfs", "/tmp"]
     cmd += _mount_args(policy.mounts)
+    if os.geteuid() != 0:
+        # an ordinary user's namespace maps the user's own uid: the folders bwrap made in the
+        # sandbox's root belong to it, so make that root read-only (/tmp, /dev and the binds keep
+        # their own flags). As root the worker's own uid cannot write there anyway.
+        cmd += ["--remount-ro", "/"]
     cmd += ["--chdir", policy.cwd, "--clearenv"]
     for k, v in {**ENV, "HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp", **policy.env}.items():
         cmd += ["--setenv", k, v]

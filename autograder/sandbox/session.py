@@ -23,7 +23,9 @@ import warnings
 
 from ..worker import wire
 from .errors import SandboxError, StudentCrash, StudentError, ZygoteError
-from .policy import DEFAULT_LIMITS, ENV, bwrap_available, bwrap_command, pick_uid, plain_command, rlimits
+from .errors import ConfinementUnavailable
+from .policy import (DEFAULT_LIMITS, ENV, MISSING_CONFINEMENT, bwrap_command, confinement_mode, pick_uid,
+                     plain_command, rlimits)
 from .zygote_client import ZygoteChild, get_zygote, zygote_enabled
 
 log = logging.getLogger("autograder.sandbox")
@@ -31,19 +33,44 @@ log = logging.getLogger("autograder.sandbox")
 MAX_REPLY = 64 << 20
 KEEP_OUTPUT = 16 << 10  # bytes of student output kept for display
 
-_warned = False
 
 
 def _env_mode():
     return os.environ.get("AUTOGRADER_SANDBOX", "auto").strip().lower() or "auto"
 
 
+def resolve_isolation(mode=None) -> str:
+    """"bwrap" (root: a uid per worker, zygote), "userns" (an ordinary user: bwrap in a user
+    namespace, a sandbox per worker) or "none" (AUTOGRADER_SANDBOX=none / --unconfined: a plain
+    subprocess with rlimits, every result marked "unconfined"). "auto" never falls back silently:
+    without confinement it raises ConfinementUnavailable with what is missing."""
+    mode = mode or _env_mode()
+    if mode not in ("auto", "bwrap", "none"):
+        raise ValueError(f"isolation must be auto, bwrap or none, not {mode!r}")
+    if mode == "none":
+        return "none"
+    found = confinement_mode()
+    if found is None:
+        raise ConfinementUnavailable(MISSING_CONFINEMENT)
+    return "bwrap" if found == "root" else "userns"
+
+
+def confinement_label(mode=None) -> str:
+    """What a result says about where its student code ran: "bwrap-root", "bwrap-userns" or
+    "unconfined" ("unavailable" when nothing would run it)."""
+    try:
+        isolation = resolve_isolation(mode)
+    except ConfinementUnavailable:
+        return "unavailable"
+    return {"bwrap": "bwrap-root", "userns": "bwrap-userns"}.get(isolation, "unconfined")
+
+
 class Session:
     """One submission's worker. `Session(cells, assignment)`; see docs/architecture.md.
 
-    isolation: "auto" (bwrap when root and available, else a loud fallback), "bwrap" (required:
-    SandboxError otherwise) or "none" (plain subprocess with rlimits). The AUTOGRADER_SANDBOX
-    environment variable supplies the default.
+    isolation: "auto" or "bwrap" (the best confinement of this account, see resolve_isolation;
+    ConfinementUnavailable without any) or "none" (plain subprocess with rlimits: unconfined).
+    The AUTOGRADER_SANDBOX environment variable supplies the default.
 
     zygote: in bwrap mode, fork each worker from a per-process zygote sandbox that has torch
     imported already (default; AUTOGRADER_ZYGOTE=0 disables it) instead of starting a sandbox.
@@ -82,23 +109,7 @@ class Session:
 
     @staticmethod
     def _resolve(mode):
-        global _warned
-        if mode not in ("auto", "bwrap", "none"):
-            raise ValueError(f"isolation must be auto, bwrap or none, not {mode!r}")
-        if mode == "none":
-            return "none"
-        if bwrap_available():
-            return "bwrap"
-        if mode == "bwrap":
-            raise SandboxError("bwrap isolation requested but unavailable (needs root and /usr/bin/bwrap)")
-        msg = ("autograder: bubblewrap isolation unavailable (not root, or bwrap missing/blocked); "
-               "student code runs in a plain subprocess with rlimits only. Do not grade untrusted "
-               "submissions this way.")
-        if not _warned:
-            log.warning(msg)
-            _warned = True
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
-        return "fallback"
+        return resolve_isolation(mode)
 
     def __enter__(self):
         self._start()
@@ -109,7 +120,7 @@ class Session:
 
     @property
     def isolated(self) -> bool:
-        return self.isolation == "bwrap"
+        return self.isolation in ("bwrap", "userns")
 
     def _spawn(self):
         r_req, w_req = os.pipe()
@@ -127,8 +138,10 @@ class Session:
                     log.warning("autograder: zygote unavailable (%s); starting a fresh sandbox", exc)
                     self.use_zygote = False
             if self.proc is None:
-                if self.isolation == "bwrap":
-                    uid = self.uid if self.uid is not None else pick_uid()
+                if self.isolated:
+                    # an ordinary user's namespace maps one uid: no uid of its own per worker,
+                    # its own sandbox (pid namespace) instead
+                    uid = None if self.isolation == "userns" else self.uid if self.uid is not None else pick_uid()
                     cmd, cwd = bwrap_command(r_req, w_rep, self.limits, uid), "/"
                 else:
                     if self._scratch is None:
@@ -227,7 +240,7 @@ class Session:
         if first:
             self.defined = set(reply.get("defined", ()))
             self.load_notes += [tuple(n) for n in reply.get("notes", ())]
-            if self.isolation == "fallback":
+            if self.isolation == "none":
                 self.load_notes.append(("sandbox_unisolated", {}))
             self._loaded = True
 
