@@ -72,6 +72,8 @@ CONFINEMENT_TEXT = {
     "bwrap-root": N_("bubblewrap como root (cada proceso con su propio usuario sin privilegios)"),
     "bwrap-userns": N_("bubblewrap en un espacio de nombres de usuario (cuenta sin privilegios: "
                        "un sandbox y un espacio de PIDs por proceso)"),
+    "landlock": N_("Landlock (cuenta sin espacios de nombres: solo lee el sistema y Python, escribe "
+                   "solo en su carpeta temporal, sin TCP ni señales a otros procesos)"),
     "unconfined": N_("NINGUNO (--unconfined): el código de los estudiantes corrió sin aislamiento y "
                      "esos resultados quedan marcados «unconfined»"),
 }

@@ -6,7 +6,8 @@ Run as root. `--user` is an ordinary account with its own checkout and venv in ~
 tests/test_ordinary_user.py builds: `make setup PYTHON=/usr/bin/python3` as that user). The same
 N ps1 submissions (copies of the reference solution) are graded with `autograder grade --jobs 2`:
 as root (bwrap-root: workers forked from a preloaded zygote), as the ordinary user (bwrap-userns:
-a fresh sandbox per worker) and as the ordinary user with --unconfined (a plain subprocess). Each
+a fresh sandbox per worker), as the ordinary user with bwrap standing in as /bin/false (Landlock:
+a plain process that restricts itself) and with --unconfined (a plain subprocess). Each
 mode's wall time per submission and its ratio to root's are printed per round; record the figures
 in docs/benchmarks.md.
 """
@@ -59,6 +60,9 @@ def main() -> None:
         "bwrap-userns (user)": lambda out: timed(user_env + [str(user_cli), "grade", "-a", "ps1_corr2d",
                                                              "--out", out, "--force", "--no-report",
                                                              "--jobs", "2", str(subs)]),
+        "landlock (user)": lambda out: timed(user_env + ["AUTOGRADER_BWRAP=/bin/false", str(user_cli), "grade",
+                                                         "-a", "ps1_corr2d", "--out", out, "--force",
+                                                         "--no-report", "--jobs", "2", str(subs)]),
         "unconfined (user)": lambda out: timed(user_env + [str(user_cli), "grade", "-a", "ps1_corr2d",
                                                            "--out", out, "--force", "--no-report",
                                                            "--jobs", "2", "--unconfined", str(subs)]),

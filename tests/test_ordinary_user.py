@@ -1,6 +1,7 @@
 """What an instructor who is not root gets (issue 20): `autograder grade` confines student code
-in a user namespace, says so, and the escape attempts write nothing and read nothing; without
-any confinement it refuses, unless --unconfined, which marks every result.
+in a user namespace (or, where those are blocked, with Landlock), says so, and the escape
+attempts write nothing and read nothing; without any confinement it refuses, unless
+--unconfined, which marks every result.
 
 The test creates an ordinary user, copies this checkout into its home and builds its own venv
 from Debian's python3 with the README's set-up (`make setup`, a few minutes the first time: root's
@@ -88,18 +89,29 @@ with cheat("write_outside") as s:
 with cheat("snoop_files") as s:
     out["read_reference"] = attempt(s, "read_file", os.path.join(repo, "reference", "ps1_corr2d.py"))
     out["read_suite"] = attempt(s, "read_file", os.path.join(repo, "autograder", "suites", "test_ps1_corr2d.py"))
-peer_src = "import os\ndef pids():\n    return sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n" \
+peer_src = "import os\ndef pids():\n    return len([p for p in os.listdir('/proc') if p.isdigit()])\n" \
            "def me():\n    return os.getpid()\n" \
-           "def connect(port):\n    import socket\n    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n"
+           "def connect(port):\n    import socket\n    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n" \
+           "def signal(pid):\n    os.kill(pid, 0)\n    return 'signalled'\n"
 with Session(peer_src, "ps1_corr2d") as a, Session(peer_src, "ps1_corr2d") as b:
-    out["pids_a"] = a.call("call_function", "pids")
-    out["pids_b"] = b.call("call_function", "pids")
+    out["pids_a"] = attempt(a, "pids")
+    out["pids_b"] = attempt(b, "pids")
     out["network"] = attempt(b, "connect", port)
+    out["signal_a"] = attempt(b, "signal", a.proc.pid)
 print(json.dumps(out))
 '''
 
 
-def test_an_ordinary_user_grades_confined_and_escapes_fail(user_checkout, tmp_path):
+@pytest.mark.parametrize("mode,env", [("userns", {}),
+                                      ("landlock", {"AUTOGRADER_BWRAP": "/bin/false"})],
+                         ids=["user-namespaces", "namespaces-blocked-landlock"])
+def test_an_ordinary_user_grades_confined_and_escapes_fail(user_checkout, mode, env):
+    """With user namespaces (bwrap-userns) and where they are blocked (Landlock: bwrap stands
+    in as /bin/false): the escapes write nothing and read nothing."""
+    if mode == "landlock":
+        from autograder.worker.confine import landlock_abi
+        if landlock_abi() < 4:
+            pytest.skip("this kernel has no Landlock ABI 4")
     home = user_checkout
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -110,32 +122,45 @@ def test_an_ordinary_user_grades_confined_and_escapes_fail(user_checkout, tmp_pa
     script.write_text(SCRIPT, encoding="utf-8")
     os.chown(script, pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid)
     done = _as_user(home, f"{home}/repo/.venv/bin/python", str(script), str(home), str(home / "repo"),
-                    str(listener.getsockname()[1]))
+                    str(listener.getsockname()[1]), env=env)
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["label"] == "bwrap-userns" and out["isolation"] == "userns", out
+    assert out["isolation"] == mode and out["label"] == {"userns": "bwrap-userns"}.get(mode, mode), out
     for key in ("write_home", "write_repo", "read_reference", "read_suite", "network"):
         assert out[key][0] == "refused", (key, out[key])
-    assert out["write_tmp"][0] == "ok"                       # its private /tmp works
+    if mode == "userns":
+        assert out["write_tmp"][0] == "ok"                   # its private /tmp works
+        assert int(out["pids_a"][1]) <= 3 and int(out["pids_b"][1]) <= 3  # each sees its own sandbox
+    else:
+        assert out["write_tmp"][0] == "refused"              # only its own scratch folder is writable
+        assert out["signal_a"][0] == "refused"               # no signal outside its own domain
+        assert out["pids_a"][0] == "refused"                 # nor a list of the host's processes
     assert not (home / "escaped.txt").exists() and not (home / "repo" / "reference" / "planted.py").exists()
     assert not accepted                                      # nothing reached the host's loopback
-    assert len(out["pids_a"]) <= 3 and len(out["pids_b"]) <= 3  # each worker sees its own sandbox only
     listener.close()
 
 
-def test_an_ordinary_users_batch_is_graded_as_root_grades_it(user_checkout):
-    """The examples and the allow-list cheats of ps1, graded by the ordinary user: the same
-    scores as root's baseline, each result marked bwrap-userns, the table says so."""
+@pytest.mark.parametrize("label,env,said", [
+    ("bwrap-userns", {}, "espacio de nombres de usuario"),
+    ("landlock", {"AUTOGRADER_BWRAP": "/bin/false"}, "Landlock (cuenta sin espacios de nombres"),
+], ids=["user-namespaces", "namespaces-blocked-landlock"])
+def test_an_ordinary_users_batch_is_graded_as_root_grades_it(user_checkout, label, env, said):
+    """Honest files and allow-list cheats of ps1, graded by the ordinary user: the same scores
+    as root's baseline, each result marked with its confinement, the table says which."""
+    if label == "landlock":
+        from autograder.worker.confine import landlock_abi
+        if landlock_abi() < 4:
+            pytest.skip("this kernel has no Landlock ABI 4")
     home = user_checkout
     baseline = json.loads((ROOT / "tests" / "corpus_scores.json").read_text())
     cheats = sorted((ROOT / "tests" / "corpus" / "cheats" / "allowlist").glob("ps1_*.py"))[:6]
     honest = sorted((ROOT / "tests" / "corpus" / "honest" / "ps1_corr2d").glob("*.py"))[:4]
     paths = [str(home / "repo" / p.relative_to(ROOT)) for p in cheats + honest]
     done = _as_user(home, "autograder", "grade", "-a", "ps1_corr2d", "--out", f"{home}/out", "--force",
-                    "--no-report", "--jobs", "2", *paths)
-    assert "espacio de nombres de usuario" in done.stdout, done.stdout[-2000:]
+                    "--no-report", "--jobs", "2", *paths, env=env)
+    assert said in done.stdout, done.stdout[-2000:]
     for p in cheats + honest:
         res = json.loads((home / "out" / p.stem / "results.json").read_text())
-        assert res["extra_data"]["confinement"] == "bwrap-userns"
+        assert res["extra_data"]["confinement"] == label
         key = f"ps1_corr2d:{p.relative_to(ROOT / 'tests' / 'corpus').as_posix()}"
         assert res["score"] == baseline[key]["score"], (p.name, res["score"], baseline[key]["score"])
 
@@ -143,7 +168,8 @@ def test_an_ordinary_users_batch_is_graded_as_root_grades_it(user_checkout):
 def test_without_any_confinement_it_refuses_unless_unconfined(user_checkout):
     home = user_checkout
     example = str(home / "repo" / "examples" / "ps1_corr2d" / "perfecta.ipynb")
-    blocked = {"AUTOGRADER_BWRAP": "/bin/false"}    # as where user namespaces are blocked
+    shutil.rmtree(home / "out2", ignore_errors=True)
+    blocked = {"AUTOGRADER_BWRAP": "/bin/false", "AUTOGRADER_LANDLOCK": "0"}  # an account with nothing
     done = _as_user(home, "autograder", "grade", "-a", "ps1_corr2d", "--out", f"{home}/out2", "--force",
                     example, env=blocked, check=False)
     assert done.returncode == 2 and "bubblewrap" in done.stderr and "--unconfined" in done.stderr

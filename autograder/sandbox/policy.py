@@ -113,21 +113,35 @@ def bwrap_available() -> bool:
     return os.geteuid() == 0 and _bwrap_works()
 
 
+LANDLOCK_MIN_ABI = 4   # 4: TCP bind/connect are restricted too (6 adds signals, abstract sockets)
+
+
+def landlock_available() -> bool:
+    """The kernel's Landlock is recent enough for the Landlock mode ($AUTOGRADER_LANDLOCK=0 turns
+    it off, e.g. for a test of an account with nothing)."""
+    if os.environ.get("AUTOGRADER_LANDLOCK", "1").strip() == "0":
+        return False
+    from ..worker.confine import landlock_abi
+    return landlock_abi() >= LANDLOCK_MIN_ABI
+
+
 def confinement_mode() -> str | None:
     """The best confinement this account has: "root" (bwrap as root: a uid per worker, workers
     forked from a preloaded zygote), "userns" (an ordinary user: bwrap in a user namespace, one
     uid inside, so each worker gets its own sandbox and pid namespace instead of a shared
-    zygote), or None (no bwrap, or user namespaces blocked)."""
-    if not _bwrap_works():
-        return None
-    return "root" if os.geteuid() == 0 else "userns"
+    zygote), "landlock" (user namespaces blocked, as in many containers: a plain process that
+    restricts itself with Landlock before it loads student code), or None."""
+    if _bwrap_works():
+        return "root" if os.geteuid() == 0 else "userns"
+    return "landlock" if landlock_available() else None
 
 
 # One line for the instructor when nothing confines student code (docs/security.md).
 MISSING_CONFINEMENT = (
     "autograder: no confinement for student code on this account: it needs bubblewrap "
     "(apt-get install bubblewrap) and either root or unprivileged user namespaces "
-    "(sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0). "
+    "(sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces > 0), or a kernel "
+    "with Landlock ABI 4 or later (Linux 6.7+). "
     "--unconfined grades anyway and marks every result 'unconfined'.")
 
 
@@ -365,6 +379,30 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
 
     zygote=True: the argv of a zygote instead (rfd is its control socket, wfd is ignored)."""
     return bwrap_argv(worker_policy(limits, uid, zygote=zygote), [rfd, wfd])
+
+
+def landlock_command(rfd, wfd, limits, scratch):
+    """The Landlock mode: the worker package and the kit from their staged copies (never the
+    checkout), the rlimits, then Landlock: read (and execute) only the system, Python, its
+    packages and those copies; write only `scratch` (its cwd, HOME and TMPDIR) and /dev/null; no
+    TCP; no signals to processes outside its own domain (docs/security.md)."""
+    std, pkgs = python_paths()
+    worker = staged(WORKER_DIR, WORKER_PACKAGE)
+    front = [os.path.dirname(worker)]
+    read = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/ld.so.conf",
+            "/etc/localtime", "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo",
+            "/sys/devices/system/cpu", os.path.realpath(sys.base_prefix),
+            os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))), os.path.dirname(worker)]
+    kit = kit_dir()
+    if kit:
+        front.append(os.path.dirname(staged(kit, "cursocnn")))
+        read.append(front[-1])
+    read += std + pkgs
+    policy = Policy(package=WORKER_PACKAGE, package_mounts=[], limits=limits,
+                    extra={"landlock": {"read": read, "write": [scratch, "/dev/null"]}})
+    cfg = policy.boot_config(front, std + pkgs)
+    return [os.path.realpath(sys.executable), *PYTHON_FLAGS, "-c", TRAMPOLINE, json.dumps(cfg),
+            str(rfd), str(wfd)]
 
 
 def plain_command(rfd, wfd, limits):

@@ -24,8 +24,8 @@ import warnings
 from ..worker import wire
 from .errors import SandboxError, StudentCrash, StudentError, ZygoteError
 from .errors import ConfinementUnavailable
-from .policy import (DEFAULT_LIMITS, ENV, MISSING_CONFINEMENT, bwrap_command, confinement_mode, pick_uid,
-                     plain_command, rlimits)
+from .policy import (DEFAULT_LIMITS, ENV, MISSING_CONFINEMENT, bwrap_command, confinement_mode,
+                     landlock_command, pick_uid, plain_command, rlimits)
 from .zygote_client import ZygoteChild, get_zygote, zygote_enabled
 
 log = logging.getLogger("autograder.sandbox")
@@ -41,7 +41,8 @@ def _env_mode():
 
 def resolve_isolation(mode=None) -> str:
     """"bwrap" (root: a uid per worker, zygote), "userns" (an ordinary user: bwrap in a user
-    namespace, a sandbox per worker) or "none" (AUTOGRADER_SANDBOX=none / --unconfined: a plain
+    namespace, a sandbox per worker), "landlock" (user namespaces blocked: a plain process that
+    restricts itself with Landlock) or "none" (AUTOGRADER_SANDBOX=none / --unconfined: a plain
     subprocess with rlimits, every result marked "unconfined"). "auto" never falls back silently:
     without confinement it raises ConfinementUnavailable with what is missing."""
     mode = mode or _env_mode()
@@ -52,17 +53,17 @@ def resolve_isolation(mode=None) -> str:
     found = confinement_mode()
     if found is None:
         raise ConfinementUnavailable(MISSING_CONFINEMENT)
-    return "bwrap" if found == "root" else "userns"
+    return {"root": "bwrap"}.get(found, found)
 
 
 def confinement_label(mode=None) -> str:
-    """What a result says about where its student code ran: "bwrap-root", "bwrap-userns" or
-    "unconfined" ("unavailable" when nothing would run it)."""
+    """What a result says about where its student code ran: "bwrap-root", "bwrap-userns",
+    "landlock" or "unconfined" ("unavailable" when nothing would run it)."""
     try:
         isolation = resolve_isolation(mode)
     except ConfinementUnavailable:
         return "unavailable"
-    return {"bwrap": "bwrap-root", "userns": "bwrap-userns"}.get(isolation, "unconfined")
+    return {"bwrap": "bwrap-root", "userns": "bwrap-userns", "landlock": "landlock"}.get(isolation, "unconfined")
 
 
 class Session:
@@ -120,7 +121,7 @@ class Session:
 
     @property
     def isolated(self) -> bool:
-        return self.isolation in ("bwrap", "userns")
+        return self.isolation in ("bwrap", "userns", "landlock")
 
     def _spawn(self):
         r_req, w_req = os.pipe()
@@ -138,7 +139,7 @@ class Session:
                     log.warning("autograder: zygote unavailable (%s); starting a fresh sandbox", exc)
                     self.use_zygote = False
             if self.proc is None:
-                if self.isolated:
+                if self.isolation in ("bwrap", "userns"):
                     # an ordinary user's namespace maps one uid: no uid of its own per worker,
                     # its own sandbox (pid namespace) instead
                     uid = None if self.isolation == "userns" else self.uid if self.uid is not None else pick_uid()
@@ -146,7 +147,11 @@ class Session:
                 else:
                     if self._scratch is None:
                         self._scratch = tempfile.mkdtemp(prefix="ag-scratch-")
-                    cmd, cwd = plain_command(r_req, w_rep, self.limits), self._scratch
+                    if self.isolation == "landlock":
+                        cmd = landlock_command(r_req, w_rep, self.limits, self._scratch)
+                    else:
+                        cmd = plain_command(r_req, w_rep, self.limits)
+                    cwd = self._scratch
                 env = dict(ENV, HOME=cwd, TMPDIR=cwd, MPLCONFIGDIR=cwd)
                 self.proc = subprocess.Popen(cmd, pass_fds=(r_req, w_rep), stdin=subprocess.DEVNULL,
                                              stdout=w_out, stderr=w_out, start_new_session=True, cwd=cwd,

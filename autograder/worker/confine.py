@@ -9,6 +9,7 @@ nbgrader kernel's sandbox mounts this file alone (autograder/sandbox/policy.py).
 The boot configuration is JSON built by autograder/sandbox/policy.py:
   {"front": [...], "back": [...]        sys.path entries before / after the interpreter's own,
    "rlimits": [[NAME, soft, hard], ...], "uid": int | None,
+   "landlock": {"read": [...], "write": [...]} (optional: the Landlock mode, no namespaces),
    "package": name, "entry": module}    what runs once confined: PACKAGE.ENTRY.main(args, cfg)
 """
 import os
@@ -67,5 +68,86 @@ def boot(cfg: dict, args) -> None:
     """Run by the bwrap (or fallback) command: set sys.path, confine, run the entry point."""
     sys.path.extend(cfg["back"])
     confine(cfg["rlimits"], cfg["uid"])
+    rules = cfg.get("landlock")
+    if rules:  # no namespaces on this account: Landlock or nothing runs
+        own = os.path.realpath("/proc/self")
+        try:
+            landlock(rules["read"] + [own], rules["write"])
+        except OSError:
+            os._exit(REFUSED)
     import importlib
     importlib.import_module(f"{cfg['package']}.{cfg['entry']}").main(list(args), cfg)
+
+
+# ------------------------------------------------------------------ Landlock (no namespaces)
+# For an account where user namespaces are blocked (many containers): the kernel's Landlock LSM
+# limits what this process and its children may open, from inside, without any privilege. The
+# syscalls are called directly (ctypes, standard library only); numbers are the same on every
+# architecture Linux added them to together (444-446).
+
+_LL_CREATE, _LL_ADD_RULE, _LL_RESTRICT = 444, 445, 446
+_LL_VERSION = 1                               # landlock_create_ruleset flag: ask the ABI version
+_FS_FILE = 1 | 2 | 4                          # execute, write_file, read_file
+_FS_READ_DIR = 8
+_FS_ALL_V1 = (1 << 13) - 1                    # execute .. make_sym
+_FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+_NET_TCP = 1 | 2                              # bind_tcp, connect_tcp (ABI 4)
+_SCOPE = 1 | 2                                # abstract unix sockets, signals (ABI 6)
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version (0: none)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return max(0, int(libc.syscall(_LL_CREATE, None, 0, _LL_VERSION)))
+    except (OSError, AttributeError):
+        return 0
+
+
+def landlock(read, write) -> int:
+    """Restrict this process (and what it starts) to reading (and executing) under `read` and
+    doing anything under `write`; no TCP bind/connect (ABI 4+); no signals to, and no abstract
+    unix sockets of, processes outside (ABI 6+). Returns the ABI used; raises OSError when the
+    kernel refuses (the caller must not run untrusted code then)."""
+    import ctypes
+    import struct
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = landlock_abi()
+    if abi < 1:
+        raise OSError("Landlock is not available")
+    fs = _FS_ALL_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0) \
+        | (_FS_IOCTL_DEV if abi >= 5 else 0)
+    if abi >= 6:
+        attr = struct.pack("=QQQ", fs, _NET_TCP, _SCOPE)
+    elif abi >= 4:
+        attr = struct.pack("=QQ", fs, _NET_TCP)
+    else:
+        attr = struct.pack("=Q", fs)
+    buf = ctypes.create_string_buffer(attr, len(attr))
+    ruleset = libc.syscall(_LL_CREATE, buf, len(attr), 0)
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
+    try:
+        for paths, allowed in ((read, 1 | 4 | _FS_READ_DIR), (write, fs)):
+            for path in paths:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # absent here: nothing to allow
+                try:
+                    rights = allowed if os.path.isdir(path) else allowed & (_FS_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV)
+                    rule = ctypes.create_string_buffer(struct.pack("=Qi", rights, fd), 12)
+                    if libc.syscall(_LL_ADD_RULE, ruleset, 1, rule, 0) != 0:
+                        raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
+                finally:
+                    os.close(fd)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise OSError(ctypes.get_errno(), "no_new_privs")
+        if libc.syscall(_LL_RESTRICT, ruleset, 0) != 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+    return abi
