@@ -92,12 +92,15 @@ with cheat("snoop_files") as s:
 peer_src = "import os\ndef pids():\n    return len([p for p in os.listdir('/proc') if p.isdigit()])\n" \
            "def me():\n    return os.getpid()\n" \
            "def connect(port):\n    import socket\n    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n" \
-           "def signal(pid):\n    os.kill(pid, 0)\n    return 'signalled'\n"
+           "def signal(pid):\n    os.kill(pid, 0)\n    return 'signalled'\n" \
+           "def udp(port):\n    import socket\n    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" \
+           "    s.sendto(b'escaped', ('127.0.0.1', port))\n    return 'sent'\n"
 with Session(peer_src, "ps1_corr2d") as a, Session(peer_src, "ps1_corr2d") as b:
     out["pids_a"] = attempt(a, "pids")
     out["pids_b"] = attempt(b, "pids")
     out["network"] = attempt(b, "connect", port)
     out["signal_a"] = attempt(b, "signal", a.proc.pid)
+    out["udp"] = attempt(b, "udp", int(sys.argv[4]))
 print(json.dumps(out))
 '''
 
@@ -118,11 +121,14 @@ def test_an_ordinary_user_grades_confined_and_escapes_fail(user_checkout, mode, 
     listener.listen(1)
     accepted = []
     threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    datagrams = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    datagrams.bind(("127.0.0.1", 0))
+    datagrams.settimeout(0.5)
     script = home / "probe_escapes.py"
     script.write_text(SCRIPT, encoding="utf-8")
     os.chown(script, pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid)
     done = _as_user(home, f"{home}/repo/.venv/bin/python", str(script), str(home), str(home / "repo"),
-                    str(listener.getsockname()[1]), env=env)
+                    str(listener.getsockname()[1]), str(datagrams.getsockname()[1]), env=env)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["isolation"] == mode and out["label"] == {"userns": "bwrap-userns"}.get(mode, mode), out
     for key in ("write_home", "write_repo", "read_reference", "read_suite", "network"):
@@ -134,8 +140,13 @@ def test_an_ordinary_user_grades_confined_and_escapes_fail(user_checkout, mode, 
         assert out["write_tmp"][0] == "refused"              # only its own scratch folder is writable
         assert out["signal_a"][0] == "refused"               # no signal outside its own domain
         assert out["pids_a"][0] == "refused"                 # nor a list of the host's processes
+        assert out["udp"][0] == "refused"                    # seccomp: unix sockets only
+    # (in a network namespace a datagram goes to the sandbox's own loopback: nobody is there)
     assert not (home / "escaped.txt").exists() and not (home / "repo" / "reference" / "planted.py").exists()
     assert not accepted                                      # nothing reached the host's loopback
+    with pytest.raises(socket.timeout):
+        datagrams.recvfrom(100)                              # no datagram either (seccomp, net ns)
+    datagrams.close()
     listener.close()
 
 
