@@ -13,7 +13,6 @@ Static checks here are fast; the graded checks read the corpus graded once per s
 real CLI (`corpus_results`, one `autograder grade` call per assignment mixing both corpora).
 """
 import re
-from pathlib import Path
 
 import pytest
 

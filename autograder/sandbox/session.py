@@ -22,8 +22,7 @@ import time
 import warnings
 
 from ..worker import wire
-from .errors import SandboxError, StudentCrash, StudentError, ZygoteError
-from .errors import ConfinementUnavailable
+from .errors import ConfinementUnavailable, SandboxError, StudentCrash, StudentError, ZygoteError
 from .policy import (DEFAULT_LIMITS, ENV, MISSING_CONFINEMENT, bwrap_command, confinement_mode,
                      landlock_command, pick_uid, plain_command, rlimits)
 from .zygote_client import ZygoteChild, get_zygote, zygote_enabled
@@ -32,7 +31,6 @@ log = logging.getLogger("autograder.sandbox")
 
 MAX_REPLY = 64 << 20
 KEEP_OUTPUT = 16 << 10  # bytes of student output kept for display
-
 
 
 def _env_mode():
