@@ -421,7 +421,8 @@ def test_host_paths_under_tmp_are_not_hidden_by_the_private_tmp(monkeypatch):
 
     import autograder.sandbox as sb
     std, pkgs = sb.policy.python_paths()
-    fake = "/tmp/ci-clone/.venv/lib/python3.11/site-packages"
+    # a name no real checkout has (a clone really at /tmp/ci-clone would mount it already)
+    fake = "/tmp/ag-fake-clone-7d1e/.venv/lib/python3.11/site-packages"
     monkeypatch.setattr(sb.policy, "python_paths", lambda: (std, pkgs + [fake]))
     cmd = sb.bwrap_command(3, 4, sb.DEFAULT_LIMITS, None)
     binds = [(cmd[i + 1], cmd[i + 2]) for i, a in enumerate(cmd) if a == "--ro-bind"]
