@@ -97,9 +97,14 @@ def summary(jobs, out_dir, lang="es") -> str:
     graded = sum(j.state == "graded" for j in jobs)
     resumed = sum(j.state == "resumed" for j in jobs)
     errors = sum(j.state == "grader_error" for j in jobs)
-    lines = [tr(lang, "{n} entregas: {graded} calificadas ahora, {resumed} ya calificadas antes, "
-                "{errors} con error del corrector. Resultados en {out}",
-                n=len(jobs), graded=graded, resumed=resumed, errors=errors, out=out_dir)]
+    if len(jobs) == 1:  # one submission reads as one ("1 entregas" / "1 submissions" did not)
+        state = (tr(lang, "calificada ahora") if graded else tr(lang, "ya calificada antes") if resumed
+                 else tr(lang, "con error del corrector"))
+        lines = [tr(lang, "1 entrega: {state}. Resultados en {out}", state=state, out=out_dir)]
+    else:
+        lines = [tr(lang, "{n} entregas: {graded} calificadas ahora, {resumed} ya calificadas antes, "
+                    "{errors} con error del corrector. Resultados en {out}",
+                    n=len(jobs), graded=graded, resumed=resumed, errors=errors, out=out_dir)]
     if errors:
         lines.append(tr(lang, "El corrector falló en {errors} entregas (detalles arriba, en stderr); "
                         "vuelve a ejecutar el mismo comando para recalificarlas.", errors=errors))

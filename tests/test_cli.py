@@ -233,7 +233,7 @@ def test_rerun_skips_complete_force_regrades_and_changes_regrade(tmp_path):
     assert (out / "b" / "results.json").stat().st_mtime_ns == mtimes["b"]
     # another language is another result: regraded
     r = autograder("grade", "-a", "ps1_corr2d", "--out", out, "--lang", "en", b, env=env)
-    assert "1 graded now, 0 graded before" in r.stdout
+    assert "1 submission: graded now" in r.stdout
     # --force regrades everything
     r = autograder("grade", "-a", "ps1_corr2d", "--out", out, "--force", a, b, env=env)
     assert r.returncode == 0 and "2 calificadas ahora, 0 ya calificadas antes" in r.stdout

@@ -75,3 +75,15 @@ def test_notebook_limits(tmp_path):
     code = tmp_path / "huge.py"
     code.write_bytes(b"x = 1\n" * (MAX_FILE_BYTES // 6 + 10))
     assert "demasiado grande" in load_submission(str(code)).fatal
+
+
+def test_one_submission_is_said_in_the_singular():
+    from types import SimpleNamespace
+
+    from autograder import report
+
+    for lang, words in (("es", "1 entrega: calificada ahora. Resultados en /out"),
+                        ("en", "1 submission: graded now. Results in /out")):
+        assert report.summary([SimpleNamespace(state="graded")], "/out", lang) == words
+    two = [SimpleNamespace(state="graded"), SimpleNamespace(state="resumed")]
+    assert report.summary(two, "/out", "en").startswith("2 submissions: 1 graded now, 1 graded before")
