@@ -55,12 +55,17 @@ c.Execute.timeout = 3600
 os.environ.setdefault("CNN_QUICK", "1")
 
 # autograde: snapshot + trusted grading of the submitted notebook before any kernel runs, the
-# student's kernel confined (bwrap, unprivileged uid, only its own folder writable), the grade
-# cells' outputs replaced by the trusted results (docs/instructors.md §4, docs/security.md).
+# student's kernel confined (the best mode of this account: bwrap as root, bwrap in a user
+# namespace, or Landlock; only its own folder writable), the grade cells' outputs replaced by the
+# trusted results (docs/instructors.md §4, docs/security.md).
 # The kernel's limits: c.ConfinedKernelManager.limits = {"mem_mb": 4096, ...}
+# Where nothing can confine student code, autograde refuses in one line; to grade anyway,
+# unconfined (every result says so): c.ConfinedKernelManager.require_confinement = False
 from autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402
+from autograder.nbgrader_kernel import check_confinement_first  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+check_confinement_first()
 
 # generate_feedback: the grade cells show a Spanish comment instead of the hidden hook call
 # (autograder/nbgrader_feedback.py); their outputs, the trusted feedback and score, stay.

@@ -21,24 +21,35 @@ as its own unprivileged uid, with:
   sandbox keeps its own network namespace (no loopback shared with the host where other kernels
   or services listen).
 
-The sandbox is started once per nbgrader process: a zygote (autograder/kernel_boot/preloaded.py)
-imports ipykernel, torch, torchvision and matplotlib, and forks each kernel, which is then confined
-(private /tmp, rlimits, its uid) before ipykernel starts. Every kernel's folder lives under one
-private folder of this process (`KernelZygote.shared`, bound at the same path, so that the socket
-paths mean the same on both sides), each 0700 and owned by that kernel's uid.
-`ZygoteProvisioner` is the jupyter_client provisioner that asks the zygote for a kernel and
-stands for its process. Interrupts travel as messages (`interrupt_request` on the control
-channel). Without root or a working bwrap the manager refuses to start a kernel
-(`ConfinedKernelManager.require_confinement = False` runs it unconfined, with a warning).
+How a kernel is confined follows the account (`kernel_confinement`, docs/security.md):
+
+* bwrap-root: the sandbox is started once per nbgrader process: a zygote
+  (autograder/kernel_boot/preloaded.py) imports ipykernel, torch, torchvision and matplotlib, and
+  forks each kernel, which is then confined (private /tmp, rlimits, its uid) before ipykernel
+  starts. Every kernel's folder lives under one private folder of this process
+  (`KernelZygote.shared`, bound at the same path, so that the socket paths mean the same on both
+  sides), each 0700 and owned by that kernel's uid. `ZygoteProvisioner` is the jupyter_client
+  provisioner that asks the zygote for a kernel and stands for its process.
+* bwrap-userns (an ordinary user): one uid in the namespace, so each kernel gets a sandbox of its
+  own (`kernel_policy`), started by jupyter_client like any kernel command.
+* landlock (user namespaces blocked): a plain process that restricts itself before ipykernel
+  starts (`landlock_kernel_command`).
+
+Interrupts travel as messages (`interrupt_request` on the control channel). Where nothing confines
+the kernel the manager refuses to start it (`ConfinedKernelManager.require_confinement = False`
+runs it unconfined, with a warning), and `check_confinement_first` makes `nbgrader autograde` say
+so in one line before the first notebook.
 """
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import select
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -72,7 +83,25 @@ SHARED_BASES = ("/var/tmp", "/run")
 
 
 class ConfinementUnavailable(RuntimeError):
-    """No root or no working bwrap: the kernel cannot be confined."""
+    """Nothing on this account can confine the kernel (policy.MISSING_CONFINEMENT)."""
+
+
+# The nbgrader route's words for the same thing (one line, docs/security.md).
+KERNEL_MISSING = policy.MISSING_CONFINEMENT.replace(
+    "--unconfined grades anyway and marks every result 'unconfined'.",
+    "c.ConfinedKernelManager.require_confinement = False in nbgrader_config.py (or "
+    "AUTOGRADER_SANDBOX=none) grades anyway, unconfined.")
+
+
+def kernel_confinement() -> str:
+    """How this account's kernels run: "bwrap-root" (a zygote forks each kernel with a uid of
+    its own), "bwrap-userns" (each kernel in a sandbox of its own, in a user namespace),
+    "landlock" (a process that restricts itself), "unconfined" (AUTOGRADER_SANDBOX=none) or
+    "unavailable" (none of these)."""
+    if os.environ.get("AUTOGRADER_SANDBOX", "").strip().lower() == "none":
+        return "unconfined"
+    mode = policy.confinement_mode()
+    return {"root": "bwrap-root", "userns": "bwrap-userns", "landlock": "landlock"}.get(mode, "unavailable")
 
 
 def pick_uid() -> int:
@@ -91,10 +120,10 @@ def _boot_package():
             ("ro", os.path.join(worker, "zygote.py"), f"{root}/zygote.py")]
 
 
-def zygote_policy(*, shared: str, notebook_dir: str = "", env=None) -> sandbox.Policy:
-    """The kernels' sandbox: the common view plus the hook's stub package, the data (read-only,
-    unless that folder holds the notebooks) and the kernels' shared folder (writable). `env` (the
-    variables passed to every kernel) becomes the zygote's, which its kernels inherit."""
+def _kernel_view(*, binds, notebook_dir: str = "", env=None):
+    """The kernels' view beyond the common one: the hook's stub package, fonts, the data
+    (read-only, unless that folder holds the notebooks or a bound folder) and `binds`
+    ([("rw"|"ro", path)], bound at the same path). Returns (mounts, env)."""
     mounts = [("dir", HOOK_PACKAGE),
               ("ro", os.path.join(_HERE, "__init__.py"), f"{HOOK_PACKAGE}/__init__.py"),
               ("ro", os.path.join(_HERE, "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py")]
@@ -104,25 +133,107 @@ def zygote_policy(*, shared: str, notebook_dir: str = "", env=None) -> sandbox.P
         mounts.append(("chmod", "0755", "/etc"))  # bwrap makes the folder of those binds 0700
     env = dict(env or {})
     made = {"/tmp", "/opt", sandbox.SANDBOX_ROOT}
-    data = os.path.realpath(env["FASHION_MNIST_DIR"]) if env.get("FASHION_MNIST_DIR") else ""
-    exposes = data and (policy.under(notebook_dir, [data]) or policy.under(shared, [data]))
-    if data and os.path.isdir(data) and not data.startswith("/usr/") and not exposes:
+    data = _data_dir(env, [notebook_dir] + [path for _, path in binds])
+    if data and not data.startswith("/usr/"):
         mounts += policy.new_dirs(data, made) + [("ro", data, data)]
-        env["FASHION_MNIST_DIR"] = data
-    else:
-        env.pop("FASHION_MNIST_DIR", None)
-    mounts += policy.new_dirs(shared, made) + [("rw", shared, shared)]
-    # JPY_PARENT_PID=1: no parent poller (the kernel's parent is the zygote; bwrap's
-    # --die-with-parent already ends every kernel with nbgrader) and no "connect to" banner
+    for kind, path in binds:
+        mounts += policy.new_dirs(path, made) + [(kind, path, path)]
+        made.add(path)
+    # JPY_PARENT_PID=1: no parent poller (the kernel's parent is the zygote or bwrap's init;
+    # bwrap's --die-with-parent already ends every kernel with nbgrader) and no "connect to" banner
     env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "JPY_PARENT_PID": "1", **env}
+    return mounts, env
+
+
+def _data_dir(env: dict, exposed) -> str:
+    """The Fashion-MNIST folder the kernels may read (and $FASHION_MNIST_DIR set to it), or ""
+    (and the variable dropped) when absent or when it holds the notebooks or a kernel's folder."""
+    data = os.path.realpath(env["FASHION_MNIST_DIR"]) if env.get("FASHION_MNIST_DIR") else ""
+    if data and os.path.isdir(data) and not any(p and policy.under(p, [data]) for p in exposed):
+        env["FASHION_MNIST_DIR"] = data
+        return data
+    env.pop("FASHION_MNIST_DIR", None)
+    return ""
+
+
+def zygote_policy(*, shared: str, notebook_dir: str = "", env=None) -> sandbox.Policy:
+    """The kernels' sandbox as root: the common view plus the kernels' view with their shared
+    folder (writable). `env` (the variables passed to every kernel) becomes the zygote's, which
+    its kernels inherit."""
+    mounts, env = _kernel_view(binds=[("rw", shared)], notebook_dir=notebook_dir, env=env)
     return sandbox.Policy(package=KERNEL_PACKAGE, package_mounts=_boot_package(), entry="preloaded",
                           limits={**KERNEL_LIMITS, "tmp_mb": ZYGOTE_TMP_MB}, uid=None, confined=False,
                           mounts=mounts, env=env, extra={"uids": list(sandbox.KERNEL_UIDS)})
 
 
+def kernel_policy(*, work: str, ipc: str, hook_results: str = "", notebook_dir: str = "", env=None,
+                  limits=None) -> sandbox.Policy:
+    """One kernel in a sandbox of its own (an ordinary user's user namespace: one uid inside, so
+    no zygote shared by kernels): the same view, with only its working copy and its socket
+    folder writable and its grading view read-only; ipykernel runs once confined, in `work`."""
+    binds = [("rw", work), ("rw", ipc)] + ([("ro", hook_results)] if hook_results else [])
+    mounts, env = _kernel_view(binds=binds, notebook_dir=notebook_dir, env=env)
+    return sandbox.Policy(package=KERNEL_PACKAGE, package_mounts=_boot_package(), entry="main",
+                          limits={**KERNEL_LIMITS, **(limits or {})}, uid=None, confined=True,
+                          mounts=mounts, env=env, cwd=work)
+
+
 def zygote_command(control_fd: int, *, shared: str, notebook_dir: str = "", env=None) -> list[str]:
     """The bwrap argv that starts the kernels' zygote on `control_fd`."""
     return sandbox.bwrap_argv(zygote_policy(shared=shared, notebook_dir=notebook_dir, env=env), [control_fd])
+
+
+def _staged_packages() -> tuple[str, str]:
+    """Staged copies (autograder/sandbox/staging.py) of the kernel's boot package and of the
+    hook's stub package, for the Landlock mode, where nothing is mounted: (agkernel, autograder)
+    folders, each named after its content."""
+    with tempfile.TemporaryDirectory(prefix="agk-src-") as src:
+        boot, hook = os.path.join(src, "boot"), os.path.join(src, "hook")
+        os.mkdir(boot)
+        os.mkdir(hook)
+        worker = staged(policy.WORKER_DIR, policy.WORKER_PACKAGE)
+        for name in ("__init__.py", "main.py", "preloaded.py"):
+            shutil.copyfile(os.path.join(_BOOT_DIR, name), os.path.join(boot, name))
+        for name in ("confine.py", "zygote.py"):
+            shutil.copyfile(os.path.join(worker, name), os.path.join(boot, name))
+        for name in ("__init__.py", "nbgrader_hook.py"):
+            shutil.copyfile(os.path.join(_HERE, name), os.path.join(hook, name))
+        return staged(boot, KERNEL_PACKAGE), staged(hook, "autograder")
+
+
+def landlock_kernel_command(args, *, work: str, ipc: str, scratch: str, hook_results: str = "",
+                            notebook_dir: str = "", env=None, limits=None) -> list:
+    """One kernel where user namespaces are blocked: the argv of a plain process that
+    boots like a Landlock worker (policy.landlock_command): rlimits, then Landlock (read the
+    system, Python, its packages without the grader, the staged boot and hook packages, the kit,
+    the data and its grading view; write only its working copy, its socket folder and its scratch)
+    and seccomp, then ipykernel (its arguments: `args`); the caller starts it in `work` with
+    landlock_kernel_env."""
+    std, pkgs = policy.python_paths()
+    boot, hook = _staged_packages()
+    front = [os.path.dirname(boot), os.path.dirname(hook)]
+    kit = policy.kit_dir()
+    if kit:
+        front.append(os.path.dirname(staged(kit, "cursocnn")))
+    data = _data_dir(dict(env or {}), [notebook_dir, work, ipc, scratch])
+    read = policy.landlock_system_view() + ["/etc/fonts", *front]
+    read += [p for p in (data, hook_results) if p]
+    cfg = sandbox.Policy(package=KERNEL_PACKAGE, package_mounts=[],
+                         limits=policy.shared_uid_limits({**KERNEL_LIMITS, **(limits or {})}),
+                         extra={"landlock": {"read": read, "write": [work, ipc, scratch, "/dev/null"]}}
+                         ).boot_config(front, std + pkgs)
+    return [os.path.realpath(sys.executable), *policy.PYTHON_FLAGS, "-c", policy.TRAMPOLINE, json.dumps(cfg),
+            *map(str, args)]
+
+
+def landlock_kernel_env(scratch: str, env=None) -> dict:
+    """The whole environment of a Landlock kernel: the sandbox's, its scratch as home and temp
+    folder, and `env` (the variables passed to kernels)."""
+    env = dict(env or {})
+    _data_dir(env, [])
+    return {**policy.ENV, "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": scratch,
+            "JUPYTER_RUNTIME_DIR": scratch, "IPYTHONDIR": os.path.join(scratch, ".ipython"),
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "JPY_PARENT_PID": "1", **env}
 
 
 # ------------------------------------------------------------------ the zygote of this process
@@ -301,7 +412,7 @@ class ConfinedKernelManager(AsyncKernelManager):
                     help="Environment variables passed to the kernel (all others are cleared)"
                     ).tag(config=True)
     require_confinement = Bool(True, help="Refuse to start a kernel that cannot be confined "
-                                          "(needs root and bubblewrap)").tag(config=True)
+                                          "(kernel_confinement() is 'unavailable')").tag(config=True)
 
     _uid = None
     _owner = None
@@ -311,6 +422,10 @@ class ConfinedKernelManager(AsyncKernelManager):
     _copied = None
     _zygote = None
     _confined = False
+    _mode = None       # kernel_confinement() of this kernel
+    _scratch = None    # Landlock: its HOME and TMPDIR (bwrap gives it a private /tmp)
+    _launch_env = None
+    _passed = None     # the variables the kernel gets (pass_env, its grading view)
 
     async def _async_pre_start_kernel(self, **kw):
         if self._uid is None and not self._setup(kw):
@@ -320,7 +435,9 @@ class ConfinedKernelManager(AsyncKernelManager):
             return await super()._async_pre_start_kernel(**kw)
         if self._confined:
             kw["cwd"] = self._work
-            if self.provisioner is None:
+            if self._mode != "bwrap-root":          # its own process, started by jupyter_client
+                kw["env"] = dict(self._launch_env)
+            elif self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
                 self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
                                                      parent=self)
@@ -337,43 +454,58 @@ class ConfinedKernelManager(AsyncKernelManager):
 
     def _kernel_env(self) -> dict:
         """On top of the zygote's environment (pass_env, as the zygote started)."""
-        if self.hook_results:
-            return {"AUTOGRADER_HOOK_RESULTS": os.path.join(self._home, "hook-results.json")}
-        return {}
+        hook = self._passed.get("AUTOGRADER_HOOK_RESULTS")
+        return {"AUTOGRADER_HOOK_RESULTS": hook} if hook else {}
 
     def _setup(self, kw) -> bool:
-        if not sandbox.bwrap_available():
-            msg = ("autograder: the nbgrader kernel cannot be confined (needs root and a working "
-                   "bubblewrap); ")
-            if self.require_confinement:
-                raise ConfinementUnavailable(msg + "refusing to run student code. Set "
-                                             "c.ConfinedKernelManager.require_confinement = False "
-                                             "to run it unconfined (trusted notebooks only).")
-            self.log.warning(msg + "running the kernel UNCONFINED")
+        mode = kernel_confinement()
+        if mode in ("unavailable", "unconfined"):
+            if mode == "unavailable" and self.require_confinement:
+                raise ConfinementUnavailable(KERNEL_MISSING)
+            self.log.warning("autograder: the nbgrader kernel runs UNCONFINED (%s)",
+                             "AUTOGRADER_SANDBOX=none" if mode == "unconfined" else "require_confinement = False")
             return False
         folder = os.path.realpath(self.notebook_dir or kw.get("cwd") or os.getcwd())
         st = os.lstat(folder)
         if not stat.S_ISDIR(st.st_mode):
             raise RuntimeError(f"not a folder: {folder}")
-        self.notebook_dir = folder
+        self.notebook_dir, self._mode = folder, mode
         self._owner = (st.st_uid, st.st_gid)
         self._limits = {**KERNEL_LIMITS, **(self.limits or {})}
-        try:
-            self._zygote = kernel_zygote(folder, {k: os.environ[k] for k in self.pass_env if k in os.environ})
-        except ZygoteError as exc:
-            raise RuntimeError(f"autograder: the kernels' sandbox did not start: {exc}") from exc
-        self._uid = pick_uid()
-        self._home = tempfile.mkdtemp(dir=self._zygote.shared)
-        os.chmod(self._home, 0o711)
+        passed = {k: os.environ[k] for k in self.pass_env if k in os.environ}
+        if mode == "bwrap-root":
+            try:
+                self._zygote = kernel_zygote(folder, passed)
+            except ZygoteError as exc:
+                raise RuntimeError(f"autograder: the kernels' sandbox did not start: {exc}") from exc
+            self._uid = pick_uid()
+            self._home = tempfile.mkdtemp(dir=self._zygote.shared)
+            os.chmod(self._home, 0o711)
+        else:
+            # an ordinary user: the kernel runs as this account, in a folder of its own that the
+            # sandbox binds at the same path (bwrap) or that Landlock grants (socket paths
+            # must mean the same on both sides)
+            self._uid = os.getuid()
+            self._home = _shared_folder()
+            os.chmod(self._home, 0o700)
         self._work = os.path.join(self._home, "work")
         os.mkdir(self._work, 0o700)
         self._copied = copy_in(folder, self._work, self._uid)
         ipc = os.path.join(self._home, "ipc")     # short path: unix socket names are limited to ~107 bytes
         os.mkdir(ipc, 0o700)
         os.chown(ipc, self._uid, self._uid)
+        hook = os.path.join(self._home, "hook-results.json")
         if self.hook_results:
-            shutil.copyfile(self.hook_results, os.path.join(self._home, "hook-results.json"))
-            os.chmod(os.path.join(self._home, "hook-results.json"), 0o644)
+            shutil.copyfile(self.hook_results, hook)
+            os.chmod(hook, 0o444)                 # not the kernel's to change (root mode: not its uid)
+            passed["AUTOGRADER_HOOK_RESULTS"] = hook
+        if mode == "landlock":
+            self._scratch = os.path.join(self._home, "tmp")
+            os.mkdir(self._scratch, 0o700)
+            self._launch_env = landlock_kernel_env(self._scratch, passed)
+        elif mode == "bwrap-userns":
+            self._launch_env = {"PATH": policy.ENV["PATH"], "LANG": "C.UTF-8"}   # bwrap's own; --clearenv inside
+        self._passed = passed
         self.transport = "ipc"
         self.ip = os.path.join(ipc, "k")
         self.cache_ports = False
@@ -390,7 +522,8 @@ class ConfinedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self._uid, self._uid)   # the kernel reads its key
 
     def format_kernel_cmd(self, extra_arguments=None):
-        """Confined: ipykernel's own arguments (-f CONNECTION_FILE ...), for the zygote's fork."""
+        """Confined: ipykernel's own arguments (-f CONNECTION_FILE ...), for the zygote's fork,
+        or the whole command of a kernel in a sandbox of its own (bwrap-userns, landlock)."""
         cmd = super().format_kernel_cmd(extra_arguments)
         if not self._confined:
             return cmd
@@ -401,7 +534,18 @@ class ConfinedKernelManager(AsyncKernelManager):
             module = None
         if module not in ("ipykernel_launcher", "ipykernel"):
             raise RuntimeError(f"autograder: only a Python ipykernel can be confined, not {cmd!r}")
-        return cmd[at + 2:]
+        args = cmd[at + 2:]
+        hook = self._passed.get("AUTOGRADER_HOOK_RESULTS", "")
+        ipc = os.path.dirname(self.connection_file)
+        if self._mode == "bwrap-userns":
+            return sandbox.bwrap_argv(kernel_policy(work=self._work, ipc=ipc, hook_results=hook,
+                                                    notebook_dir=self.notebook_dir, env=self._passed,
+                                                    limits=self.limits), args)
+        if self._mode == "landlock":
+            return landlock_kernel_command(args, work=self._work, ipc=ipc, scratch=self._scratch,
+                                           hook_results=hook, notebook_dir=self.notebook_dir,
+                                           env=self._passed, limits=self.limits)
+        return args
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -417,12 +561,56 @@ class ConfinedKernelManager(AsyncKernelManager):
         _live.discard(self)
         try:
             process = self.provisioner.process if self.provisioner is not None else None
+            if self._mode != "bwrap-root" and self.provisioner is not None and self.provisioner.pgid:
+                try:   # the kernel's session: bwrap (its pid namespace goes with it) or the process
+                    os.killpg(self.provisioner.pgid, signal.SIGKILL)
+                except OSError:
+                    pass
             if process is not None:
                 process.kill()
+                if self._mode != "bwrap-root":
+                    try:
+                        process.wait(10)
+                    except Exception:  # noqa: BLE001 - it was killed; reaping is best effort
+                        pass
             copy_back(self._work, self.notebook_dir, self._copied, skip=self.keep_regular)
             take_back(self.notebook_dir, self._owner, self.keep_regular)
         finally:
             shutil.rmtree(self._home, ignore_errors=True)
+
+
+def check_confinement_first() -> None:
+    """Make `nbgrader autograde` (and formgrader's Autograde button) say in one line, before any
+    notebook, that nothing on this account can confine student code, and stop (nbgrader's own
+    failure: exit status 1, no traceback). With `c.ConfinedKernelManager.require_confinement =
+    False` it grades anyway: the trusted grading runs unconfined too (AUTOGRADER_SANDBOX=none, so
+    every result says "unconfined"), with a warning. Called from the course's nbgrader_config.py;
+    wraps Autograde.start once."""
+    from nbgrader.converters import Autograde, NbGraderException
+
+    if getattr(Autograde.start, "_autograder_checks", False):
+        return
+    original = Autograde.start
+
+    def start(self):
+        if any(isinstance(pp, type) and issubclass(pp, ConfinedExecute) for pp in self.autograde_preprocessors):
+            mode = kernel_confinement()
+            required = (self.config.get("ConfinedKernelManager") or {}).get("require_confinement", True)
+            if mode == "unavailable" and required:
+                self.log.error(KERNEL_MISSING)
+                raise NbGraderException(KERNEL_MISSING)
+            if mode == "unavailable":
+                os.environ["AUTOGRADER_SANDBOX"] = "none"
+                mode = "unconfined"
+            if mode == "unconfined":
+                self.log.warning("autograder: student code runs UNCONFINED (kernels and grading); "
+                                 "every result says 'unconfined'")
+            else:
+                self.log.info("autograder: student code confined: %s", mode)
+        return original(self)
+
+    start._autograder_checks = True
+    Autograde.start = start
 
 
 def nbformat_output_note(text: str):
@@ -461,6 +649,7 @@ class ConfinedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         budget = self._budget(resources)
+        nb.metadata.setdefault("autograder", {})["confinement"] = kernel_confinement()
         self._deadline, self._noted, self._cell_timeout = time.monotonic() + budget, False, self.timeout
         self._budget_seconds = budget
         try:

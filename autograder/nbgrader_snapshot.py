@@ -311,11 +311,22 @@ def _serve(token: str) -> None:
         sys.stdout.flush()
 
 
+def _reusable(result) -> bool:
+    """A cached result serves this run unless it was graded unconfined and this run is not: a
+    grade made where student code could read the solutions is redone once confinement exists."""
+    if not (isinstance(result, dict) and isinstance(result.get("tests"), list)):
+        return False
+    if (result.get("extra_data") or {}).get("confinement") != "unconfined":
+        return True
+    from .sandbox import confinement_label
+    return confinement_label() == "unconfined"
+
+
 def cached_result(path, assignment: str, *, lang: str = "es", device: str = "auto", cache_dir=None):
     """The cached results of the notebook at `path`, or None (never grades)."""
     data = read_regular(path)
     key = result_key(data, assignment, lang, device)
-    if key in _MEMO:
+    if key in _MEMO and _reusable(_MEMO[key]):
         return _MEMO[key]
     if cache_dir is None:
         return None
@@ -323,7 +334,7 @@ def cached_result(path, assignment: str, *, lang: str = "es", device: str = "aut
         result = json.loads(read_regular(Path(cache_dir) / f"{key}.json"))
     except (SnapshotError, ValueError):
         return None
-    return result if isinstance(result, dict) and isinstance(result.get("tests"), list) else None
+    return result if _reusable(result) else None
 
 
 def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto", cache_dir=None,
@@ -338,14 +349,14 @@ def grade_cached(path, assignment: str, *, lang: str = "es", device: str = "auto
     key = result_key(data, assignment, lang, device)
     cached = Path(cache_dir) / f"{key}.json" if cache_dir else None
     if not force:
-        if key in _MEMO:
+        if key in _MEMO and _reusable(_MEMO[key]):
             return _MEMO[key], True
         if cached is not None:
             try:
                 result = json.loads(read_regular(cached))
             except (SnapshotError, ValueError):
                 result = None
-            if isinstance(result, dict) and isinstance(result.get("tests"), list):
+            if _reusable(result):
                 _MEMO[key] = result
                 return result, True
     with tempfile.TemporaryDirectory(prefix="cnn-grade-") as tmp:

@@ -38,6 +38,19 @@ FULL = float(sum(POINTS[AID].values()))
 needs_bwrap = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
                                  reason="the confined kernel needs root and bubblewrap")
 
+
+def _landlock_abi():
+    from autograder.worker.confine import landlock_abi
+    return landlock_abi()
+
+
+# The modes root can run the class in: bwrap (the zygote, a uid per kernel) and Landlock (what an
+# account without user namespaces gets; bwrap stands in as /bin/false). An ordinary user's modes:
+# tests/test_ordinary_user.py.
+MODES = [pytest.param({}, id="bwrap-root"),
+         pytest.param({"AUTOGRADER_BWRAP": "/bin/false"}, id="landlock",
+                      marks=pytest.mark.skipif(_landlock_abi() < 4, reason="this kernel has no Landlock ABI 4"))]
+
 CHEAT = '''import json as _json, os as _os, sys as _sys
 print("preloaded", "torch" in _sys.modules)
 def _try(tag, fn):
@@ -61,6 +74,7 @@ _try("d-other-autograded", lambda: open(ROOT + "/autograded/honest/{aid}/{aid}.i
 _try("e-view-write", lambda: open(_os.environ["AUTOGRADER_HOOK_RESULTS"], "w").write("{{}}"))
 _try("f-own-folder", lambda: open("mine.txt", "w").write("mine"))
 print("uid", _os.getuid())
+print("caps", int(open("/proc/self/status").read().split("CapEff:")[1].split()[0], 16))
 print("view", sorted(_json.load(open(_os.environ["AUTOGRADER_HOOK_RESULTS"]))["objects"]))
 '''
 EXPECT_BLOCKED = ["a-own-submitted", "a-own-submitted-relative", "b-source", "b-reference-course",
@@ -104,10 +118,11 @@ def _gradebook_scores(course: Path, student: str) -> dict:
         return {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
+@pytest.fixture(scope="module", params=MODES)
+def course(tmp_path_factory, request):
     base = tmp_path_factory.mktemp("confined")
     course, env, release, solutions = released_course(base, AID)
+    env.update(request.param)
     honest = json.loads(json.dumps(release))
     for cell in honest["cells"]:
         if _gid(cell) in solutions:
@@ -150,7 +165,7 @@ def course(tmp_path_factory):
             "repo_before": repo_before, "repo_after": repo_after, "nbgrader": nbgrader_scores,
             "rows": {r["student_id"]: r for r in rows}, "calls": calls, "logs": logs,
             "cheat_bytes": cheat_bytes, "solved_text": solved_text, "autograde_log": proc.stderr,
-            "grade": counting_grade}
+            "grade": counting_grade, "mode": "landlock" if request.param else "bwrap-root"}
 
 
 def _cheat_output(course) -> str:
@@ -167,10 +182,13 @@ def test_cheat_cells_are_blocked_in_the_confined_kernel(course):
     for tag in EXPECT_BLOCKED:
         assert f"{tag} BLOCKED" in out, out
     assert "f-own-folder DONE" in out, out                      # its own folder stays writable
-    assert "preloaded True" in out, out                         # forked from the kernels' zygote
-    uid = int(out.split("uid ", 1)[1].split()[0])
-    assert uid >= 1000, out                                     # not root
+    assert "caps 0" in out, out                                 # no capability left
+    if course["mode"] == "bwrap-root":
+        assert "preloaded True" in out, out                     # forked from the kernels' zygote
+        uid = int(out.split("uid ", 1)[1].split()[0])
+        assert uid >= 1000, out                                 # not root
     assert "view ['conv2d_strict', 'corr2d', 'learn_kernel']" in out, out
+    assert f"student code confined: {course['mode']}" in course["autograde_log"]
 
 
 @needs_bwrap
@@ -178,6 +196,7 @@ def test_cheat_cells_are_blocked_in_the_confined_kernel(course):
 def test_plots_are_shown_inline_by_the_forked_kernel(course):
     """pyplot is preloaded by the kernels' zygote; figures must still come out as images."""
     nb = json.loads((course["path"] / "autograded" / "honest" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    assert nb["metadata"]["autograder"]["confinement"] == course["mode"]
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"], outputs
     assert any("image/png" in o.get("data", {}) for o in outputs if o.get("output_type") == "display_data")
@@ -409,3 +428,100 @@ def test_kernel_folder_copies_in_and_back_never_through_links(tmp_path):
     assert not (folder / "leak").is_symlink() and secret.read_text() == "s"
     assert (folder / "out").is_dir() and not os.path.lexists(folder / "out" / "to-secret")
     assert not os.path.lexists(folder / "pipe")
+
+
+def test_a_kernel_of_its_own_binds_only_its_folders(tmp_path):
+    """bwrap-userns (an ordinary user: one uid in the namespace, so one sandbox per kernel): its
+    working copy and socket folder writable, its grading view read-only, nothing of the course."""
+    from autograder import sandbox
+    from autograder.nbgrader_kernel import kernel_policy
+    course = tmp_path / "course"
+    nb_dir = course / "autograded" / "ana" / AID
+    nb_dir.mkdir(parents=True)
+    home = "/var/tmp/agkz-y"
+    cmd = sandbox.bwrap_argv(kernel_policy(work=f"{home}/work", ipc=f"{home}/ipc",
+                                           hook_results=f"{home}/hook-results.json", notebook_dir=str(nb_dir),
+                                           env={"FASHION_MNIST_DIR": str(course)}), ["-f", f"{home}/ipc/k.json"])
+    opts = cmd[:cmd.index("--")]
+    binds = [(opts[i], opts[i + 1], opts[i + 2]) for i in range(len(opts) - 2)
+             if opts[i] in ("--bind", "--ro-bind")]
+    assert [(src, dst) for kind, src, dst in binds if kind == "--bind"] == \
+        [(f"{home}/work", f"{home}/work"), (f"{home}/ipc", f"{home}/ipc")]
+    assert ("--ro-bind", f"{home}/hook-results.json", f"{home}/hook-results.json") in binds
+    sources = [src for _, src, _ in binds]
+    assert str(course) not in sources and str(nb_dir) not in sources
+    assert not any(s.startswith(str(REPO / "reference")) or s == str(REPO / "autograder") for s in sources)
+    assert opts[opts.index("--chdir") + 1] == f"{home}/work"
+    boot = json.loads(cmd[cmd.index("--") + 8])
+    assert (boot["package"], boot["entry"], boot["uid"]) == ("agkernel", "main", None)
+    assert dict((name, soft) for name, soft, _ in boot["rlimits"])["RLIMIT_CPU"] > 0   # confined by its boot
+    assert cmd[-2:] == ["-f", f"{home}/ipc/k.json"]
+
+
+def test_a_landlock_kernel_writes_only_its_folders_and_reads_no_grader(tmp_path):
+    from autograder.nbgrader_kernel import landlock_kernel_command, landlock_kernel_env
+    home = tmp_path / "k"
+    work, ipc, scratch = (str(home / n) for n in ("work", "ipc", "tmp"))
+    cmd = landlock_kernel_command(["-f", f"{ipc}/k.json"], work=work, ipc=ipc, scratch=scratch,
+                                  hook_results=str(home / "hook-results.json"), notebook_dir=str(tmp_path / "nb"))
+    boot = json.loads(cmd[7])                                    # exe, -S, -E, -s, -B, -c, CODE, CONFIG
+    rules = boot["landlock"]
+    assert rules["write"] == [work, ipc, scratch, "/dev/null"]
+    repo = str(REPO)
+    for path in rules["read"] + boot["front"]:
+        # the venv may live in the checkout; nothing else of it (reference/, the grader, the suites)
+        assert not path.startswith(repo + "/") or path.startswith(repo + "/.venv/"), path
+        assert not path.endswith(("/autograder", "/reference")), path
+    assert str(home / "hook-results.json") in rules["read"]
+    assert (boot["package"], boot["entry"]) == ("agkernel", "main")
+    env = landlock_kernel_env(scratch, {"AUTOGRADER_LANG": "es"})
+    assert env["HOME"] == env["TMPDIR"] == scratch and env["AUTOGRADER_LANG"] == "es"
+    assert not {"PYTHONPATH", "VIRTUAL_ENV"} & set(env)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, where bwrap and Landlock are switched off by configuration")
+def test_without_confinement_autograde_refuses_in_one_line_or_grades_marked_unconfined(tmp_path, monkeypatch):
+    """Nothing confines student code (bwrap stands in as /bin/false, Landlock switched off):
+    `nbgrader autograde` stops before any notebook with one line and no traceback; with
+    require_confinement = False it grades, and the results say 'unconfined'."""
+    import subprocess
+    from nbgrader_course import VENV_BIN
+    course, env, release, solutions = released_course(tmp_path, AID)
+    env.update(AUTOGRADER_BWRAP="/bin/false", AUTOGRADER_LANDLOCK="0")
+    honest = json.loads(json.dumps(release))
+    for cell in honest["cells"]:
+        if _gid(cell) in solutions:
+            cell["source"] = solutions[_gid(cell)]
+    _write(course, "honest", honest)
+    refused = subprocess.run([str(VENV_BIN / "nbgrader"), "autograde", AID], cwd=course, env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 1
+    errors = [line for line in refused.stderr.splitlines() if "| ERROR]" in line]
+    assert errors and "no confinement for student code" in errors[0] and "require_confinement = False" in errors[0]
+    assert "Traceback" not in refused.stderr and "Converting notebook" not in refused.stderr
+    assert not (course / "autograded" / "honest").exists()
+
+    cfg = course / "nbgrader_config.py"
+    cfg.write_text(cfg.read_text() + "\nc.ConfinedKernelManager.require_confinement = False\n")
+    done = _nbgrader(course, "autograde", AID, env=env)
+    assert "UNCONFINED" in done.stderr
+    assert _gradebook_scores(course, "honest") == {f"test_{o}": float(p) for o, p in POINTS[AID].items()}
+    nb = json.loads((course / "autograded" / "honest" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
+    assert nb["metadata"]["autograder"]["confinement"] == "unconfined"
+    # the hardened pass, unconfined too, reuses that grading and says so
+    from autograder import engine, nbgrader_snapshot
+    monkeypatch.setattr(nbgrader_snapshot, "_MEMO", {})       # this process graded the same bytes confined
+    monkeypatch.setenv("AUTOGRADER_SANDBOX", "none")
+    rows = grade_course(course, AID, lang="es", device="cpu", log=lambda m: None, out_dir=tmp_path / "out",
+                        grade=engine.grade)
+    res = json.loads((tmp_path / "out" / "honest" / "results.json").read_text(encoding="utf-8"))
+    assert rows[0]["state"] == "resumed" and rows[0]["score"] == FULL
+    assert res["extra_data"]["confinement"] == "unconfined"
+    # ... and once confinement is there, that unconfined grade is not reused: graded again, confined
+    monkeypatch.delenv("AUTOGRADER_SANDBOX")
+    rows = grade_course(course, AID, lang="es", device="cpu", log=lambda m: None, out_dir=tmp_path / "out2",
+                        grade=engine.grade)
+    res = json.loads((tmp_path / "out2" / "honest" / "results.json").read_text(encoding="utf-8"))
+    assert rows[0]["state"] != "resumed" and rows[0]["score"] == FULL
+    assert res["extra_data"]["confinement"] == "bwrap-root"

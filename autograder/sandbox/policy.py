@@ -381,24 +381,84 @@ def bwrap_command(rfd, wfd, limits, uid, *, zygote=False):
     return bwrap_argv(worker_policy(limits, uid, zygote=zygote), [rfd, wfd])
 
 
+LIST_ONLY = "ls:"     # a Landlock read rule that lets a folder (and those below) be listed, not read
+
+
+def landlock_readable(paths, pkgs):
+    """What Landlock may grant of `paths` (folders of the Python installation). Landlock can only
+    allow whole trees, so a folder above what the sandbox masks in the package folders `pkgs` (a
+    non-editable install's `autograder/` with the hidden suites, `reference/`, files naming the
+    checkout) is granted entry by entry, down to those, without them; the folders on the way are
+    only listable (LIST_ONLY: names, never contents)."""
+    hidden = set(masked_files(pkgs))
+    hidden |= {os.path.join(d, name) for d in pkgs for name in ("autograder", "reference")
+               if os.path.isdir(os.path.join(d, name))}
+
+    def grant(path, out):
+        if path in hidden:
+            return
+        if not any(h.startswith(path.rstrip("/") + "/") for h in hidden):
+            out.append(path)
+            return
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            return
+        out.append(LIST_ONLY + path)   # Python's import system lists the folders on sys.path
+        for name in names:
+            grant(os.path.join(path, name), out)
+
+    out: list = []
+    for path in dict.fromkeys(paths):
+        grant(path, out)
+    return list(dict.fromkeys(out))
+
+
+def landlock_system_view() -> list:
+    """What every Landlock sandbox may read: the system, Python and its packages (without what
+    the bwrap view masks), a few files of /dev, /proc and /sys that libraries read."""
+    std, pkgs = python_paths()
+    tree = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", os.path.realpath(sys.base_prefix),
+            os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))), *std, *pkgs]
+    return landlock_readable(tree, pkgs) + [
+        "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/dev/urandom", "/dev/zero",
+        "/proc/cpuinfo", "/proc/meminfo", "/sys/devices/system/cpu"]
+
+
+def _tasks_of(uid: int) -> int:
+    """Threads of every process of `uid` now (what RLIMIT_NPROC counts)."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if line.startswith(("Uid:", "Threads:")))
+            if int(fields["Uid"].split()[0]) == uid:   # the real uid, as RLIMIT_NPROC counts
+                total += int(fields["Threads"])
+        except (OSError, KeyError, ValueError, IndexError):
+            continue
+    return total
+
+
+def shared_uid_limits(limits):
+    """Without a uid of its own (the Landlock mode) RLIMIT_NPROC counts every process of the
+    instructor's account: the budget is what the account runs now plus the sandbox's own."""
+    return {**limits, "nproc": limits["nproc"] + _tasks_of(os.getuid())}
+
+
 def landlock_command(rfd, wfd, limits, scratch):
     """The Landlock mode: the worker package and the kit from their staged copies (never the
     checkout), the rlimits, then Landlock: read (and execute) only the system, Python, its
     packages and those copies; write only `scratch` (its cwd, HOME and TMPDIR) and /dev/null; no
     TCP; no signals to processes outside its own domain (docs/security.md)."""
     std, pkgs = python_paths()
-    worker = staged(WORKER_DIR, WORKER_PACKAGE)
-    front = [os.path.dirname(worker)]
-    read = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/ld.so.conf",
-            "/etc/localtime", "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo",
-            "/sys/devices/system/cpu", os.path.realpath(sys.base_prefix),
-            os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))), os.path.dirname(worker)]
+    front = [os.path.dirname(staged(WORKER_DIR, WORKER_PACKAGE))]
     kit = kit_dir()
     if kit:
         front.append(os.path.dirname(staged(kit, "cursocnn")))
-        read.append(front[-1])
-    read += std + pkgs
-    policy = Policy(package=WORKER_PACKAGE, package_mounts=[], limits=limits,
+    read = landlock_system_view() + front
+    policy = Policy(package=WORKER_PACKAGE, package_mounts=[], limits=shared_uid_limits(limits),
                     extra={"landlock": {"read": read, "write": [scratch, "/dev/null"]}})
     cfg = policy.boot_config(front, std + pkgs)
     return [os.path.realpath(sys.executable), *PYTHON_FLAGS, "-c", TRAMPOLINE, json.dumps(cfg),

@@ -72,6 +72,8 @@ def boot(cfg: dict, args) -> None:
     if rules:  # no namespaces on this account: Landlock or nothing runs
         own = os.path.realpath("/proc/self")
         try:
+            if os.geteuid() == 0:
+                drop_capabilities()
             landlock(rules["read"] + [own], rules["write"])
             seccomp_filter()
         except OSError:
@@ -108,8 +110,8 @@ def landlock_abi() -> int:
 
 
 def landlock(read, write) -> int:
-    """Restrict this process (and what it starts) to reading (and executing) under `read` and
-    doing anything under `write`; no TCP bind/connect (ABI 4+); no signals to, and no abstract
+    """Restrict this process (and what it starts) to reading (and executing) under `read` (an
+    entry "ls:PATH": only listing folders under PATH) and doing anything under `write`; no TCP bind/connect (ABI 4+); no signals to, and no abstract
     unix sockets of, processes outside (ABI 6+). Returns the ABI used; raises OSError when the
     kernel refuses (the caller must not run untrusted code then)."""
     import ctypes
@@ -132,7 +134,9 @@ def landlock(read, write) -> int:
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
     try:
-        for paths, allowed in ((read, 1 | 4 | _FS_READ_DIR), (write, fs)):
+        listed = [p[3:] for p in read if p.startswith("ls:")]
+        read = [p for p in read if not p.startswith("ls:")]
+        for paths, allowed in ((listed, _FS_READ_DIR), (read, 1 | 4 | _FS_READ_DIR), (write, fs)):
             for path in paths:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -152,6 +156,28 @@ def landlock(read, write) -> int:
     finally:
         os.close(ruleset)
     return abi
+
+
+def drop_capabilities() -> None:
+    """Root in the Landlock mode (root without a working bwrap) keeps uid 0, since its Python may
+    live where no other uid can read (root's home), but loses every capability, for good: the
+    bounding and ambient sets are emptied, then the effective, permitted and inheritable ones.
+    Raises OSError when any is left."""
+    import ctypes
+    import struct
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in range(64):
+        libc.prctl(24, cap, 0, 0, 0)                  # PR_CAPBSET_DROP (EINVAL past the last cap)
+    libc.prctl(47, 4, 0, 0, 0)                        # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+    header = ctypes.create_string_buffer(struct.pack("=Ii", 0x20080522, 0), 8)   # _LINUX_CAPABILITY_VERSION_3
+    data = ctypes.create_string_buffer(b"\0" * 24, 24)                            # 2 x {effective, permitted, inheritable}
+    if libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+    with open("/proc/self/status") as f:
+        left = [line for line in f if line.startswith(("CapEff:", "CapPrm:", "CapBnd:"))]
+    if any(int(line.split()[1], 16) for line in left):
+        raise OSError("capabilities left: " + " ".join(line.strip() for line in left))
 
 
 # ------------------------------------------------------------------ seccomp (with Landlock)
@@ -181,6 +207,9 @@ def seccomp_filter() -> None:
         raise OSError(f"no seccomp filter for {platform.machine()}")
     audit_arch, nr = arch
     EPERM = 0x00050000 | 1      # SECCOMP_RET_ERRNO | EPERM
+    # sockets of other families fail as on a system without them: libzmq (the Jupyter kernel's
+    # IOPub pipe tries TCP on loopback) treats EAFNOSUPPORT as an error to report, EPERM as fatal
+    NOFAMILY = 0x00050000 | 97  # EAFNOSUPPORT
     ALLOW, KILL = 0x7FFF0000, 0x80000000  # SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS
     LD, JEQ, JSET, RET = 0x20, 0x15, 0x45, 0x06   # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JSET|K, BPF_RET|K
     prog = [(LD, 0, 0, 4), (JEQ, 1, 0, audit_arch), (RET, 0, 0, KILL), (LD, 0, 0, 0)]
@@ -191,7 +220,7 @@ def seccomp_filter() -> None:
     prog += [(JEQ, 0, 1, nr["clone3"]), (RET, 0, 0, 0x00050000 | 38)]  # ENOSYS: libc falls back to clone
     # socket/socketpair: only AF_UNIX (args[0], low word at offset 16)
     prog += [(JEQ, 1, 0, nr["socket"]), (JEQ, 0, 3, nr["socketpair"]),
-             (LD, 0, 0, 16), (JEQ, 1, 0, 1), (RET, 0, 0, EPERM)]
+             (LD, 0, 0, 16), (JEQ, 1, 0, 1), (RET, 0, 0, NOFAMILY)]
     # clone: no namespace flags (args[0])
     prog += [(LD, 0, 0, 0), (JEQ, 0, 3, nr["clone"]), (LD, 0, 0, 16), (JSET, 0, 1, _CLONE_NAMESPACES),
              (RET, 0, 0, EPERM)]
