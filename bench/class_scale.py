@@ -59,6 +59,7 @@ def regrade_one(out, name):
     with open(meta["source"], "a", encoding="utf-8") as f:
         f.write("\n# entregado otra vez\n")
     res = synthetic_class.results_for("graded", ("off_by_one",))
+    res["execution_time"] = 9.87  # differs from every synthetic result, so the page must change
     store.store(folder, meta["source"], synthetic_class.ASSIGNMENT, "es", res)
 
 
