@@ -64,14 +64,21 @@ def regrade_one(out, name):
 
 
 def planted_ok(out, groups):
+    """Every planted group is one cluster, ranked above the rest (all clusters, not only the
+    30 the page shows), and how many clustered students copied nobody."""
+    from autograder.pages import similarity
     entries = pages.load(out)
-    section = class_similarity.section(out, entries, synthetic_class.ASSIGNMENT)
-    clusters = [set(c["members"]) for c in section["clusters"]]
+    prints = class_similarity.fingerprint_sets(out, entries, synthetic_class.ASSIGNMENT)
+    stub = set()
+    for src in similarity.release_sources(synthetic_class.ASSIGNMENT, synthetic_class.OBJECTS):
+        stub.update(similarity.fingerprints(src).hashes)
+    found = similarity.clusters(similarity.score_pairs(prints, stub))
+    clusters = [set(c.members) for c in found]
     planted = [set(g) for g in groups]
     copiers = set().union(*planted)
-    found = all(g in clusters[:len(planted)] for g in planted)
+    ok = all(g in clusters[:len(planted)] for g in planted)
     strays = sum(len(c - copiers) for c in clusters)
-    return found, len(clusters), strays
+    return ok, len(clusters), strays
 
 
 def old_figures():

@@ -21,6 +21,7 @@ import random
 import sys
 
 ASSIGNMENT = "ps1_corr2d"
+OBJECTS = ["corr2d", "conv2d_strict", "learn_kernel"]
 # (object, points, title) of the ps1 suite's tests (autograder/suites/test_ps1_corr2d.py)
 TESTS = [
     ("corr2d", 2, "ejemplo del curso (X 3x3, K 2x2)"),
