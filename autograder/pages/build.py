@@ -8,12 +8,18 @@ Reads only what the grader wrote (OUT/<name>/results.json and meta.json) and, fo
 similarity hints, the submissions' sources through autograder.submission.load_submission
 (the trusted reader) from the path meta.json records. The student page shows the feedback
 messages, the misconception hints and the tensors a failing check saw; never test source or
-reference code (neither is in results.json). Pages are self-contained: inline CSS and JS, PNG
+reference code (neither is in results.json). Pages are self-contained: inline CSS and JS,
 pictures as data: URIs, no network.
+
+Incremental: beside each feedback.html, feedback.sha256 holds the hash of what the page was
+built from (its results, and the templates, renderer and catalogue); a page whose hash still
+matches is left alone, so a regrade rewrites only the regraded students' pages. The class page
+and grades.csv are always rewritten. Student pages are rendered on a pool of `jobs` processes.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -24,14 +30,16 @@ from .. import results as store
 from .. import scoring
 from ..i18n import N_, languages, tr
 from ..report import fmt, per_object
-from . import figures
+from . import class_similarity, figures
+from .parallel import pool_map
 
 INDEX = "index.html"
 STUDENT_PAGE = "feedback.html"
 GRADES = "grades.csv"
 MAX_FIGURES = 10            # heatmaps per student page (keeps a page to a few hundred KB)
 SLOWEST = 5
-MAX_PAIRS = 50              # similarity hints shown per assignment (most similar first)
+PAGE_SIZE = 100             # rows of the class table drawn at once (the script pages the rest)
+PAGE_HASH = "feedback.sha256"   # beside each feedback.html: the hash of what it was built from
 
 # Phrases of the engine's and the suites' messages that mean a limit was hit (time, memory, a
 # crash), as each catalogue words them: a result says so only in its text.
@@ -90,11 +98,23 @@ TEXT = {
     "state": N_("Estado"),
     "filter": N_("Filtrar por nombre"),
     "similarity": N_("Pistas de similitud"),
-    "similarity_note": N_("Pares de entregas cuyas funciones calificadas son casi idénticas "
+    "similarity_note": N_("Grupos de entregas cuyas funciones calificadas son casi idénticas "
                           "una vez normalizados nombres, comentarios y formato (huellas de "
                           "tokens con winnowing, el método de MOSS), descontado el código del "
-                          "enunciado. Es una pista para revisar, nunca un veredicto."),
+                          "enunciado y el código común. Es una pista para revisar, nunca un "
+                          "veredicto."),
     "no_pairs": N_("Ningún par supera el umbral ({pct} % de huellas compartidas)."),
+    "common_note": N_("Una huella presente en más de {limit} de las {n} entregas comparadas se "
+                      "toma como código común (la solución estándar), como el enunciado."),
+    "cluster": N_("Grupo de {n} entregas"),
+    "pair": N_("Par"),
+    "more": N_("… y {n} pares más."),
+    "more_clusters": N_("… y {n} grupos más, menos parecidos."),
+    "previous": N_("Anterior"),
+    "next": N_("Siguiente"),
+    # TRANSLATORS: keep {a}, {b}, {n} and {total} as they are (the page's script fills them)
+    "showing": N_("Filas {a}–{b} de {n} (total: {total})"),
+    "noscript": N_("La tabla necesita JavaScript; las mismas notas están en grades.csv."),
     "shared": N_("Huellas compartidas"),
     "fragment": N_("Fragmento compartido"),
     "lines": N_("líneas {a}–{b}"),
@@ -274,7 +294,8 @@ def student_context(entry: Entry, lang="es") -> dict:
 
 # ---------------------------------------------------------------- class page
 
-def class_context(entries, out_dir, lang="es", similarity=True, killtables=None) -> dict:
+def class_context(entries, out_dir, lang="es", similarity=True, killtables=None, jobs=1,
+                  common_share=None) -> dict:
     t = text(lang)
     assignments = sorted({e.assignment for e in entries if e.assignment})
     sections = []
@@ -302,10 +323,10 @@ def class_context(entries, out_dir, lang="es", similarity=True, killtables=None)
         misconceptions = sorted(({"key": m["key"], "text": _misconception_text(m["key"], lang),
                                   "count": len(m["students"]), "example": m["example"]}
                                  for m in miscon.values()), key=lambda m: (-m["count"], m["key"]))
-        rows = [{"name": e.name, "score": e.score, "max": e.max_score, "state": e.state,
-                 "state_label": t.get(e.state, e.state), "seconds": e.seconds,
-                 "objects": [e.objects.get(o, (0, 0))[0] for o in objects],
-                 "link": f"{e.name}/{STUDENT_PAGE}"} for e in group]
+        # one compact row per submission, drawn by the page's script (paged, sorted, filtered):
+        # [name, [object scores], total, state, state label, seconds]; links are name/feedback.html
+        rows = [[e.name, [e.objects.get(o, (0, 0))[0] for o in objects], e.score, e.state,
+                 t.get(e.state, e.state), round(e.seconds, 2)] for e in group]
         section = {
             "assignment": a, "max_score": max_score, "hist": hist_uri, "hist_alt": hist_alt,
             "objects": [(o, scoring.POINTS.get(a, {}).get(o, 0)) for o in objects], "rows": rows,
@@ -317,38 +338,16 @@ def class_context(entries, out_dir, lang="es", similarity=True, killtables=None)
             "slowest": sorted(({"name": e.name, "seconds": e.seconds,
                                 "link": f"{e.name}/{STUDENT_PAGE}"} for e in group),
                               key=lambda r: -r["seconds"])[:SLOWEST],
-            "pairs": _pairs(group, a) if similarity else None,
+            "similarity": class_similarity.section(out_dir, group, a, jobs, common_share)
+            if similarity else None,
             "killtable": (killtables or {}).get(a) or _stored_killtable(out_dir, a),
         }
         sections.append(section)
     from .similarity import MIN_SIMILARITY
-    return {"t": t, "sections": sections, "lang": lang,
+    return {"page_size": PAGE_SIZE, "t": t, "sections": sections, "lang": lang,
             "unconfined": sum(e.confinement == "unconfined" for e in entries),
             "title": t["title_class"].format(assignment=", ".join(assignments) or "-"),
             "min_similarity_pct": f"{100 * MIN_SIMILARITY:.0f}"}
-
-
-def _pairs(group, assignment):
-    """Similarity pairs of a group of entries (sources read from meta.json's path)."""
-    from ..submission import load_submission
-    from . import similarity
-    objects = list(scoring.POINTS.get(assignment, {}))
-    sources = {}
-    for e in group:
-        path = e.meta.get("source")
-        if not path or e.state == "grader_error":
-            continue
-        try:
-            sub = load_submission(path, assignment)
-        except Exception:  # noqa: BLE001 - an unreadable source just has no fingerprints
-            continue
-        src = similarity.graded_source(sub.cells, objects)
-        if src:
-            sources[e.name] = src
-    pairs = similarity.compare(sources, similarity.release_sources(assignment, objects))
-    return [{"a": p.a, "b": p.b, "pct": f"{100 * p.similarity:.0f}", "shared": p.shared,
-             "fragment_a": p.fragment_a, "fragment_b": p.fragment_b,
-             "lines_a": p.lines_a, "lines_b": p.lines_b} for p in pairs[:MAX_PAIRS]]
 
 
 def _stored_killtable(out_dir, assignment):
@@ -385,24 +384,79 @@ def _write(path, content):
     os.replace(tmp, path)
 
 
-def build(out_dir, lang="es", similarity=True, killtables=None) -> dict:
-    """Write index.html, grades.csv and every <name>/feedback.html of out_dir.
-    Returns {"index": path, "students": [paths], "grades": path}."""
+def _inputs_digest(lang) -> str:
+    """Hash of everything besides a submission's results that shapes its page: the templates,
+    the modules that render it and the catalogue of lang. A change there rebuilds every page."""
+    h = hashlib.sha256(f"{lang}\0".encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [os.path.join(here, "build.py"), os.path.join(here, "figures.py")]
+    templates = os.path.join(here, "templates")
+    paths += [os.path.join(templates, n) for n in sorted(os.listdir(templates))]
+    paths.append(os.path.join(os.path.dirname(here), "locale", lang, "LC_MESSAGES", "autograder.mo"))
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                h.update(f.read())
+        except OSError:
+            h.update(b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def page_digest(entry: Entry, inputs_digest: str) -> str:
+    """The content hash of one student page: its results, name, assignment and the renderer."""
+    data = json.dumps([entry.name, entry.assignment, entry.results], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((inputs_digest + "\0" + data).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _is_current(folder, digest) -> bool:
+    try:
+        with open(os.path.join(folder, PAGE_HASH), encoding="ascii") as f:
+            stored = f.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return stored == digest and os.path.isfile(os.path.join(folder, STUDENT_PAGE))
+
+
+_TEMPLATES: dict = {}
+
+
+def _render_student_job(job):
+    """Pool worker: write one student page, then its hash (a crash between the two leaves a
+    stale hash, so the page is rebuilt next time)."""
+    out_dir, entry, lang, digest = job
+    if "student" not in _TEMPLATES:
+        _TEMPLATES["student"] = _env().get_template("student.html.j2")
+    folder = os.path.join(out_dir, entry.name)
+    path = os.path.join(folder, STUDENT_PAGE)
+    _write(path, _TEMPLATES["student"].render(**student_context(entry, lang)))
+    _write(os.path.join(folder, PAGE_HASH), digest + "\n")
+    return path
+
+
+def build(out_dir, lang="es", similarity=True, killtables=None, jobs=1, common_share=None) -> dict:
+    """Write index.html, grades.csv and the <name>/feedback.html of out_dir whose results
+    changed since they were built (all of them the first time), on up to `jobs` processes.
+    Returns {"index": path, "students": [all page paths], "rebuilt": [rewritten ones],
+    "grades": path}."""
     lang = lang if lang in languages() else "es"
     out_dir = os.path.abspath(out_dir)
     entries = load(out_dir)
-    env = _env()
-    student_tpl = env.get_template("student.html.j2")
-    written = []
+    inputs = _inputs_digest(lang)
+    todo, pages = [], []
     for e in entries:
-        path = os.path.join(out_dir, e.name, STUDENT_PAGE)
-        _write(path, student_tpl.render(**student_context(e, lang)))
-        written.append(path)
+        digest = page_digest(e, inputs)
+        folder = os.path.join(out_dir, e.name)
+        pages.append(os.path.join(folder, STUDENT_PAGE))
+        if not _is_current(folder, digest):
+            todo.append((out_dir, e, lang, digest))
+    if todo:
+        from .. import feedback  # noqa: F401 - imported once here, not in every pool worker
+    rebuilt = pool_map(_render_student_job, todo, jobs)
+    env = _env()
     index = os.path.join(out_dir, INDEX)
     _write(index, env.get_template("class.html.j2").render(
-        **class_context(entries, out_dir, lang, similarity, killtables)))
+        **class_context(entries, out_dir, lang, similarity, killtables, jobs, common_share)))
     grades = os.path.join(out_dir, GRADES)
     _write(grades, grades_csv(entries))
-    return {"index": index, "students": written, "grades": grades}
-
-
+    return {"index": index, "students": pages, "rebuilt": rebuilt, "grades": grades}

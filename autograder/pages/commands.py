@@ -26,6 +26,14 @@ OUT/<name>/feedback.html (one per submission) and OUT/grades.csv.""")
                    help="idioma de las páginas / language of the pages (default: %(default)s)")
     r.add_argument("--no-similarity", action="store_true",
                    help="sin pistas de similitud / no similarity hints")
+    r.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="procesos para las páginas de los estudiantes (0: uno por CPU) / processes "
+                        "for the student pages (0: one per CPU) (default: %(default)s)")
+    r.add_argument("--common-share", type=_share, default=None, metavar="FRACTION",
+                   help="una huella compartida por más de esta fracción de la clase (y por más de "
+                        "10 entregas) es código común, como en -m de MOSS / a fingerprint shared by "
+                        "more than this fraction of the class (and more than 10 submissions) is "
+                        "common code, like MOSS's -m (default: 0.02)")
     r.add_argument("--mutants", action="store_true",
                    help="calificar también el corpus de mutantes para la tabla / also grade the "
                         "mutant corpus for the kill table")
@@ -48,8 +56,24 @@ mutants the suites catch (the LeNet training check is left out).""")
     m.set_defaults(func=cmd_mutants)
 
 
+def _share(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: entre 0 y 1 / between 0 and 1")
+    return value
+
+
+def _jobs(n) -> int:
+    return (n or os.cpu_count() or 1) if n >= 0 else 1
+
+
 def cmd_report(args, parser) -> int:
     out = os.path.abspath(args.out)
+    if args.jobs < 0:
+        parser.error("--jobs debe ser >= 0 / must be >= 0")
     if not os.path.isdir(out):
         parser.error(f"no existe la carpeta / no such folder: {args.out}")
     killtables = None
@@ -61,9 +85,11 @@ def cmd_report(args, parser) -> int:
                 killtables[e.assignment] = killtable.build(e.assignment, lang=args.lang)
                 _save_killtable(out, killtables[e.assignment])
     from .build import build
-    written = build(out, lang=args.lang, similarity=not args.no_similarity, killtables=killtables)
+    written = build(out, lang=args.lang, similarity=not args.no_similarity, killtables=killtables,
+                    jobs=_jobs(args.jobs), common_share=args.common_share)
     print(written["index"])
-    print(f"{len(written['students'])} feedback.html, {written['grades']}")
+    print(f"{len(written['students'])} feedback.html ({len(written['rebuilt'])} rebuilt), "
+          f"{written['grades']}")
     return 0
 
 
@@ -95,7 +121,7 @@ def after_grade(args, out_dir) -> None:
         return
     try:
         from .build import build
-        written = build(out_dir, lang=args.lang)
+        written = build(out_dir, lang=args.lang, jobs=_jobs(getattr(args, "jobs", 1) or 0))
         print(tr(args.lang, "Informe: {path}", path=written["index"]))
     except ImportError as exc:
         print(f"[autograder] no report pages ({exc}): install cnn-autograder[report] "
