@@ -30,14 +30,14 @@ pytestmark = [
 ]
 
 
-def _as_user(home, *cmd, env=None, timeout=900, check=True):
+def _as_user(home, *cmd, env=None, timeout=900, check=True, cwd=None):
     base = {"HOME": str(home), "PATH": f"{home}/repo/.venv/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
     for key in ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT", "PIP_DEFAULT_TIMEOUT"):
         if os.environ.get(key):
             base[key] = os.environ[key]
     base.update(env or {})
     full = ["runuser", "-u", USER, "--", "env", "-i", *[f"{k}={v}" for k, v in base.items()], *cmd]
-    done = subprocess.run(full, cwd=f"{home}/repo", capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(full, cwd=cwd or f"{home}/repo", capture_output=True, text=True, timeout=timeout)
     if check:
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
@@ -193,3 +193,190 @@ def test_without_any_confinement_it_refuses_unless_unconfined(user_checkout):
     csv_text = (home / "out2" / "grades.csv").read_text()
     assert "confinement" in csv_text.splitlines()[0] and ",unconfined," in csv_text
     assert "SIN aislamiento" in (home / "out2" / "index.html").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ nbgrader autograde as that user
+
+NB_CHEAT = """import os
+ROOT = {root!r}
+for path in (ROOT + "/source/ps1_corr2d/ps1_corr2d.ipynb", ROOT + "/gradebook.db", ROOT + "/nbgrader_config.py",
+             ROOT + "/submitted/cheat/ps1_corr2d/ps1_corr2d.ipynb", {home!r} + "/escaped.txt",
+             {repo!r} + "/reference/planted.py"):
+    try:
+        open(path, "a").write("x")
+        print("WROTE", path)
+    except OSError as exc:
+        print("blocked", type(exc).__name__)
+try:
+    print("READ", len(open({repo!r} + "/reference/ps1_corr2d.py").read()))
+except OSError as exc:
+    print("blocked", type(exc).__name__)
+"""
+
+
+def _class_notebooks(release, solutions):
+    """perfect, partial (corr2d only), untouched: the release with solution cells filled."""
+    from nbgrader_course import grade_id
+
+    def filled(keep):
+        nb = json.loads(json.dumps(release))
+        for cell in nb["cells"]:
+            gid = grade_id(cell)
+            if gid in solutions and keep(gid):
+                cell["source"] = solutions[gid]
+        return nb
+
+    corr2d_only = sorted(g for g in solutions if "corr2d" in g)[:1]
+    return {"perfect": filled(lambda g: True), "partial": filled(lambda g: g in corr2d_only),
+            "untouched": filled(lambda g: False)}
+
+
+def _submit(course, student, nb):
+    folder = course / "submitted" / student / "ps1_corr2d"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ps1_corr2d.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (folder / "timestamp.txt").write_text("2024-05-01 10:00:00.000000 UTC")
+    return folder / "ps1_corr2d.ipynb"
+
+
+def _hashes(base, skip):
+    import hashlib
+    out = {}
+    for root, dirs, files in os.walk(base):
+        rel = os.path.relpath(root, base)
+        dirs[:] = [d for d in dirs if os.path.normpath(os.path.join(rel, d)) not in skip]
+        for name in files:
+            key = os.path.normpath(os.path.join(rel, name))
+            if key not in skip:
+                out[key] = hashlib.sha256(open(os.path.join(root, name), "rb").read()).hexdigest()
+    return out
+
+
+@pytest.mark.parametrize("label,env,students", [
+    ("bwrap-userns", {}, ["perfect", "partial", "untouched"]),
+    ("landlock", {"AUTOGRADER_BWRAP": "/bin/false"}, ["perfect"]),
+], ids=["user-namespaces", "namespaces-blocked-landlock"])
+def test_an_ordinary_users_nbgrader_autograde_gives_roots_scores_and_the_cheat_changes_nothing(
+        user_checkout, tmp_path, label, env, students):
+    """`nbgrader autograde` run by the ordinary user on a class: each kernel confined in this
+    account's mode (said in the log and the notebook), nbgrader's scores equal root's trusted
+    grading of the same notebooks, and a cheat that writes into the course, the user's home and
+    the checkout changes nothing outside its own autograded folder."""
+    if label == "landlock":
+        from autograder.worker.confine import landlock_abi
+        if landlock_abi() < 4:
+            pytest.skip("this kernel has no Landlock ABI 4")
+    from autograder import engine
+    from nbgrader.api import Gradebook
+    from nbgrader_course import released_course
+    home = user_checkout
+    uid, gid = pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid
+    base = home / f"nbclass-{label}"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir()
+    course, _, release, solutions = released_course(base, "ps1_corr2d")
+    notebooks = _class_notebooks(release, solutions)
+    for student in students:
+        _submit(course, student, notebooks[student])
+    cheat = json.loads(json.dumps(notebooks["perfect"]))
+    cheat["cells"].insert(0, {"cell_type": "code", "id": "cheat", "execution_count": None, "metadata": {},
+                              "outputs": [], "source": NB_CHEAT.format(root=str(course), home=str(home),
+                                                                       repo=str(home / "repo"))})
+    subprocess.run(["chown", "-R", f"{uid}:{gid}", str(base)], check=True)
+    run_env = {"AUTOGRADER_DEVICE": "cpu", "AUTOGRADER_LANG": "es", "TMPDIR": str(base / "tmp"), **env}
+
+    first = _as_user(home, "nbgrader", "autograde", "ps1_corr2d", env=run_env, cwd=course)
+    assert f"student code confined: {label}" in first.stderr, first.stderr[-3000:]
+    skip = {"assignments/gradebook.db", "assignments/autograded/cheat", "assignments/autograded/.autograder", "tmp"}
+    home_before = sorted(os.listdir(home))
+    repo_before = _hashes(home / "repo" / "reference", set())
+    cheat_path = _submit(course, "cheat", cheat)
+    os.chown(cheat_path, uid, gid)
+    for p in (cheat_path.parent, cheat_path.parent / "timestamp.txt", cheat_path.parent.parent):
+        os.chown(p, uid, gid)
+    before = _hashes(base, skip)                                   # with the cheat's submission
+    _as_user(home, "nbgrader", "autograde", "ps1_corr2d", "--student", "cheat", env=run_env, cwd=course)
+    assert _hashes(base, skip) == before
+    assert _hashes(home / "repo" / "reference", set()) == repo_before
+    assert sorted(os.listdir(home)) == home_before
+    out = json.loads((course / "autograded" / "cheat" / "ps1_corr2d" / "ps1_corr2d.ipynb").read_text())
+    printed = "".join("".join(o.get("text", "")) for o in out["cells"][0]["outputs"])
+    assert "WROTE" not in printed and "READ" not in printed and printed.count("blocked") == 7, printed
+    assert out["metadata"]["autograder"]["confinement"] == label
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-humai") as gb:
+        got = {s: gb.find_submission("ps1_corr2d", s).score for s in students + ["cheat"]}
+    expected = {s: engine.grade(str(course / "submitted" / s / "ps1_corr2d" / "ps1_corr2d.ipynb"), "ps1_corr2d",
+                                lang="es", device="cpu")["score"] for s in students + ["cheat"]}
+    assert got == expected, (got, expected)
+    assert expected["perfect"] == 20 and expected["cheat"] == 20   # the cheat's solutions are right
+    if "untouched" in expected:
+        assert expected["untouched"] == 0 and 0 < expected["partial"] < 20
+
+
+# ------------------------------------------------------------------ Dask workers run by that user
+
+DASK_CHEAT = """import os
+for _path in ({home!r} + "/escaped_dask.txt", {repo!r} + "/reference/planted_dask.py"):
+    try:
+        open(_path, "w").write("x")
+    except OSError:
+        pass
+try:
+    _stolen = open({repo!r} + "/reference/ps1_corr2d.py").read()
+except OSError:
+    _stolen = ""
+exec(_stolen)   # the solutions, if they could be read
+"""
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dask_workers_run_by_an_ordinary_user_grade_confined(user_checkout):
+    """A scheduler and a worker started by the ordinary user (docs/cluster.md): the worker grades
+    in that account's mode (bwrap in a user namespace), says so in every result, and a submission
+    that tries to plant files and read the solutions gets nothing."""
+    home = user_checkout
+    port = _free_port()
+    base = {"HOME": str(home), "PATH": f"{home}/repo/.venv/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    user = ["runuser", "-u", USER, "--", "env", "-i", *[f"{k}={v}" for k, v in base.items()]]
+    logs = home / "dask-logs"
+    logs.mkdir(exist_ok=True)
+    os.chown(logs, pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid)
+    procs = []
+    try:
+        for name, cmd in (("scheduler", ["dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                         "--no-dashboard"]),
+                          ("worker", ["dask", "worker", f"tcp://127.0.0.1:{port}", "--host", "127.0.0.1",
+                                      "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                                      "--preload", "autograder.cluster"])):
+            out = open(logs / f"{name}.log", "w")
+            procs.append(subprocess.Popen(user + cmd, cwd=str(home), stdout=out, stderr=subprocess.STDOUT,
+                                          start_new_session=True))
+        cheat = home / "dask_cheat.py"
+        cheat.write_text(DASK_CHEAT.format(home=str(home), repo=str(home / "repo")), encoding="utf-8")
+        os.chown(cheat, pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid)
+        example = home / "repo" / "examples" / "ps1_corr2d" / "perfecta.ipynb"
+        shutil.rmtree(home / "out-dask", ignore_errors=True)
+        done = _as_user(home, "autograder", "grade", "-a", "ps1_corr2d", "--scheduler", f"tcp://127.0.0.1:{port}",
+                        "--out", f"{home}/out-dask", "--force", "--no-report", str(example), str(cheat))
+        assert "espacio de nombres de usuario" in done.stdout, done.stdout[-2000:]
+        perfect = json.loads((home / "out-dask" / "perfecta" / "results.json").read_text())
+        stolen = json.loads((home / "out-dask" / "dask_cheat" / "results.json").read_text())
+        assert perfect["score"] == 20 and stolen["score"] == 0, (perfect["score"], stolen["score"])
+        assert perfect["extra_data"]["confinement"] == stolen["extra_data"]["confinement"] == "bwrap-userns"
+        assert not (home / "escaped_dask.txt").exists()
+        assert not (home / "repo" / "reference" / "planted_dask.py").exists()
+        worker_log = (logs / "worker.log").read_text(errors="replace")
+        assert "Traceback" not in worker_log, worker_log[-3000:]
+    finally:
+        for proc in procs[::-1]:
+            try:
+                os.killpg(proc.pid, 15)
+                proc.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, 9)
