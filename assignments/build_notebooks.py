@@ -27,7 +27,8 @@ title jupytext reads after "# %%" is the cell's role for nbgrader:
                                  source of the named reference objects (must be left empty)
     # %% visible NAME            locked, ungraded test cell (grade_id "visible_NAME", "_2" ...)
     # %% grade NAME              autograded test cell (grade_id "test_NAME"), points =
-                                 autograder.scoring.POINTS[id][NAME]; body = the hidden-test hook
+                                 autograder.scoring.POINTS[id][NAME]; body = the Validate call
+                                 (cursocnn.selfcheck.validate) and the hidden-test hook
                                  (must be left empty)
     # %%                         plain code cell, no nbgrader metadata
 
@@ -69,6 +70,14 @@ try:
 except ImportError:  # a course folder copied without the grader: main() explains
     POINTS = None
 
+# The part of a grade cell students see: under nbgrader's Validate it runs what check(NAME) runs
+# and fails the cell on stderr (cursocnn.selfcheck.validate); elsewhere it does nothing.
+VALIDATE_TEMPLATE = (
+    "# Al validar (botón Validate o `nbgrader validate`) esta celda corre lo mismo que\n"
+    "# check({name!r}); la nota la dan las pruebas ocultas del corrector.\n"
+    "from cursocnn.selfcheck import validate\n"
+    "validate({name!r})\n"
+)
 HIDDEN_TEMPLATE = (
     "### BEGIN HIDDEN TESTS\n"
     "from autograder.nbgrader_hook import hidden_score\n"
@@ -270,7 +279,7 @@ def build_notebook(assignment: str, text: str | None = None) -> nbformat.Noteboo
                 raise FormatError(f"{loc}: {name!r} has two grade cells")
             graded.add(name)
             cell = nbformat.v4.new_code_cell(
-                HIDDEN_TEMPLATE.format(assignment=assignment, name=name),
+                VALIDATE_TEMPLATE.format(name=name) + HIDDEN_TEMPLATE.format(assignment=assignment, name=name),
                 metadata=_meta(unique(f"test_{name}"), grade=True, locked=True, points=points[name]))
         else:  # pragma: no cover - source_cells only yields the kinds above
             raise AssertionError(raw.kind)

@@ -143,7 +143,8 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
     force=True).
     """
     if assignment not in POINTS:
-        raise SystemExit(f"unknown assignment {assignment!r} (known: {', '.join(POINTS)})")
+        raise SystemExit(tr(lang, "tarea desconocida {assignment} (las conocidas: {known})",
+                            assignment=repr(assignment), known=", ".join(POINTS)))
     if grade is None:
         from .engine import grade
     from .nbgrader_snapshot import Store
@@ -154,10 +155,12 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
     if students:
         missing = sorted(set(students) - set(wanted))
         for s in missing:
-            log(f"{s}: no submission folder {layout.submitted(s, assignment)}")
+            log(tr(lang, "{student}: no hay carpeta de entrega {path}", student=s,
+                   path=layout.submitted(s, assignment)))
         wanted = [s for s in wanted if s in set(students)]
     if not wanted:
-        log(f"no submissions of {assignment} under {layout.root / layout.cd.submitted_directory}")
+        log(tr(lang, "no hay entregas de {assignment} en {path}", assignment=assignment,
+               path=layout.root / layout.cd.submitted_directory))
 
     gb = None
     if update_gradebook:
@@ -167,8 +170,9 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
             gb_assignment = gb.find_assignment(assignment)
         except MissingEntry:
             gb.close()
-            raise SystemExit(f"{assignment} is not in the gradebook {layout.db_url}: run "
-                             f"`nbgrader generate_assignment {assignment}` in {layout.root} first")
+            raise SystemExit(tr(lang, "{assignment} no está en el libro de notas {db}: corre antes "
+                                      "`nbgrader generate_assignment {assignment}` en {root}",
+                                assignment=assignment, db=layout.db_url, root=layout.root))
         notebook_names = [nb.name for nb in gb_assignment.notebooks]
         cell_objects = {nb.name: _grade_cell_objects(gb, nb, assignment) for nb in gb_assignment.notebooks}
     else:
@@ -199,6 +203,7 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
             rows.append(row)
             if gb is not None:
                 _write_grades(gb, layout, student, assignment, results, cell_objects, row["timestamp"])
+                row["gradebook"] = _gradebook_scores(gb, student, assignment, cell_objects)
             if update_autograded:
                 for name, result in results.items():
                     nb_path = layout.autograded(student, assignment) / f"{name}.ipynb"
@@ -206,16 +211,18 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
                     _update_autograded(nb_path, objs, result, assignment, lang)
             if out_dir is not None:
                 _write_results(Path(out_dir), student, assignment, row)
-            log(f"{student}: {row['score']:g} / {row['max_score']:g}")
+            final = row.get("gradebook") or {}
+            log(f"{student}: {final.get('score', row['score']):g} / {row['max_score']:g}"
+                + (" (" + tr(lang, "con nota manual") + ")" if final.get("manual") else ""))
         csv_path = Path(csv_path) if csv_path else layout.root / f"grades-{assignment}.csv"
         if students and not wanted:
             pass                    # nothing graded: the CSV stays as it is
         elif gb is not None:
             _export_csv(gb, csv_path, assignment, wanted, partial=bool(students))
-            log(f"wrote {csv_path}")
+            log(tr(lang, "escrito {path}", path=csv_path))
         else:
             _write_csv(csv_path, assignment, rows, partial=bool(students))
-            log(f"wrote {csv_path}")
+            log(tr(lang, "escrito {path}", path=csv_path))
     finally:
         if gb is not None:
             gb.close()
@@ -237,13 +244,15 @@ def _grade_notebook(store, student, assignment, name, path: Path, *, lang, devic
             note = tr(lang, "Aviso: el archivo entregado ({path}) cambió después de `nbgrader autograde`; se "
                             "calificó la copia tomada antes de ejecutar el cuaderno (sha256 {old}, ahora {new}).",
                       path=path, old=snap.sha256[:12], new=(current or "-")[:12])
-            log(f"{student}: {path} changed after nbgrader autograde (or is gone); grading the "
-                f"snapshot taken before its kernel ran ({snap.path})")
+            log(tr(lang, "{student}: {path} cambió después de nbgrader autograde (o ya no está); se "
+                         "califica la copia tomada antes de ejecutar su kernel ({snapshot})",
+                   student=student, path=path, snapshot=snap.path))
         target = snap.path
     elif os.path.lexists(path):
         target = path
     else:
-        log(f"{student}: no {path.name}: 0 points for its grade cells")
+        log(tr(lang, "{student}: no hay {name}: 0 puntos en sus celdas de calificación",
+               student=student, name=path.name))
         return None, False, None
     cache_dir = store.cache_dir if store.root.is_dir() else None
     try:
@@ -292,6 +301,23 @@ def _write_grades(gb, layout, student, assignment, results, cell_objects, timest
             # as nbgrader's SaveAutoGrades: a manual score present -> needs review
             grade.needs_manual_grade = grade.manual_score is not None
     gb.db.commit()
+
+
+def _gradebook_scores(gb, student, assignment, cell_objects) -> dict:
+    """What nbgrader's gradebook now holds for the student (what `nbgrader export` and our CSV
+    say): {"objects": {object: final score}, "manual": {object: manual score}, "score": the
+    submission's score less its late penalty}. A grade's final score is its manual score when the
+    instructor gave one (Formgrader), else the auto score written above."""
+    objects, manual = {}, {}
+    for name, cells in cell_objects.items():
+        for cell_name, obj in cells.items():
+            grade = gb.find_grade(cell_name, name, assignment, student)
+            objects[obj] = objects.get(obj, 0.0) + float(grade.score or 0.0)
+            if grade.manual_score is not None:
+                manual[obj] = manual.get(obj, 0.0) + float(grade.manual_score)
+    sub = gb.find_submission(assignment, student)
+    score = max(0.0, float(sub.score or 0.0) - float(sub.late_submission_penalty or 0.0))
+    return {"objects": objects, "manual": manual, "score": round(score, 6)}
 
 
 def _export_csv(gb, path: Path, assignment: str, students, partial: bool) -> None:
@@ -353,7 +379,8 @@ def _merge_csv(path: Path, fields, new_rows, assignment: str, partial: bool) -> 
 def run(args) -> int:
     """Entry point from `autograder grade` when --nbgrader is given."""
     if not getattr(args, "assignment", None):
-        print("autograder grade --nbgrader ROOT needs --assignment ID", file=sys.stderr)
+        print(tr(getattr(args, "lang", None), "autograder grade --nbgrader ROOT necesita --assignment ID"),
+              file=sys.stderr)
         return 2
     from . import report
     from .results import SubmissionResult
@@ -365,10 +392,16 @@ def run(args) -> int:
                         force=bool(getattr(args, "force", False)), out_dir=getattr(args, "out", None))
     if rows is None:
         return 1
-    table = []
+    table, final = [], {}
     for row in rows:
         results = [r for r in row["notebooks"].values() if r is not None]
         merged = SubmissionResult(args.assignment, [t for r in results for t in r.tests], lang)
         table.append((row["student_id"], merged, row["state"]))
-    print(report.table(table, args.assignment, lang))
+        if row.get("gradebook"):
+            final[row["student_id"]] = row["gradebook"]
+    # with a gradebook, the table shows its scores (manual grades included), as the CSV does
+    print(report.table(table, args.assignment, lang, final=final or None))
+    if any(f.get("manual") for f in final.values()):
+        print("\n" + tr(lang, "«con nota manual»: el total incluye las calificaciones manuales del libro "
+                              "de notas de nbgrader (Formgrader), como el CSV."))
     return 0

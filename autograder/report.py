@@ -23,9 +23,12 @@ def fmt(x: float) -> str:
     return str(int(x)) if x.is_integer() else f"{x:g}"
 
 
-def table(rows, assignment: str, lang: str = "es") -> str:
+def table(rows, assignment: str, lang: str = "es", final=None) -> str:
     """rows: [(name, result, state)], a result being a SubmissionResult or its results.json, state
-    in graded/resumed/grader_error."""
+    in graded/resumed/grader_error. final: {name: {"objects": {object: score}, "score": total,
+    "manual": {object: score}}}, the scores an nbgrader gradebook holds (manual grades included),
+    shown instead of the result's for those names."""
+    final = final or {}
     rows = [(name, as_result(res), state) for name, res, state in rows]
     objects = list(scoring.POINTS.get(assignment, {}))
     for _name, res, _state in rows:
@@ -40,8 +43,11 @@ def table(rows, assignment: str, lang: str = "es") -> str:
     sums = [0.0] * (len(objects) + 1)
     for name, res, state in rows:
         objs = per_object(res, assignment)
+        book = final.get(name)
+        if book:
+            objs = {**objs, **{o: (s, objs.get(o, (0, 0))[1]) for o, s in book["objects"].items()}}
         cells = [fmt(objs.get(o, (0, 0))[0]) for o in objects]
-        total = float(res.score)
+        total = float(book["score"]) if book else float(res.score)
         for i, o in enumerate(objects):
             sums[i] += objs.get(o, (0, 0))[0]
         sums[-1] += total
@@ -50,6 +56,8 @@ def table(rows, assignment: str, lang: str = "es") -> str:
             label = tr(lang, "sin cargar")
         if res.needs_review:  # flagged for an instructor (docs/security.md)
             label += " (" + tr(lang, "revisar") + ")"
+        if book and book.get("manual"):
+            label += " (" + tr(lang, "con nota manual") + ")"
         body.append([name] + cells + [fmt(total), label])
     lines = [header] + body
     if len(rows) > 1:

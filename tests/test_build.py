@@ -142,6 +142,10 @@ def test_grade_cells_call_the_hook_with_the_points_of_the_table(assignment):
             grade[obj] = meta["points"]
             assert meta["locked"] and not meta["solution"]
             assert cell.source == (
+                "# Al validar (botón Validate o `nbgrader validate`) esta celda corre lo mismo que\n"
+                f"# check({obj!r}); la nota la dan las pruebas ocultas del corrector.\n"
+                "from cursocnn.selfcheck import validate\n"
+                f"validate({obj!r})\n"
                 "### BEGIN HIDDEN TESTS\n"
                 "from autograder.nbgrader_hook import hidden_score\n"
                 f"hidden_score({assignment!r}, {obj!r})\n"

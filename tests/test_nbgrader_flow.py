@@ -1,11 +1,12 @@
 """The course as a real nbgrader course, with a real Jupyter kernel.
 
 One course (a temporary copy of assignments/ and reference/) is set up per module:
-generate_assignment ps1_corr2d, five fake students' submissions, one `nbgrader autograde`,
+generate_assignment ps1_corr2d, fake students' submissions, one `nbgrader autograde`,
 then `autograder grade --nbgrader` (nbgrader_gradebook.grade_course), generate_feedback and
 export. Students:
 
     ref       every solution cell filled with the reference
+    wrong     the same with an off-by-one corr2d (the feedback page's heatmaps)
     blank     the release, untouched
     partial   only corr2d solved; its solution cell also starts a thread that writes to stderr
               and emits warnings forever (stderr noise must not zero any grade cell)
@@ -58,6 +59,15 @@ SCRIPT_OUTPUTS = (
 
 NOTEBOOK_BUDGET = 20
 
+OFF_BY_ONE = (
+    "def corr2d(X, K):\n"
+    "    h, w = K.shape\n"
+    "    Y = torch.zeros((X.shape[0] - h, X.shape[1] - w))\n"
+    "    for i in range(Y.shape[0]):\n"
+    "        for j in range(Y.shape[1]):\n"
+    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n"
+    "    return Y\n")
+
 
 def _write(course: Path, student: str, nb: dict):
     folder = course / "submitted" / student / AID
@@ -93,6 +103,12 @@ def course(tmp_path_factory):
     assert set(sol.values()) <= set(solutions), solutions.keys()
 
     _write(course, "ref", _filled(release, solutions, set(sol.values())))
+    # every function written, corr2d off by one (its heatmaps show in the feedback page)
+    wrong = _filled(release, solutions, set(sol.values()))
+    for cell in wrong["cells"]:
+        if _gid(cell) == sol["corr2d"]:
+            cell["source"] = OFF_BY_ONE
+    _write(course, "wrong", wrong)
     _write(course, "blank", release)
 
     partial = _filled(release, solutions, {sol["corr2d"]})
@@ -158,7 +174,7 @@ def _gradebook_scores(course: Path) -> dict:
     from nbgrader.api import Gradebook
     out = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cnn-humai") as gb:
-        for student in ("ref", "blank", "partial", "tamper", "scripter", "sleeper"):
+        for student in ("ref", "wrong", "blank", "partial", "tamper", "scripter", "sleeper"):
             sub = gb.find_submission(AID, student)
             out[student] = {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
     return out
@@ -290,7 +306,75 @@ def test_generate_feedback_shows_hardened_scores(course):
     assert "Devolución" in page and f"{total:g} / 20" in page
     assert "hidden_score" not in page and "BEGIN SOLUTION" not in page
     # ... and inside nbgrader's own feedback page, which release_feedback/fetch_feedback deliver
-    assert 'srcdoc="' in html and "Devoluci" in html.split('srcdoc="', 1)[1]
+    # (as markup, not as escaped text: test_feedback_html_shows_the_graphical_page_in_a_browser)
+    assert '<div class="ag-page"' in html and "&lt;iframe" not in html and "&lt;img" not in html
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking"]
+
+
+def test_feedback_html_shows_the_graphical_page_in_a_browser(course):
+    """The `<notebook>.html` that generate_feedback writes is the file release_feedback and
+    fetch_feedback copy to the student unchanged (nbgrader's exchange copies it byte for byte):
+    opened in headless Chromium it shows the graphical page (heatmaps decoded, every picture with
+    alternative text), no escaped markup as text, long lines wrapped, and the scores of the
+    trusted grading. generate_feedback itself warns about nothing of ours."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; make setup does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    student = "wrong"
+    proc = _nbgrader(course["path"], "generate_feedback", AID, "--student", student, "--force", env=course["env"])
+    log = proc.stdout + proc.stderr
+    assert "display_data_priority" not in log and "not recognized" not in log, log[-3000:]
+    assert "Alternative text is missing" not in log, log[-3000:]
+    path = course["path"] / "feedback" / student / AID / f"{AID}.html"
+    row = course["rows"][student]
+    result = row["notebooks"][AID].to_gradescope()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        # nbgrader's feedback template loads MathJax from a CDN (its own, not ours): answered
+        # here with an empty script; anything else leaving the machine is an error
+        page.route("**/mathjax/**", lambda route: route.fulfill(body="", content_type="text/javascript"))
+        page.on("request", lambda r: errors.append("network: " + r.url)
+                if not r.url.startswith(("file:", "data:")) and "/mathjax/" not in r.url else None)
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        shots = REPO / "tests" / "artifacts" / "pages"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "nbgrader_feedback.png"), full_page=True)
+        text = page.evaluate("document.body.innerText")
+        images = page.evaluate("""() => Array.from(document.images).map(i => ({
+            ok: i.complete && i.naturalWidth > 0, alt: i.getAttribute('alt') || '',
+            page: !!i.closest('.ag-page')}))""")
+        total = page.evaluate("document.querySelector('.ag-page #total').textContent")
+        objects = page.evaluate("""() => Array.from(document.querySelectorAll('.ag-page #objects tbody tr'))
+            .map(r => [r.dataset.object, r.dataset.score])""")
+        heading = page.evaluate("document.querySelector('.panel-heading h4').textContent")
+        overflowing = page.evaluate("""() => Array.from(document.querySelectorAll('div.output_text pre'))
+            .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 80))""")
+        browser.close()
+    assert not errors, errors
+    for escaped in ("<iframe", "<img", "srcdoc", "&lt;", "data:image", "<!DOCTYPE"):
+        assert escaped not in text, escaped
+    assert "Tu devolución con gráficos" in text and "Posible causa" in text
+    # the heatmaps of the failing checks, decoded, each with its description
+    drawable = [t for t in result["tests"] if t["status"] == "failed"
+                and {"expected", "obtained"} & set((t.get("extra_data") or {}).get("tensors") or {})]
+    assert drawable
+    assert sum(i["page"] for i in images) == min(len(drawable), 10)
+    assert all(i["ok"] for i in images), images
+    assert all(len(i["alt"]) > 10 for i in images), images
+    # the scores shown are the trusted grading's
+    assert total.replace(" ", "") == f"{row['score']:g}/{sum(POINTS[AID].values()):g}"
+    assert {o: float(s) for o, s in objects} == _object_points(row)
+    assert f"Score: {float(row['score'])}" in heading
+    assert not overflowing, overflowing
 
 
 def test_student_outputs_are_sanitised_in_the_autograded_notebook_and_the_feedback(course):
@@ -324,7 +408,7 @@ def test_a_sleeping_cell_is_stopped_at_the_notebooks_budget(course):
     assert "nunca se ejecuta" not in json.dumps(last.get("outputs", []))
     assert course["rows"]["sleeper"]["score"] == POINTS[AID]["corr2d"]
     assert course["nbgrader"]["sleeper"] == {f"test_{k}": v for k, v in _object_points(course["rows"]["sleeper"]).items()}
-    # seven students, one of them asleep for 600 s: the command ends within the budgets
+    # eight students, one of them asleep for 600 s: the command ends within the budgets
     assert course["autograde_seconds"] < 600
 
 
@@ -372,3 +456,40 @@ def test_sanitiser_keeps_plots_text_tables_and_the_release_text():
     assert stream.text == "<b>literal</b>\n"                 # a stream is text, shown escaped anyway
     assert nb.cells[1].source == "Texto del curso: a < b, `<tag>`"
     assert nb.cells[2].source == "Mi respuesta "
+
+
+def test_manual_grade_shows_in_the_printed_total_as_in_the_csv(course, tmp_path):
+    """After a manual override in Formgrader, `autograder grade --nbgrader --student X` prints the
+    gradebook's total (manual grade included), the number its CSV holds, in Spanish only. Runs
+    last: it puts the gradebook back as it found it."""
+    import subprocess
+    import sys
+
+    from nbgrader.api import Gradebook
+    student, cell = "partial", "test_conv2d_strict"
+    url = f"sqlite:///{course['path'] / 'gradebook.db'}"
+    with Gradebook(url, "cnn-humai") as gb:
+        grade = gb.find_grade(cell, AID, AID, student)
+        grade.manual_score = POINTS[AID]["conv2d_strict"]
+        gb.db.commit()
+    out_csv = tmp_path / "grades.csv"
+    env = dict(course["env"], PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "assignments")]))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", "--nbgrader", str(course["path"]),
+                               "--assignment", AID, "--student", student, "--csv", str(out_csv),
+                               "--device", "cpu"], env=env, capture_output=True, text=True, timeout=600)
+    finally:
+        with Gradebook(url, "cnn-humai") as gb:
+            gb.find_grade(cell, AID, AID, student).manual_score = None
+            gb.db.commit()
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    expected = POINTS[AID]["corr2d"] + POINTS[AID]["conv2d_strict"]
+    with open(out_csv, encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["student_id"] == student)
+    assert float(row["score"]) == expected
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith(student))
+    assert f"{expected:g}" in line.split() and "con nota manual" in line, proc.stdout
+    assert f" {POINTS[AID]['corr2d']:g} " in f" {line} "             # corr2d's own 10 is still shown
+    for english in ("wrote ", "no submission", "changed after", "points for"):
+        assert english not in proc.stdout + proc.stderr
+    assert f"{student}: {expected:g} / 20" in proc.stderr

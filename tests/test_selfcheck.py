@@ -214,3 +214,69 @@ def test_skipped_demo_definitions_are_mentioned_only_when_a_test_fails(capsys):
     selfcheck._demo_note({"results": [{"ok": False}], "demo_skipped": skipped})
     out = capsys.readouterr().out
     assert out.startswith("\nNota:") and "EPOCHS" in out and "Aviso" not in out
+
+
+# ------------------------------------------------------------------ untouched stubs, nbgrader's Validate
+
+def _stub_namespace(nb: dict) -> dict:
+    ns = {"__name__": "__main__"}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and (meta.get("solution") or meta.get("grade_id") == "setup"):
+            exec("".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"], ns)
+    return ns
+
+
+def test_check_gives_no_checkmark_to_an_unimplemented_function(capsys, monkeypatch, tmp_path):
+    """An untouched notebook: every function says "todavía no está implementada" and none gets
+    "✔ ...: la implementación es tuya" (a stub is not an implementation)."""
+    monkeypatch.chdir(tmp_path)
+    nb = _stubbed(_source_nb())
+    _write(tmp_path, nb)
+    exec("check()", {**_stub_namespace(nb), "check": selfcheck.check})
+    out = capsys.readouterr().out
+    assert out.count("todavía no está implementada") == 3
+    assert "la implementación es tuya" not in out and "✔" not in out
+    assert selfcheck.unimplemented(nb) == {"corr2d", "conv2d_strict", "learn_kernel"}
+    # once corr2d is written, its review line comes back
+    solved = _stubbed(_source_nb(), keep={"sol_corr2d"})
+    _write(tmp_path, solved)
+    exec("check('corr2d')", {**_stub_namespace(solved), "check": selfcheck.check})
+    assert "✔ corr2d: la implementación es tuya" in capsys.readouterr().out
+
+
+def test_validate_acts_only_under_nbgrader_validate(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    nb = _stubbed(_source_nb())
+    _write(tmp_path, nb)
+    ns = {**_stub_namespace(nb), "validate": selfcheck.validate}
+    for mode in (None, "autograde"):          # running the notebook, nbgrader autograde: nothing
+        if mode:
+            monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+        else:
+            monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+        exec("validate('corr2d')", ns)
+        assert capsys.readouterr() == ("", "")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    exec("validate('corr2d')", ns)                          # a stub: the failure goes to stderr
+    out, err = capsys.readouterr()
+    assert not out and "✘ corr2d" in err and "todavía no está implementada" in err
+    assert all(len(line) <= 80 for line in err.splitlines())  # nbgrader cuts lines at 90 columns
+    exec("validate('corr2d')", {"torch": torch, "nn": torch.nn, "corr2d": ref.corr2d,
+                                "validate": selfcheck.validate})
+    out, err = capsys.readouterr()
+    assert not err and "✔ corr2d" in out
+
+
+def test_validate_reads_the_notebook_the_kernel_runs(monkeypatch, tmp_path):
+    """Two notebooks with the same public tests in the folder: the review reads the one whose
+    cells the kernel ran (IPython's In), not merely the one saved last."""
+    monkeypatch.chdir(tmp_path)
+    solved = _source_nb()
+    stub = _stubbed(_source_nb())
+    _write(tmp_path, solved, "mio.ipynb")
+    _write(tmp_path, stub, "copia.ipynb")                       # saved last
+    history = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+               for c in solved["cells"] if c["cell_type"] == "code"]
+    assert selfcheck._notebook_for_kernel("corr2d", {"In": [""] + history}).name == "mio.ipynb"
+    assert selfcheck._notebook_for_kernel("corr2d", {}).name == "copia.ipynb"

@@ -32,11 +32,12 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import traceback
 from contextlib import redirect_stdout
 from pathlib import Path
 
-__all__ = ["check", "run_public_checks", "find_notebook", "visible_cells", "main"]
+__all__ = ["check", "validate", "run_public_checks", "find_notebook", "visible_cells", "main"]
 
 ENV_NOTEBOOK = "CURSOCNN_NOTEBOOK"
 _VISIBLE = re.compile(r"^visible_(?P<name>.+?)(?:_(?P<n>\d+))?$")
@@ -177,14 +178,44 @@ def _grader_cells(nb: dict) -> list:
     return cells
 
 
+def _is_stub(node) -> bool:
+    """A def whose body (docstring and `pass` aside) is only `raise NotImplementedError...`, or a
+    class all of whose methods are such stubs: the release's placeholder, not an implementation."""
+    if isinstance(node, ast.ClassDef):
+        methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return bool(methods) and all(_is_stub(m) for m in methods)
+    body = [n for n in node.body if not isinstance(n, ast.Pass) and not (
+        isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+def unimplemented(nb: dict) -> set[str]:
+    """The names whose last definition in the graded cells is still the release's stub."""
+    last = {}
+    for cell in _grader_cells(nb):
+        try:
+            tree = ast.parse(cell[1])
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                last[node.name] = _is_stub(node)
+    return {n for n, stub in last.items() if stub}
+
+
 def implementation_lines(nb: dict, name: str | None = None) -> list[str]:
-    """One Spanish line per graded "implement it yourself" function of the notebook (or `name`)."""
+    """One Spanish line per graded "implement it yourself" function of the notebook (or `name`);
+    none for a function that is still the release's stub (its public tests already say so)."""
     try:
         from . import implementation_check as rule
     except ImportError:  # run as a loose file
         import implementation_check as rule
     analysis = rule.Analysis(_grader_cells(nb))
-    names = [n for n in rule.GUARDED if (name is None or n == name)
+    stubs = unimplemented(nb)
+    names = [n for n in rule.GUARDED if (name is None or n == name) and n not in stubs
              and any(n in u.binds for u in analysis.units)]
     out = []
     for n in names:
@@ -271,6 +302,77 @@ def check(name: str | None = None, cuaderno=None, *, notebook=None) -> None:
             print(line)
     except (OSError, ValueError, TypeError):
         pass  # the public checks above already said what is wrong with the notebook
+    return None
+
+
+# ------------------------------------------------------------------ nbgrader's Validate
+
+VALIDATE_ENV = "NBGRADER_EXECUTION"     # nbgrader sets it to "validate" (Validate button, `nbgrader validate`)
+_VALIDATE_WIDTH = 78
+
+
+def _notebook_for_kernel(name: str, namespace: dict, notebook=None) -> Path | None:
+    """The saved notebook this kernel is running: among the folder's notebooks with public tests
+    of `name`, the one with most code cells in the kernel's input history (IPython's `In`);
+    find_notebook's choice when that does not decide."""
+    if notebook or os.environ.get(ENV_NOTEBOOK):
+        return find_notebook(notebook, name)
+    history = {str(src).strip() for src in namespace.get("In", []) or [] if str(src).strip()}
+    best, best_hits = None, 0
+    for path in sorted(Path.cwd().glob("*.ipynb")):
+        try:
+            nb = _load(path)
+        except (OSError, ValueError):
+            continue
+        if not visible_cells(nb, name):
+            continue
+        hits = sum(_source(c).strip() in history for c in nb.get("cells", [])
+                   if c.get("cell_type") == "code" and _source(c).strip())
+        if hits > best_hits:
+            best, best_hits = path, hits
+    return best or find_notebook(None, name)
+
+
+def validation_report(name: str, namespace: dict, notebook=None) -> tuple[bool, str]:
+    """What Validate says about `name`: (passes, Spanish text). It passes when every public test
+    cell of `name` runs without error on `namespace` (a copy) and the "implement it yourself"
+    review of the saved notebook finds nothing."""
+    path = _notebook_for_kernel(name, namespace, notebook)
+    if path is None or not path.is_file():
+        return False, (f"{FAIL} No encuentro el cuaderno con las pruebas públicas de `{name}` en "
+                       f"esta carpeta ({Path.cwd()}).")
+    nb = _load(path)
+    out = io.StringIO()
+    results = []
+    if visible_cells(nb, name):
+        results = run_public_checks(name, namespace, path)
+        _report(results, stream=out)
+    rule = implementation_lines(nb, name)
+    for line in rule:
+        print(line, file=out)
+    ok = all(r["ok"] for r in results) and not any(line.startswith(FAIL) for line in rule)
+    if not ok:
+        print(f"\nValidate: `{name}` todavía no está lista para entregar.", file=out)
+    # nbgrader validate cuts each line of the error at 90 columns: wrap them before that
+    lines = [textwrap.fill(line, width=_VALIDATE_WIDTH, subsequent_indent="  ") if line else ""
+             for line in out.getvalue().rstrip("\n").splitlines()]
+    return ok, "\n".join(lines)
+
+
+def validate(name: str, cuaderno=None) -> None:
+    """La celda de calificación de `name` la llama. Solo actúa al validar con nbgrader (botón
+    Validate o `nbgrader validate`): corre lo mismo que `check(name)` y, si algo falla, lo
+    escribe en stderr, que es como nbgrader marca una celda de calificación como fallida (así
+    Validate no dice "Success!" por error). Fuera de Validate (al correr el cuaderno, al
+    calificar) no hace nada."""
+    if os.environ.get(VALIDATE_ENV) != "validate":
+        return None
+    caller = sys._getframe(1).f_globals
+    try:
+        ok, text = validation_report(name, caller, cuaderno)
+    except (OSError, ValueError, LookupError) as exc:
+        ok, text = False, f"{FAIL} {name}: no pude revisar el cuaderno ({exc})."
+    print(text, file=sys.stdout if ok else sys.stderr)
     return None
 
 

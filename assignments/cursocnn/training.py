@@ -112,7 +112,7 @@ def _interactive() -> bool:
     if "ipykernel" in sys.modules:
         return True
     try:
-        return sys.stderr.isatty()
+        return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
 
@@ -124,7 +124,8 @@ def _progress(total, desc, enabled):
         from tqdm.auto import tqdm
     except ImportError:  # tqdm missing: no bar
         return None
-    return tqdm(total=total, desc=desc, unit="img", unit_scale=True, leave=False)
+    # stdout, not tqdm's default stderr: Jupyter paints stderr red and beginners read it as an error
+    return tqdm(total=total, desc=desc, unit="img", unit_scale=True, leave=False, file=sys.stdout)
 
 
 @torch.inference_mode()
@@ -220,7 +221,7 @@ def fit(model: nn.Module, train, test=None, *, recipe: Recipe | None = None, dev
                 extra = f", exactitud en test {test_acc:.3f}" if test_acc is not None else ""
                 print(f"época {epoch + 1}/{recipe.epochs}: pérdida {train_loss:.4f}, "
                       f"exactitud en entrenamiento {train_acc:.3f}{extra} "
-                      f"({history['seconds'][-1]:.1f} s)", file=sys.stderr)
+                      f"({history['seconds'][-1]:.1f} s)", file=sys.stdout)
             if callback is not None and callback(epoch, history):
                 break
     return history

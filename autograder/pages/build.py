@@ -220,6 +220,35 @@ def student_page(res, name, lang="es") -> str:
     return _env().get_template("student.html.j2").render(**student_context(entry_of(name, res), lang))
 
 
+FRAGMENT_SCOPE = ".ag-page"
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+
+
+def scoped_css(scope: str = FRAGMENT_SCOPE) -> str:
+    """The pages' stylesheet (_style.html.j2, flat rules only) with every selector confined to
+    `scope`: `:root`/`html`/`body` become the scope itself, any other selector a descendant of it;
+    sizes in rem become em (the host page's root size is not ours: Bootstrap 3 sets 10px)."""
+    env = _env()
+    css = re.sub(r"</?style>", "", env.loader.get_source(env, "_style.html.j2")[0])
+    css = re.sub(r"(\d*\.?\d+)rem\b", r"\1em", css)
+
+    def one(selector: str) -> str:
+        selector = selector.strip()
+        return scope if selector in (":root", "html", "body") else f"{scope} {selector}"
+
+    return _CSS_RULE.sub(lambda m: ", ".join(one(s) for s in m.group(1).split(",")) + " {" + m.group(2) + "}\n",
+                         css).strip()
+
+
+def student_fragment(res, name, lang="es") -> str:
+    """The student's page as one <div class="ag-page"> with its own scoped <style>, to be placed
+    inside another HTML page (nbgrader's feedback HTML) without touching that page's styles."""
+    import markupsafe
+    lang = lang if lang in languages() else "es"
+    return _env().get_template("student_fragment.html.j2").render(
+        **student_context(entry_of(name, res), lang), scoped_css=markupsafe.Markup(scoped_css()))
+
+
 def _review_line(item) -> str:
     if not isinstance(item, dict):
         return str(item)
