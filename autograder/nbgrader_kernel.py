@@ -302,6 +302,48 @@ def _close_zygote():
         z.close()
 
 
+class RemoteKernelZygote:
+    """The kernels' zygote of the course's warm service (autograder/nbgrader_warm.py), kept
+    between commands: the same interface as KernelZygote (shared, sandbox.request, usable)."""
+
+    def __init__(self, warm, notebook_dir: str, env: dict):
+        from .nbgrader_warm import WarmError
+        self.warm = warm
+        try:
+            reply = warm.request({"op": "kernels", "notebook_dir": notebook_dir, "env": env}, timeout=180)
+        except WarmError as exc:
+            raise ZygoteError(str(exc)) from exc
+        self.shared = reply["shared"]
+        self.sandbox = self
+
+    def request(self, message, fds=(), timeout=30.0):
+        from .nbgrader_warm import WarmError
+        try:
+            return self.warm.request({"op": "zygote", "message": message, "timeout": timeout}, fds,
+                                     timeout=timeout + 10)
+        except WarmError as exc:
+            raise ZygoteError(str(exc)) from exc
+
+    def usable(self) -> bool:
+        return self.warm.alive()
+
+    def close(self) -> None:
+        pass
+
+
+def _course_zygote(warm_store: str, folder: str, env: dict, log):
+    """The warm service's kernels' zygote when there is one for this course, else this process's."""
+    if warm_store:
+        from . import nbgrader_warm
+        warm = nbgrader_warm.client(warm_store)
+        if warm is not None:
+            try:
+                return RemoteKernelZygote(warm, folder, env)
+            except ZygoteError as exc:
+                log.warning("autograder: the warm service's kernels did not start (%s); starting them here", exc)
+    return kernel_zygote(folder, env)
+
+
 # ------------------------------------------------------------------ one kernel
 
 class KernelProcess:
@@ -406,6 +448,8 @@ class ConfinedKernelManager(AsyncKernelManager):
                                     "read-only to the kernel (autograder.nbgrader_snapshot)")
     keep_regular = List(Unicode(), help="Names in notebook_dir that must be regular files after "
                                         "the kernel ends (the notebook nbgrader writes back)")
+    warm_store = Unicode("", help="The course's store, where its warm service listens "
+                                  "(autograder/nbgrader_warm.py); empty: none")
     limits = Dict(help="Overrides of the kernel's limits (autograder.nbgrader_kernel.KERNEL_LIMITS)"
                   ).tag(config=True)
     pass_env = List(Unicode(), ["CNN_QUICK", "AUTOGRADER_LANG", "FASHION_MNIST_DIR", "TZ"],
@@ -475,7 +519,7 @@ class ConfinedKernelManager(AsyncKernelManager):
         passed = {k: os.environ[k] for k in self.pass_env if k in os.environ}
         if mode == "bwrap-root":
             try:
-                self._zygote = kernel_zygote(folder, passed)
+                self._zygote = _course_zygote(self.warm_store, folder, passed, self.log)
             except ZygoteError as exc:
                 raise RuntimeError(f"autograder: the kernels' sandbox did not start: {exc}") from exc
             self._uid = pick_uid()
@@ -690,6 +734,7 @@ class ConfinedExecute(Execute):
             if path:
                 km.notebook_dir = os.path.abspath(path)
             km.hook_results = (res.get("autograder") or {}).get("hook_results") or ""
+            km.warm_store = (res.get("autograder") or {}).get("store") or ""
             if res.get("unique_key"):
                 km.keep_regular = [f"{res['unique_key']}.ipynb"]
         return km

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from time import time_ns
 from pathlib import Path
 
 from . import safefiles
@@ -271,13 +272,29 @@ def _close_child() -> None:
         _CHILD.pop().close()
 
 
-def run_engine(path, assignment: str, lang: str = "es", device: str = "auto") -> dict:
+def run_engine(path, assignment: str, lang: str = "es", device: str = "auto", warm_store=None) -> dict:
     """engine.grade(path) in a separate grading interpreter (nothing of the calling process, e.g.
     a kernel the student's code ran in, reaches the grader), kept alive for the next notebook;
-    all its output captured."""
+    all its output captured. With `warm_store` (the course's store), the interpreter is the
+    course's warm service (autograder/nbgrader_warm.py), kept between commands, when it runs."""
     import atexit
 
     timeout = float(os.environ.get("AUTOGRADER_HOOK_TIMEOUT", "3000"))
+    if warm_store is not None:
+        from . import nbgrader_warm
+        warm = nbgrader_warm.client(warm_store)
+        if warm is not None:
+            work = Path(warm_store) / "warm-work"
+            work.mkdir(mode=0o700, exist_ok=True)
+            copy = work / f"in-{os.getpid()}-{time_ns()}-{Path(path).name}"
+            copy.write_bytes(read_regular(path))
+            try:
+                return warm.grade(copy, assignment, lang, device, timeout,
+                                  progress=lambda line: _relay(line.encode("utf-8", "replace")))
+            except nbgrader_warm.WarmError as exc:
+                print(f"[autograder] warm grading service failed ({exc}); grading here", file=sys.stderr)
+            finally:
+                copy.unlink(missing_ok=True)
     if _CHILD and not _CHILD[0].alive():
         _close_child()
     if not _CHILD:
@@ -432,10 +449,12 @@ def _make_preprocessors():
             store = Store(cd.root, cd.autograded_directory)
             submitted = Path(cd.format_path(cd.submitted_directory, student, assignment)) / f"{notebook}.ipynb"
             ours = resources.setdefault("autograder", {})
+            ours["store"] = str(store.root)     # the kernel manager reaches the warm service through it
             try:
                 snap = store.take(assignment, student, notebook, submitted)
                 result, hit = grade_cached(snap.path, assignment, lang=lang, device=device,
-                                           cache_dir=store.cache_dir)
+                                           cache_dir=store.cache_dir,
+                                           grade=lambda p, a, **kw: run_engine(p, a, warm_store=store.root, **kw))
                 self.log.info("autograder: %s/%s/%s graded (%s): %s / %s", assignment, student, notebook,
                               "cached" if hit else "now", result.get("score"), result.get("max_score"))
                 ours.update(result=result, snapshot=str(snap.path))

@@ -66,6 +66,7 @@ def main() -> None:
         run_env = {"HOME": str(home) if owner != "root" else os.environ.get("HOME", "/root"),
                    "PATH": f"{user_bin if owner != 'root' else Path(sys.executable).parent}:/usr/bin:/bin",
                    "LANG": "C.UTF-8", "AUTOGRADER_DEVICE": "cpu", "TMPDIR": str(target.parent / "tmp"),
+                   "AUTOGRADER_WARM_SECONDS": "0",
                    **extra_env}
         cmd = cmd_prefix + ["env", "-i", *[f"{k}={v}" for k, v in run_env.items()],
                             "nbgrader", "autograde", "ps1_corr2d"]

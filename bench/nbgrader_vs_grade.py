@@ -22,6 +22,11 @@ sandboxes reparented at exit, and says so). Every score is checked to be full ma
     python bench/nbgrader_vs_grade.py [--n 100] [--chunk 25] [--assignment ps1_corr2d] [--skip-nbgrader]
                                       [--ours] [--rounds R]
 
+With --chunk 1 each command grades one notebook, as one click of formgrader's Autograde button:
+the first command of "nbgrader-ours" starts the course's warm grading service
+(autograder/nbgrader_warm.py, kept between commands; it runs inside the measured cgroup, so its
+CPU is counted), the later ones use it; the per-chunk lines show the first click and the others.
+
 --ours also runs `nbgrader autograde` on OUR course (the real release and assignments/
 nbgrader_config.py: snapshot + trusted grading, confined kernel, trusted grade cells; needs root
 and bubblewrap) over the same notebooks, right after plain nbgrader, and prints the ratio
@@ -310,6 +315,9 @@ def main():
                 record(key, wall, cpu, nbgrader_scores(course, a))
             autograder(1, tmp / "out-j1")
             autograder(2, tmp / "out-j2")
+            if args.ours:   # the course's warm grading service (kept between commands) ends with the bench
+                from autograder.nbgrader_warm import stop
+                stop(real / "autograded" / ".autograder")
     finally:
         meter.close()
 

@@ -12,6 +12,9 @@ import pytest
 # would. Tests that check the cache itself point it elsewhere.
 _CACHE = tempfile.mkdtemp(prefix="autograder-training-cache-")
 os.environ["AUTOGRADER_TRAINING_CACHE"] = _CACHE
+# No nbgrader command of the suite leaves a warm grading service behind (autograder/
+# nbgrader_warm.py, kept for minutes after a command); tests/test_nbgrader_warm.py turns it on.
+os.environ["AUTOGRADER_WARM_SECONDS"] = "0"
 
 
 def pytest_unconfigure(config):

@@ -283,7 +283,8 @@ def test_an_ordinary_users_nbgrader_autograde_gives_roots_scores_and_the_cheat_c
                               "outputs": [], "source": NB_CHEAT.format(root=str(course), home=str(home),
                                                                        repo=str(home / "repo"))})
     subprocess.run(["chown", "-R", f"{uid}:{gid}", str(base)], check=True)
-    run_env = {"AUTOGRADER_DEVICE": "cpu", "AUTOGRADER_LANG": "es", "TMPDIR": str(base / "tmp"), **env}
+    run_env = {"AUTOGRADER_DEVICE": "cpu", "AUTOGRADER_LANG": "es", "TMPDIR": str(base / "tmp"),
+               "AUTOGRADER_WARM_SECONDS": "0", **env}
 
     first = _as_user(home, "nbgrader", "autograde", "ps1_corr2d", env=run_env, cwd=course)
     assert f"student code confined: {label}" in first.stderr, first.stderr[-3000:]
