@@ -278,15 +278,17 @@ def day(course, server, browser):
     page.click(f'#main-table tr:has(td.name[data-order="{AID}"]) td.name a')
     page.wait_for_url("**/formgrader/submissions/*/")
     box = page.locator(f"input.score#{cell}")
-    box.wait_for()
+    # Formgrader binds the score boxes once the page's grades and comments are loaded (and
+    # selects the first box when MathJax says it is done): type only after that
+    page.wait_for_function("() => window.formgrader && formgrader.loaded && formgrader.grades.loaded"
+                           " && formgrader.comments.loaded && MathJax.loaded")
     record["auto_placeholder"] = box.get_attribute("placeholder")
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
         box.fill(f"{score:g}")
         box.press("Tab")                          # leaving the box saves it (Formgrader's "change")
     record["manual_put_status"] = saved.value.status
     page.reload()
-    page.locator(f"input.score#{cell}").wait_for()
-    page.wait_for_function("id => document.getElementById(id).value !== ''", arg=cell)
+    page.wait_for_function("() => window.formgrader && formgrader.grades.loaded")
     record["manual_shown"] = page.locator(f"input.score#{cell}").input_value()
 
     # 5. Generate Feedback and Release Feedback for the assignment, students fetch it
