@@ -104,16 +104,24 @@ WRAP_CSS = ("div.output_area pre, div.output_subarea pre, div.output_text pre "
             "{ white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal; }")
 
 
-def page_cell(fragment: str, lang: str | None = None):
+def page_cell(fragment: str, lang: str | None = None, official=None):
     """A code cell without source whose one output is the student's page as HTML (the scoped
     fragment of autograder.pages, not an iframe): nbconvert's template writes a text/html output
-    as it is, where it would clean (escape) an iframe in a raw cell."""
+    as it is, where it would clean (escape) an iframe in a raw cell. official: (gradebook score,
+    grader's score, max) when the instructor changed a score by hand: the page says which total
+    counts."""
     import html as html_lib
 
     import nbformat
 
     heading = html_lib.escape(tr(lang, "Tu devolución con gráficos"))
-    html = f'<h2 id="autograder-page">{heading}</h2>\n{fragment}'
+    note = ""
+    if official is not None:
+        note = '<p class="ag-manual" id="manual-note">' + html_lib.escape(tr(
+            lang, "Tu docente ajustó la nota a mano: la nota oficial es {official:g} / {max:g}, la del "
+                  "encabezado de este documento. Esta página muestra la del corrector automático, "
+                  "{auto:g} / {max:g}.", official=official[0], auto=official[1], max=official[2])) + "</p>\n"
+    html = f'<h2 id="autograder-page">{heading}</h2>\n{note}{fragment}'
     cell = nbformat.v4.new_code_cell("", metadata={"transient": {"remove_source": True},
                                                    "autograder": {"page": True}})
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": heading})]
@@ -137,9 +145,12 @@ class AttachStudentPage(_FeedbackPreprocessor):
             self.log.warning("autograder: no report page: %s", exc)
             page = None
         if page is not None:
-            name, html, fragment, lang = page
+            name, html, fragment, lang, auto, top = page
             resources.setdefault("outputs", {})[name] = html.encode("utf-8")
-            nb.cells.append(page_cell(fragment, lang))
+            # nbgrader's GetGrades (before us) put the gradebook's total, manual scores included
+            official = (resources.get("nbgrader") or {}).get("score")
+            manual = isinstance(official, (int, float)) and abs(float(official) - float(auto)) > 1e-9
+            nb.cells.append(page_cell(fragment, lang, (float(official), float(auto), float(top)) if manual else None))
         return nb, resources
 
     def _page(self, resources):
@@ -162,7 +173,8 @@ class AttachStudentPage(_FeedbackPreprocessor):
         if result is None:
             return None
         return (f"{notebook}.autograder.html", student_page(result, student, lang),
-                student_fragment(result, student, lang), lang)
+                student_fragment(result, student, lang), lang, result.get("score") or 0,
+                result.get("max_score") or 0)
 
 
 def feedback_preprocessors() -> list:

@@ -410,6 +410,7 @@ def test_fetched_feedback_in_the_browser(day, graded, browser, student):
         objects = page.evaluate("""() => Array.from(document.querySelectorAll('.ag-page #objects tbody tr'))
             .map(r => [r.dataset.object, r.dataset.score])""")
         heading = page.evaluate("document.querySelector('.panel-heading h4').textContent")
+        manual_note = page.evaluate("(document.querySelector('#manual-note') || {}).textContent || ''")
         cell_scores = page.evaluate("""() => Array.from(document.querySelectorAll('.panel-heading'))
             .map(h => h.textContent.replace(/\\s+/g, ' ').trim())""")
     finally:
@@ -428,6 +429,12 @@ def test_fetched_feedback_in_the_browser(day, graded, browser, student):
     if student == manual_student:
         expected += score - _object_points(result)[cell.removeprefix("test_")]
     assert f"Score: {float(expected)} / {_total()}" in heading, heading
+    # the graphical page shows the grader's total; where a score was changed by hand it says which counts
+    if student == manual_student:
+        assert f"la nota oficial es {expected:g} / {_total():g}" in manual_note, manual_note
+        assert f"{result['score']:g} / {_total():g}" in manual_note, manual_note
+    else:
+        assert manual_note == ""
     # ... and each grade cell's, the manual score where the instructor gave one
     from autograder.scoring import POINTS
     for obj, points in _object_points(result).items():
