@@ -45,5 +45,4 @@ TEXTS = {
     'stride_ignored': 'parece que ignoraste el stride (paso)',
     'transposed': 'intercambiaste alto y ancho: tu salida es la traspuesta de la esperada',
     'weight_not_parameter': 'weight no es un parámetro registrado de la capa: créalo con nn.Parameter(torch.rand(kernel_size)) y asígnalo a self.weight',
-    'weight_not_random': 'el kernel no empieza con valores aleatorios',
 }
