@@ -141,6 +141,13 @@ def test_check_in_the_notebook_prints_the_cause(capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "✘" not in out and "Posible causa" not in out, out
 
+    # the cell importing posible_causa was not run: check() still names the cause
+    ns = {"torch": torch, "nn": torch.nn, "corr2d": corr2d, "check": selfcheck.check}
+    exec("check('corr2d')", ns)
+    out = capsys.readouterr().out
+    assert texto("flipped_kernel") in out and "NameError" not in out, out
+    assert "posible_causa" not in ns                 # the caller's variables are left alone
+
 
 # ------------------------------------------------------------------ check() vs the grader
 
