@@ -229,7 +229,23 @@ def implementation_lines(nb: dict, name: str | None = None) -> list[str]:
 
 # ------------------------------------------------------------------ from the notebook
 
+def _hint_helpers() -> dict:
+    """The names the visible cells use to explain a failure (cursocnn.hints), for a namespace
+    whose notebook cell importing them was not run: a missing hint helper must never hide the
+    failure it was to explain behind a NameError."""
+    try:
+        from . import hints
+    except ImportError:  # run as a loose file
+        try:
+            import hints
+        except ImportError:
+            return {}
+    return {"posible_causa": hints.posible_causa, "pista": hints.pista}
+
+
 def _run_cell(obj, gid, source, ns, where="notebook") -> dict:
+    for name, helper in _hint_helpers().items():
+        ns.setdefault(name, helper)
     buf = io.StringIO()
     try:
         code = compile(source, f"<prueba pública {gid}>", "exec")

@@ -38,9 +38,13 @@ from torch import nn
 # **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
 # `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
 # la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+# Cuando una prueba falla por un error típico (el kernel volteado, la salida traspuesta, un tamaño
+# desfasado en uno, ...), su mensaje termina con **Posible causa: ...**, la misma pista que te
+# daría la devolución del corrector.
 
 # %%
 from cursocnn.selfcheck import check
+from cursocnn.hints import posible_causa  # las pruebas de abajo la usan para nombrar la causa probable de un error
 
 # %%
 # Herramientas del curso para las demostraciones (no hacen falta para las funciones).
@@ -103,12 +107,15 @@ show_matrix(cruz, "Una cruz de 7×7 píxeles (0 = negro, 255 = blanco)")
 X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
 K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
 Y = corr2d(X, K)
-assert tuple(Y.shape) == (2, 2), f"La salida debería medir 2×2 y mide {tuple(Y.shape)}"
+assert tuple(Y.shape) == (2, 2), \
+    f"La salida debería medir 2×2 y mide {tuple(Y.shape)}" + posible_causa("corr2d", Y, X=X, K=K)
 assert torch.allclose(Y.double(), torch.tensor([[19.0, 25.0], [37.0, 43.0]], dtype=torch.float64)), \
-    f"Con el ejemplo del texto se esperaba [[19, 25], [37, 43]] y se obtuvo {Y.tolist()}"
-assert tuple(corr2d(torch.ones(4, 7), torch.ones(2, 3)).shape) == (3, 5), \
-    "Con X de 4×7 y K de 2×3 la salida debería medir (4-2+1)×(7-3+1) = 3×5"
-assert torch.allclose(corr2d(torch.ones(4, 7), torch.ones(2, 3)).double(), torch.full((3, 5), 6.0).double()), \
+    f"Con el ejemplo del texto se esperaba [[19, 25], [37, 43]] y se obtuvo {Y.tolist()}" + posible_causa("corr2d", Y, X=X, K=K)
+X2, K2 = torch.ones(4, 7), torch.ones(2, 3)
+Y2 = corr2d(X2, K2)
+assert tuple(Y2.shape) == (3, 5), \
+    f"Con X de 4×7 y K de 2×3 la salida debería medir (4-2+1)×(7-3+1) = 3×5, no {tuple(Y2.shape)}" + posible_causa("corr2d", Y2, X=X2, K=K2)
+assert torch.allclose(Y2.double(), torch.full((3, 5), 6.0).double()), \
     "Con todo en unos, cada ventana de 2×3 suma 6"
 assert corr2d(X, X).shape == (1, 1) and float(corr2d(X, X)) == 204.0, \
     "Si K es tan grande como X la salida es 1×1: la suma de X*K (aquí 204)"
@@ -184,11 +191,13 @@ k = learn_kernel(X, Y, (1, 2))
 assert tuple(k.shape) == (1, 2), f"El kernel debería tener la forma kernel_size = (1, 2), no {tuple(k.shape)}"
 assert not k.requires_grad, "Devuelve el kernel sin gradiente: usa .detach()"
 assert torch.allclose(k.double(), torch.tensor([[1.0, -1.0]], dtype=torch.float64), atol=0.15), \
-    f"Tras 10 iteraciones el kernel debería estar cerca de [[1, -1]]; se obtuvo {k.tolist()}"
+    f"Tras 10 iteraciones el kernel debería estar cerca de [[1, -1]]; se obtuvo {k.tolist()}" \
+    + posible_causa("learn_kernel", k, X=X, Y=Y, kernel_size=(1, 2), semilla=0)
 torch.manual_seed(0)
 k = learn_kernel(X, Y, (1, 2), num_iters=30)
 assert torch.allclose(k.double(), torch.tensor([[1.0, -1.0]], dtype=torch.float64), atol=0.01), \
-    f"Con 30 iteraciones el kernel debería ser casi exactamente [[1, -1]]; se obtuvo {k.tolist()}"
+    f"Con 30 iteraciones el kernel debería ser casi exactamente [[1, -1]]; se obtuvo {k.tolist()}" \
+    + posible_causa("learn_kernel", k, X=X, Y=Y, kernel_size=(1, 2), semilla=0, num_iters=30)
 print("¡Bien! learn_kernel recupera el detector de bordes:", k.tolist())
 
 # %% grade learn_kernel
@@ -235,7 +244,8 @@ X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
 K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
 Y = conv2d_strict(X, K)
 assert torch.allclose(Y.double(), torch.tensor([[5.0, 11.0], [23.0, 29.0]], dtype=torch.float64)), \
-    f"Con K volteado ([[3, 2], [1, 0]]) se esperaba [[5, 11], [23, 29]] y se obtuvo {Y.tolist()}"
+    f"Con K volteado ([[3, 2], [1, 0]]) se esperaba [[5, 11], [23, 29]] y se obtuvo {Y.tolist()}" \
+    + posible_causa("conv2d_strict", Y, X=X, K=K)
 assert torch.equal(K, torch.tensor([[0.0, 1.0], [2.0, 3.0]])), "conv2d_strict no debe modificar K"
 simetrico = torch.tensor([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]])
 Z = torch.arange(20.0).reshape(4, 5)

@@ -35,9 +35,13 @@ import torch.nn.functional as F
 # **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
 # `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
 # la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+# Cuando una prueba falla por un error típico (el kernel volteado, la salida traspuesta, un tamaño
+# desfasado en uno, ...), su mensaje termina con **Posible causa: ...**, la misma pista que te
+# daría la devolución del corrector.
 
 # %%
 from cursocnn.selfcheck import check
+from cursocnn.hints import posible_causa  # las pruebas de abajo la usan para nombrar la causa probable de un error
 
 # %% [markdown]
 # La función `corr2d` de la tarea 1 ya viene resuelta (celda bloqueada):
@@ -76,10 +80,11 @@ QUICK = os.environ.get("CNN_QUICK") == "1"  # modo rápido, para las pruebas aut
 capa = Conv2D((1, 2))
 nombres = dict(capa.named_parameters())
 assert set(nombres) == {"weight", "bias"}, \
-    f"Los parámetros registrados deberían ser 'weight' y 'bias'; hay {sorted(nombres)}. ¿Usaste nn.Parameter?"
+    f"Los parámetros registrados deberían ser 'weight' y 'bias'; hay {sorted(nombres)}. ¿Usaste nn.Parameter?" \
+    + posible_causa("Conv2D", capa)
 assert tuple(capa.weight.shape) == (1, 2), f"weight debería tener la forma (1, 2), no {tuple(capa.weight.shape)}"
 assert tuple(capa.bias.shape) == (1,), f"bias debería tener la forma (1,), no {tuple(capa.bias.shape)}"
-assert float(capa.bias.detach()) == 0.0, "bias debería empezar en cero"
+assert float(capa.bias.detach()) == 0.0, "bias debería empezar en cero" + posible_causa("Conv2D", capa)
 assert tuple(Conv2D((3, 2)).weight.shape) == (3, 2), "weight debería seguir a kernel_size"
 X = torch.ones((6, 8))
 X[:, 2:6] = 0
@@ -90,7 +95,8 @@ Y = capa(X)
 esperado = torch.full((6, 7), 0.5)
 esperado[:, 1], esperado[:, 5] = 1.5, -0.5
 assert torch.allclose(Y.double(), esperado.double()), \
-    "Con weight = [[1, -1]] y bias = 0.5 la salida debería ser corr2d(X, weight) + 0.5"
+    "Con weight = [[1, -1]] y bias = 0.5 la salida debería ser corr2d(X, weight) + 0.5" \
+    + posible_causa("Conv2D", Y, capa=capa, x=X)
 Y.sum().backward()
 assert capa.weight.grad is not None and capa.bias.grad is not None, \
     "El gradiente debería llegar a weight y a bias"
@@ -177,7 +183,8 @@ casos = [
 esperados = [(8, 8), (8, 8), (4, 4), (2, 2)]
 for caso, esperado in zip(casos, esperados):
     obtenido = conv_output_shape(8, **caso)
-    assert tuple(obtenido) == esperado, f"Entrada 8×8 con {caso}: se esperaba {esperado} y se obtuvo {obtenido}"
+    assert tuple(obtenido) == esperado, f"Entrada 8×8 con {caso}: se esperaba {esperado} y se obtuvo {obtenido}" \
+        + posible_causa("conv_output_shape", obtenido, input_size=8, **caso)
     assert all(type(v) is int for v in obtenido), f"Devuelve enteros de Python, no {obtenido!r}"
 assert tuple(conv_output_shape((6, 8), (1, 2))) == (6, 7), "Sin relleno ni paso: (6-1+1, 8-2+1) = (6, 7)"
 assert tuple(conv_output_shape(28, 5, padding=2)) == (28, 28), "La primera capa de LeNet conserva 28×28"
@@ -299,8 +306,10 @@ for caso in casos:
     kw = {k: v for k, v in caso.items() if k != "kernel_size"}
     Y = corr2d_pad_stride(X, K, **kw)
     Y_torch = F.conv2d(X[None, None], K[None, None], **kw)[0, 0]
-    assert Y.shape == Y_torch.shape, f"Con {caso} la salida debería medir {tuple(Y_torch.shape)}, no {tuple(Y.shape)}"
-    assert torch.allclose(Y.float(), Y_torch, atol=1e-5), f"Con {caso} los valores no coinciden con F.conv2d"
+    assert Y.shape == Y_torch.shape, f"Con {caso} la salida debería medir {tuple(Y_torch.shape)}, no {tuple(Y.shape)}" \
+        + posible_causa("corr2d_pad_stride", Y, X=X, K=K, **kw)
+    assert torch.allclose(Y.float(), Y_torch, atol=1e-5), f"Con {caso} los valores no coinciden con F.conv2d" \
+        + posible_causa("corr2d_pad_stride", Y, X=X, K=K, **kw)
 K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
 X = torch.arange(9.0).reshape(3, 3)
 assert torch.allclose(corr2d_pad_stride(X, K).double(), torch.tensor([[19.0, 25.0], [37.0, 43.0]]).double()), \

@@ -34,9 +34,13 @@ import torch.nn.functional as F
 # **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
 # `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
 # la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+# Cuando una prueba falla por un error típico (el kernel volteado, la salida traspuesta, un tamaño
+# desfasado en uno, ...), su mensaje termina con **Posible causa: ...**, la misma pista que te
+# daría la devolución del corrector.
 
 # %%
 from cursocnn.selfcheck import check
+from cursocnn.hints import posible_causa  # las pruebas de abajo la usan para nombrar la causa probable de un error
 
 # %% [markdown]
 # La función `corr2d` de la tarea 1 ya viene resuelta (celda bloqueada):
@@ -75,9 +79,11 @@ QUICK = os.environ.get("CNN_QUICK") == "1"  # modo rápido, para las pruebas aut
 X = torch.stack([torch.arange(9.0).reshape(3, 3), torch.arange(1.0, 10.0).reshape(3, 3)])
 K = torch.stack([torch.tensor([[0.0, 1.0], [2.0, 3.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])])
 Y = corr2d_multi_in(X, K)
-assert tuple(Y.shape) == (2, 2), f"La salida debería medir 2×2 (un solo canal) y mide {tuple(Y.shape)}"
+assert tuple(Y.shape) == (2, 2), \
+    f"La salida debería medir 2×2 (un solo canal) y mide {tuple(Y.shape)}" + posible_causa("corr2d_multi_in", Y, X=X, K=K)
 assert torch.allclose(Y.double(), torch.tensor([[56.0, 72.0], [104.0, 120.0]], dtype=torch.float64)), \
-    f"Con el ejemplo del texto se esperaba [[56, 72], [104, 120]] y se obtuvo {Y.tolist()}"
+    f"Con el ejemplo del texto se esperaba [[56, 72], [104, 120]] y se obtuvo {Y.tolist()}" \
+    + posible_causa("corr2d_multi_in", Y, X=X, K=K)
 torch.manual_seed(0)
 X, K = torch.rand(3, 5, 6), torch.rand(3, 2, 3)
 assert torch.allclose(corr2d_multi_in(X, K).float(), F.conv2d(X[None], K[None])[0, 0], atol=1e-5), \
@@ -112,13 +118,15 @@ K = torch.stack([torch.tensor([[0.0, 1.0], [2.0, 3.0]]), torch.tensor([[1.0, 2.0
 K3 = torch.stack((K, K + 1, K + 2), 0)
 assert tuple(K3.shape) == (3, 2, 2, 2)
 Y = corr2d_multi_in_out(X, K3)
-assert tuple(Y.shape) == (3, 2, 2), f"Con 3 kernels la salida debería medir 3×2×2 y mide {tuple(Y.shape)}"
+assert tuple(Y.shape) == (3, 2, 2), \
+    f"Con 3 kernels la salida debería medir 3×2×2 y mide {tuple(Y.shape)}" + posible_causa("corr2d_multi_in_out", Y, X=X, K=K3)
 esperado = torch.tensor([[[56.0, 72.0], [104.0, 120.0]],
                          [[76.0, 100.0], [148.0, 172.0]],
                          [[96.0, 128.0], [192.0, 224.0]]], dtype=torch.float64)
 for c in range(3):
     assert torch.allclose(Y[c].double(), esperado[c]), \
-        f"El canal de salida {c} debería ser {esperado[c].tolist()} y es {Y[c].tolist()}"
+        f"El canal de salida {c} debería ser {esperado[c].tolist()} y es {Y[c].tolist()}" \
+        + posible_causa("corr2d_multi_in_out", Y, X=X, K=K3)
 torch.manual_seed(0)
 X, K = torch.rand(3, 6, 5), torch.rand(4, 3, 2, 2)
 assert torch.allclose(corr2d_multi_in_out(X, K).float(), F.conv2d(X[None], K)[0], atol=1e-5), \
@@ -175,14 +183,18 @@ X = torch.normal(0, 1, (3, 3, 3))
 K = torch.normal(0, 1, (2, 3, 1, 1))
 Y1 = corr2d_multi_in_out_1x1(X, K)
 Y2 = corr2d_multi_in_out(X, K)
-assert tuple(Y1.shape) == (2, 3, 3), f"La salida debería medir 2×3×3 y mide {tuple(Y1.shape)}"
+assert tuple(Y1.shape) == (2, 3, 3), \
+    f"La salida debería medir 2×3×3 y mide {tuple(Y1.shape)}" + posible_causa("corr2d_multi_in_out_1x1", Y1, X=X, K=K)
 assert torch.allclose(Y1.float(), Y2.float(), atol=1e-5), \
-    "El resultado debería coincidir con corr2d_multi_in_out para un kernel de 1×1"
+    "El resultado debería coincidir con corr2d_multi_in_out para un kernel de 1×1" \
+    + posible_causa("corr2d_multi_in_out_1x1", Y1, X=X, K=K)
 X = torch.rand(4, 5, 7)
 K = torch.rand(6, 4, 1, 1)
 X_antes = X.clone()
-assert torch.allclose(corr2d_multi_in_out_1x1(X, K).float(), F.conv2d(X[None], K)[0], atol=1e-5), \
-    "Con 4 canales de entrada, 6 de salida y una imagen de 5×7 no coincide con F.conv2d"
+Y1 = corr2d_multi_in_out_1x1(X, K)
+assert torch.allclose(Y1.float(), F.conv2d(X[None], K)[0], atol=1e-5), \
+    "Con 4 canales de entrada, 6 de salida y una imagen de 5×7 no coincide con F.conv2d" \
+    + posible_causa("corr2d_multi_in_out_1x1", Y1, X=X, K=K)
 assert torch.equal(X, X_antes), "No modifiques la entrada X"
 print("¡Bien! corr2d_multi_in_out_1x1 pasa las pruebas visibles.")
 

@@ -49,9 +49,13 @@ from torch import nn
 # **Autoevaluación.** Cuando termines una función, puedes correr sus pruebas públicas con
 # `check("nombre_de_la_función")` (o `check()` para todas). Desde una terminal, en la carpeta de
 # la tarea: `python -m cursocnn.selfcheck`. La nota final la dan pruebas ocultas más completas.
+# Cuando una prueba falla por un error típico (el kernel volteado, la salida traspuesta, un tamaño
+# desfasado en uno, ...), su mensaje termina con **Posible causa: ...**, la misma pista que te
+# daría la devolución del corrector.
 
 # %%
 from cursocnn.selfcheck import check
+from cursocnn.hints import posible_causa, pista  # las pruebas de abajo las usan para nombrar la causa probable de un error
 
 # %% [markdown]
 # ## 1. Pooling máximo y promedio
@@ -90,23 +94,29 @@ from cursocnn.selfcheck import check
 # %% visible pool2d
 X = torch.arange(9, dtype=torch.float32).reshape(3, 3)
 Y_max = pool2d(X, (2, 2))
-assert tuple(Y_max.shape) == (2, 2), f"Con X de 3x3 y ventana 2x2 la salida debe ser 2x2, no {tuple(Y_max.shape)}"
+assert tuple(Y_max.shape) == (2, 2), \
+    f"Con X de 3x3 y ventana 2x2 la salida debe ser 2x2, no {tuple(Y_max.shape)}" + posible_causa("pool2d", Y_max, X=X, pool_size=(2, 2))
 assert torch.allclose(Y_max.double(), torch.tensor([[4., 5.], [7., 8.]], dtype=torch.float64)), \
-    f"El pooling máximo (modo por defecto) debería dar [[4, 5], [7, 8]], pero dio {Y_max.tolist()}"
+    f"El pooling máximo (modo por defecto) debería dar [[4, 5], [7, 8]], pero dio {Y_max.tolist()}" \
+    + posible_causa("pool2d", Y_max, X=X, pool_size=(2, 2))
 Y_avg = pool2d(X, (2, 2), 'avg')
 assert torch.allclose(Y_avg.double(), torch.tensor([[2., 3.], [5., 6.]], dtype=torch.float64)), \
-    f"El pooling promedio debería dar [[2, 3], [5, 6]], pero dio {Y_avg.tolist()}"
+    f"El pooling promedio debería dar [[2, 3], [5, 6]], pero dio {Y_avg.tolist()}" \
+    + posible_causa("pool2d", Y_avg, X=X, pool_size=(2, 2), mode='avg')
 Y_rect = pool2d(X, (1, 3))
 assert tuple(Y_rect.shape) == (3, 1), \
-    f"Con una ventana de 1x3 la salida debe ser 3x1 (¿intercambiaste alto y ancho?), no {tuple(Y_rect.shape)}"
+    f"Con una ventana de 1x3 la salida debe ser 3x1 (¿intercambiaste alto y ancho?), no {tuple(Y_rect.shape)}" \
+    + posible_causa("pool2d", Y_rect, X=X, pool_size=(1, 3))
 assert torch.allclose(Y_rect.double().flatten(), torch.tensor([2., 5., 8.], dtype=torch.float64)), \
-    f"Con una ventana de 1x3, el máximo de cada fila es 2, 5 y 8; obtuviste {Y_rect.flatten().tolist()}"
+    f"Con una ventana de 1x3, el máximo de cada fila es 2, 5 y 8; obtuviste {Y_rect.flatten().tolist()}" \
+    + posible_causa("pool2d", Y_rect, X=X, pool_size=(1, 3))
 try:
     pool2d(X, (2, 2), mode='mean')
 except ValueError:
     pass
 else:
-    raise AssertionError("pool2d con mode='mean' debe lanzar ValueError en lugar de devolver un resultado")
+    raise AssertionError("pool2d con mode='mean' debe lanzar ValueError en lugar de devolver un resultado"
+                         + pista("no_value_error"))
 print("¡Bien! pool2d pasa las comprobaciones visibles.")
 
 # %% grade pool2d
@@ -161,14 +171,18 @@ import torch.nn.functional as F
 X = torch.arange(16, dtype=torch.float32).reshape(1, 1, 4, 4)
 Y = pool2d_pad_stride(X, 3)
 assert tuple(Y.shape) == (1, 1, 1, 1), \
-    f"Con ventana 3 y el paso por defecto (igual a la ventana) la salida de 4x4 es 1x1; obtuviste la forma {tuple(Y.shape)}"
-assert float(Y.flatten()[0]) == 10, f"El máximo de la única ventana 3x3 es 10, no {float(Y.flatten()[0])}"
+    f"Con ventana 3 y el paso por defecto (igual a la ventana) la salida de 4x4 es 1x1; obtuviste la forma {tuple(Y.shape)}" \
+    + posible_causa("pool2d_pad_stride", Y, X=X, pool_size=3)
+assert float(Y.flatten()[0]) == 10, f"El máximo de la única ventana 3x3 es 10, no {float(Y.flatten()[0])}" \
+    + posible_causa("pool2d_pad_stride", Y, X=X, pool_size=3)
 Y = pool2d_pad_stride(X, 3, padding=1, stride=2)
 assert torch.allclose(Y.double(), torch.tensor([[[[5., 7.], [13., 15.]]]], dtype=torch.float64)), \
-    f"Con ventana 3, relleno 1 y paso 2 se esperaba [[5, 7], [13, 15]]; obtuviste {Y.tolist()}"
+    f"Con ventana 3, relleno 1 y paso 2 se esperaba [[5, 7], [13, 15]]; obtuviste {Y.tolist()}" \
+    + posible_causa("pool2d_pad_stride", Y, X=X, pool_size=3, padding=1, stride=2)
 Y = pool2d_pad_stride(X, (2, 3), padding=(0, 1), stride=(2, 3))
 assert torch.allclose(Y.double(), torch.tensor([[[[5., 7.], [13., 15.]]]], dtype=torch.float64)), \
-    f"Con ventana (2, 3), relleno (0, 1) y paso (2, 3) se esperaba [[5, 7], [13, 15]]; obtuviste {Y.tolist()}"
+    f"Con ventana (2, 3), relleno (0, 1) y paso (2, 3) se esperaba [[5, 7], [13, 15]]; obtuviste {Y.tolist()}" \
+    + posible_causa("pool2d_pad_stride", Y, X=X, pool_size=(2, 3), padding=(0, 1), stride=(2, 3))
 Y = pool2d_pad_stride(X[0, 0], 2)
 assert tuple(Y.shape) == (2, 2), f"Una entrada 2-D de 4x4 con ventana 2 debe dar 2x2; obtuviste {tuple(Y.shape)}"
 
@@ -181,20 +195,23 @@ assert torch.allclose(Y2[0, 1].double(), torch.tensor([[6., 8.], [14., 16.]], dt
 
 Y = pool2d_pad_stride(X, 2, mode='avg')
 assert torch.allclose(Y.double(), torch.tensor([[[[2.5, 4.5], [10.5, 12.5]]]], dtype=torch.float64)), \
-    f"El pooling promedio 2x2 (paso 2) debería dar [[2.5, 4.5], [10.5, 12.5]]; obtuviste {Y.tolist()}"
+    f"El pooling promedio 2x2 (paso 2) debería dar [[2.5, 4.5], [10.5, 12.5]]; obtuviste {Y.tolist()}" \
+    + posible_causa("pool2d_pad_stride", Y, X=X, pool_size=2, mode='avg')
 Y = pool2d_pad_stride(X, 3, mode='avg', padding=1, stride=2)
 assert torch.allclose(Y.double(), F.avg_pool2d(X, 3, padding=1, stride=2).double()), \
-    "Con relleno, el pooling promedio cuenta los ceros del relleno (divide siempre por el tamaño de la ventana)"
+    "Con relleno, el pooling promedio cuenta los ceros del relleno (divide siempre por el tamaño de la ventana)" \
+    + posible_causa("pool2d_pad_stride", Y, X=X, pool_size=3, mode='avg', padding=1, stride=2)
 X_neg = -X - 1
 Y = pool2d_pad_stride(X_neg, 3, padding=1, stride=2)
 assert torch.allclose(Y.double(), F.max_pool2d(X_neg, 3, padding=1, stride=2).double()), \
-    "Con valores negativos el relleno no debe ganar el máximo: rellena con -inf en el modo 'max', no con ceros"
+    "Con valores negativos el relleno no debe ganar el máximo: rellena con -inf en el modo 'max', no con ceros" \
+    + posible_causa("pool2d_pad_stride", Y, X=X_neg, pool_size=3, padding=1, stride=2)
 try:
     pool2d_pad_stride(X, 2, mode='min')
 except ValueError:
     pass
 else:
-    raise AssertionError("pool2d_pad_stride con mode='min' debe lanzar ValueError")
+    raise AssertionError("pool2d_pad_stride con mode='min' debe lanzar ValueError" + pista("no_value_error"))
 print("¡Bien! pool2d_pad_stride pasa las comprobaciones visibles.")
 
 # %% grade pool2d_pad_stride

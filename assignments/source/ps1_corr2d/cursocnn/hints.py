@@ -1,0 +1,1 @@
+../../../cursocnn/hints.py

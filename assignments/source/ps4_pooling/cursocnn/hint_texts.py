@@ -1,0 +1,1 @@
+../../../cursocnn/hint_texts.py
