@@ -148,15 +148,19 @@ def _leaks(folder: Path, secrets: dict) -> list[str]:
     return problems
 
 
-def test_notebooks_carry_no_outputs_and_empty_grade_cells(release):
+def test_notebooks_carry_no_outputs_and_grade_cells_hold_only_the_validate_call(release):
     for aid in release["assignments"]:
         nb = json.loads((release["path"] / aid / f"{aid}.ipynb").read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             assert not cell.get("outputs"), cell.get("id")
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
+                # what the student's Validate runs (the visible checks of that object), nothing hidden
                 src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-                assert not src.strip(), f"{aid}: grade cell {meta.get('grade_id')} is not empty: {src!r}"
+                code = [line.strip() for line in src.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+                obj = meta.get("grade_id", "").removeprefix("test_")
+                assert code == ["from cursocnn.selfcheck import validate", f"validate({obj!r})"], \
+                    f"{aid}: grade cell {meta.get('grade_id')} holds more than the Validate call: {src!r}"
 
 
 def test_scanner_catches_a_leak(tmp_path):
