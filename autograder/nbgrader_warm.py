@@ -285,6 +285,7 @@ class _Service:
         threading.Thread(target=pump, daemon=True, name="warm-stderr").start()
 
     def handle(self, conn):
+        kernels: dict = {}     # pid -> uid of the kernels this client started and has not killed
         try:
             creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
             _, uid, _ = struct.unpack("3i", creds)
@@ -298,6 +299,7 @@ class _Service:
                 self.last = time.monotonic()
                 try:
                     reply = self.serve_one(conn, msg, fds)
+                    self._track(kernels, msg, reply)
                 except Exception as exc:  # noqa: BLE001 - the client gets the error, the service lives on
                     reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
                 finally:
@@ -310,8 +312,30 @@ class _Service:
                 self.last = time.monotonic()
         finally:
             conn.close()
+            self._reap(kernels)
             self.clients -= 1
             self.last = time.monotonic()
+
+    @staticmethod
+    def _track(kernels, msg, reply):
+        inner = msg.get("message") or {}
+        if msg.get("op") != "zygote" or not reply.get("ok"):
+            return
+        if inner.get("op") == "spawn":
+            kernels[reply["pid"]] = reply["uid"]
+        elif inner.get("op") == "kill":
+            kernels.pop(inner.get("pid"), None)
+
+    def _reap(self, kernels):
+        """A command that went away (killed, interrupted) leaves no kernel behind: as when the
+        kernels' zygote died with the command."""
+        with self.zygote_lock:
+            zygote = self.zygote
+        for pid, uid in kernels.items():
+            try:
+                zygote.sandbox.request({"op": "kill", "uid": uid, "pid": pid})
+            except Exception:  # noqa: BLE001 - the zygote is gone, its kernels with it
+                pass
 
     def serve_one(self, conn, msg, fds) -> dict:
         op = msg.get("op")
