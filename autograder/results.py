@@ -253,8 +253,8 @@ class SubmissionResult:
         if any(t.review for t in tests):
             extra.pop("review", None)                  # rebuilt from the tests' own
         data_visibility = data.get("visibility")
-        return cls(assignment or found or "", tests, lang, data.get("max_score") or 0, str(data.get("output") or ""), [], grader_error,
-                   float(data.get("execution_time") or 0.0), extra,
+        return cls(assignment or found or "", tests, lang, data.get("max_score") or 0, str(data.get("output") or ""),
+                   [], grader_error, float(data.get("execution_time") or 0.0), extra,
                    data_visibility if isinstance(data_visibility, str) else None)
 
 

@@ -60,7 +60,8 @@ def test_cli_check_detects_drift_and_build_fixes_it(tmp_path, monkeypatch, capsy
     assert not (tmp_path / "source").exists(), "--check must not write"
     assert bn.main(["ps1_corr2d"]) == 0
     nb_path = tmp_path / "source" / "ps1_corr2d" / "ps1_corr2d.ipynb"
-    assert nb_path.read_text(encoding="utf-8") == (ASSIGNMENTS_DIR / "source" / "ps1_corr2d" / "ps1_corr2d.ipynb").read_text(encoding="utf-8")
+    committed = ASSIGNMENTS_DIR / "source" / "ps1_corr2d" / "ps1_corr2d.ipynb"
+    assert nb_path.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
     assert bn.main(["--check", "ps1_corr2d"]) == 0
     # a hand edit of the generated notebook is drift
     nb_path.write_text(nb_path.read_text(encoding="utf-8").replace("corr2d", "corr2D", 1), encoding="utf-8")

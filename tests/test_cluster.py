@@ -45,7 +45,7 @@ class LocalhostCluster:
     def __init__(self, tmp, env, worker_args, preload=True):
         self.tmp, self.procs = tmp, []
         tmp.mkdir(parents=True, exist_ok=True)
-        self.log = open(tmp / "cluster.log", "w")
+        self.log = open(tmp / "cluster.log", "w")  # noqa: SIM115 (the processes' log, closed with them)
         sched_file = tmp / "scheduler.json"
         # one task per worker thread: a dying worker takes down only the task it runs
         env = dict(env, DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0")
@@ -90,7 +90,8 @@ class LocalhostCluster:
 
 
 def _repo_env():
-    paths = [str(ROOT), str(ROOT / "assignments")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths = [str(ROOT), str(ROOT / "assignments")]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 

@@ -32,7 +32,8 @@ def test_wrong_signatures_are_said_at_the_top():
     result = engine.grade(str(BAD / "wrong_signatures.py"), "ps1_corr2d")
     assert result["score"] == 0
     out = result["output"]
-    assert "Encontramos corr2d(pair), conv2d_strict(pair), learn_kernel(data, kernel_size, lr, num_iters, verbose)" in out
+    assert ("Encontramos corr2d(pair), conv2d_strict(pair), "
+            "learn_kernel(data, kernel_size, lr, num_iters, verbose)") in out
     assert "Se esperaba: corr2d(X, K)" in out
 
 

@@ -91,7 +91,8 @@ with cheat("snoop_files") as s:
     out["read_suite"] = attempt(s, "read_file", os.path.join(repo, "autograder", "suites", "test_ps1_corr2d.py"))
 peer_src = "import os\ndef pids():\n    return len([p for p in os.listdir('/proc') if p.isdigit()])\n" \
            "def me():\n    return os.getpid()\n" \
-           "def connect(port):\n    import socket\n    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n" \
+           "def connect(port):\n    import socket\n" \
+           "    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n" \
            "def signal(pid):\n    os.kill(pid, 0)\n    return 'signalled'\n" \
            "def udp(port):\n    import socket\n    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" \
            "    s.sendto(b'escaped', ('127.0.0.1', port))\n    return 'sent'\n"

@@ -22,6 +22,8 @@ from autograder import scoring
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pages"
 CHROMIUM = "/usr/bin/chromium"
+# the students' names in the order the class table shows them
+ROW_NAMES = "() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking"]
 ASSIGNMENT = "ps1_corr2d"
@@ -213,14 +215,15 @@ def test_class_page_in_browser(graded, browser):
     button = page.locator("table.grades thead th").nth(total_col).locator("button")
     button.focus()
     page.keyboard.press("Enter")
-    order = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)")
+    order = page.evaluate(ROW_NAMES)
     assert [res[n]["score"] for n in order] == sorted(r["score"] for r in res.values())
     page.keyboard.press("Enter")
-    order = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)")
+    order = page.evaluate(ROW_NAMES)
     assert [res[n]["score"] for n in order] == sorted((r["score"] for r in res.values()), reverse=True)
     page.focus("input.js-filter")
     page.keyboard.type("perf")
-    visible = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr')).filter(r => !r.hidden).map(r => r.dataset.name)")
+    visible = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr'))"
+                            ".filter(r => !r.hidden).map(r => r.dataset.name)")
     assert visible == ["perfecta"]
     assert not errors, errors
     page.close()

@@ -129,9 +129,9 @@ def test_probe_reports_the_behaviour_of_custom_parameterless_layers_only():
                                        _WithParameter(), nn.Flatten(), nn.Linear(1352, 3))}
     desc = PROBES["describe_model"](ns, "net")
     # an in-place change of its input is not "identity"; a layer with parameters is not probed
-    assert [l["behaviour"] for l in desc["layers"]] == ["identity", None, "other", None, None, None]
+    assert [layer["behaviour"] for layer in desc["layers"]] == ["identity", None, "other", None, None, None]
     info = PROBES["describe_net"](ns, "net", (1, 1, 28, 28), 0)
-    assert [l["behaviour"] for l in info["layers"]] == ["identity", None, "other", None, None, None]
+    assert [layer["behaviour"] for layer in info["layers"]] == ["identity", None, "other", None, None, None]
 
 
 def test_the_structure_suite_reads_reshape_and_home_made_flatten_as_the_reference():
@@ -140,11 +140,11 @@ def test_the_structure_suite_reads_reshape_and_home_made_flatten_as_the_referenc
 
     def seen(namespace):
         info = PROBES["describe_net"](namespace, "lenet_modern", (1, 1, 28, 28), 0)
-        return [(l["torch_class"], l["shape"]) for l in standard_net_layers(info["layers"])]
+        return [(layer["torch_class"], layer["shape"]) for layer in standard_net_layers(info["layers"])]
 
     mine = PROBES["describe_net"](ns, "lenet_modern", (1, 1, 28, 28), 0)
-    assert [l["behaviour"] for l in mine["layers"]][:1] == ["identity"]
-    assert [l["behaviour"] for l in mine["layers"]][7] == "flatten"
+    assert [layer["behaviour"] for layer in mine["layers"]][:1] == ["identity"]
+    assert [layer["behaviour"] for layer in mine["layers"]][7] == "flatten"
     assert seen(ns) == seen(vars(ref))
 
 
@@ -159,7 +159,7 @@ def test_a_custom_layer_with_parameters_claiming_identity_stays_refused(no_train
 def test_probe_describes_without_weights_and_materialises_lazy_layers():
     desc = describe_file("lazy_ok.py", "lenet_modern")
     assert desc["kind"] == "sequential" and desc["lazy"] and desc["materialise_error"] is None
-    assert [l["type"] for l in desc["layers"]][:4] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d"]
+    assert [layer["type"] for layer in desc["layers"]][:4] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d"]
     assert desc["layers"][0]["hparams"]["in_channels"] == 1
     assert desc["n_params"] == tc.N_PARAMS
 

@@ -9,8 +9,8 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 DPI = 72
 ANNOTATE_MAX_CELLS = 36  # write the numbers inside cells of small matrices
