@@ -1,6 +1,7 @@
-"""The conventions that run: ruff (configured in pyproject.toml, the rules the code annotates with
-`# noqa`) over the whole tree. Needs the dev extra (make setup installs it); skips with the reason
-otherwise. Marked slow: it starts the tool as a process."""
+"""The conventions that run, both configured in pyproject.toml: ruff (the rules the code annotates
+with `# noqa`) over the whole tree, mypy over the typed core ([tool.mypy] files). Each needs the dev
+extra (make setup installs it) and skips with the reason otherwise. Marked slow: each starts the
+tool as a process."""
 import importlib.util
 import subprocess
 import sys
@@ -22,4 +23,9 @@ def _tool(module):
 def test_ruff_finds_nothing():
     proc = subprocess.run(_tool("ruff") + ["check", "--no-cache", "--output-format", "concise", "."], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_passes_on_the_typed_core():
+    proc = subprocess.run(_tool("mypy"), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
