@@ -47,6 +47,7 @@ def test_no_drift():
     assert bn.build(check=True) == []
 
 
+@pytest.mark.slow
 def test_cli_check_passes_on_repository():
     proc = subprocess.run([sys.executable, str(ASSIGNMENTS_DIR / "build_notebooks.py"), "--check"],
                           capture_output=True, text=True, timeout=120)
@@ -279,6 +280,7 @@ def test_nbgrader_config_declares_the_course(monkeypatch):
     assert cfg.ClearSolutions.code_stub["python"].endswith("raise NotImplementedError()")
 
 
+@pytest.mark.slow
 def test_copied_course_folder_says_what_it_needs(tmp_path):
     """assignments/ copied elsewhere without reference/: one clear line, then --reference works."""
     import shutil

@@ -22,6 +22,10 @@ import corpus_scores
 from autograder import scoring
 from autograder.feedback import MISCONCEPTIONS, misconception_text
 
+# graded by the real CLI; one xdist worker grades the corpus for this file and
+# tests/test_allowlist_corpus.py (the `corpus_results` fixture)
+pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("corpus")]
+
 CORPUS = corpus_scores.CORPUS
 
 

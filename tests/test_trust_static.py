@@ -514,6 +514,7 @@ def test_alias_cycles_and_fan_outs_are_bounded():
         assert len(verdict.findings) <= rule.MAX_FINDINGS
 
 
+@pytest.mark.slow
 def test_the_bounded_child_agrees_and_gives_up_cleanly():
     src = HEAD + "import pydoc\n_k = [pydoc.locate('torch.nn.functional.conv2d')]\n" \
                  "def corr2d(X, K):\n    return _k[0](X, K)\ndef pool2d(X, s, mode='max'):\n    return X\n"
