@@ -22,7 +22,7 @@ def wheel_names(tmp_path_factory):
     if importlib.util.find_spec("setuptools") is None:
         pytest.skip("setuptools is not installed in this environment (a wheel is built without network)")
     src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("autograder", "reference", "assignments/cursocnn"):
@@ -51,3 +51,4 @@ def test_run_time_data_is_shipped(wheel_names):
               "autograder/pages/templates/student.html.j2"}
     assert needed <= wheel_names, sorted(needed - wheel_names)
     assert not any(n.startswith(("tests/", "examples/", "bench/")) for n in wheel_names)
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in wheel_names)
