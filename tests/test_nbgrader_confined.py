@@ -489,6 +489,7 @@ def test_a_landlock_kernel_writes_only_its_folders_and_reads_no_grader(tmp_path)
 @pytest.mark.skipif(os.geteuid() != 0,
                     reason="runs as root, where bwrap and Landlock are switched off by configuration")
 @pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # its last step grades again, confined as root
 def test_without_confinement_autograde_refuses_in_one_line_or_grades_marked_unconfined(tmp_path, monkeypatch):
     """Nothing confines student code (bwrap stands in as /bin/false, Landlock switched off):
     `nbgrader autograde` stops before any notebook with one line and no traceback; with

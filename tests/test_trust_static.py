@@ -336,6 +336,7 @@ def test_selfcheck_reports_the_same_verdict():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CHEATS, ids=[p.stem for p in CHEATS])
+@pytest.mark.sandbox
 def test_cheat_is_graded_as_the_students_failure(path, capsys):
     f = _fields(path)
     assignment, target = f["assignment"], f["target"]
