@@ -25,11 +25,17 @@ import pytest
 
 # ps5's training cache (autograder/training_check.py) lives in the user's cache folder by default,
 # so a second run of the suite on the same machine would reuse the LeNet results of the first
-# and never train. Each test session gets a fresh, empty cache instead: the first test that grades
-# a LeNet really trains it, later tests of the same architecture reuse that result, as a batch
-# would. Tests that check the cache itself point it elsewhere. (Under xdist each worker is a
-# session of its own, with a cache of its own.)
-_CACHE = tempfile.mkdtemp(prefix="autograder-training-cache-")
+# and never train. Each run of the suite gets a fresh, empty cache instead: the first test that
+# grades a LeNet really trains it, later tests of the same architecture reuse that result, as a
+# batch would. Tests that check the cache itself point it elsewhere. Under xdist the workers
+# inherit the controller's environment and share its cache (atomic writes and a lock per model
+# make that safe, as for parallel grading lanes); the process that made it removes it.
+_SHARED = "AUTOGRADER_TEST_TRAINING_CACHE"
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_SHARED):
+    _CACHE, _MINE = os.environ[_SHARED], False
+else:
+    _CACHE, _MINE = tempfile.mkdtemp(prefix="autograder-training-cache-"), True
+    os.environ[_SHARED] = _CACHE
 os.environ["AUTOGRADER_TRAINING_CACHE"] = _CACHE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -109,7 +115,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(_CACHE, ignore_errors=True)
+    if _MINE:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- --no-spawn
