@@ -17,7 +17,8 @@ import pytest
 
 from autograder.scoring import ASSIGNMENTS
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+# one xdist worker for the file: the release is a module fixture, made once
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("release_secrets")]
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
