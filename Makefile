@@ -40,13 +40,15 @@ examples: setup
 	  $(BIN)/autograder grade --assignment $$a --out grading-out/$$a --jobs 2 examples/$$a || exit $$?; \
 	done
 
-# nbgrader runs `alembic` from PATH, hence the venv's bin first. Two workers (pytest-xdist); tests
-# that share state carry an xdist_group (the graded corpus, the ordinary user) and stay in one.
+# nbgrader runs `alembic` from PATH, hence the venv's bin first. Two workers (pytest-xdist), a file
+# to one worker (--dist loadfile): a module's fixtures (a graded course, the ordinary user, a
+# cluster) are made once, and the corpus both corpus files need is graded once per run, on disk
+# (tests/conftest.py). (--dist loadgroup is no use here: pytest 9 ignores xdist's group names.)
 TEST_WORKERS ?= 2
 FAST = not (sandbox or nbgrader or browser or cluster or gpu or slow)
 
 test: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # --no-spawn fails a test of this tier that starts a process (tests/conftest.py): mark it instead.
 test-fast: setup

@@ -175,9 +175,29 @@ def pytest_runtest_call(item):
 # ---------------------------------------------------------------- shared fixtures
 
 @pytest.fixture(scope="session")
-def corpus_results():
+def corpus_results(tmp_path_factory):
     """Every file of tests/corpus graded once by the real CLI (tests/corpus_scores.py):
     {"<assignment>:<path under tests/corpus>": results.json}. A few minutes on 2 cores.
-    Its users share the xdist group "corpus", so one worker grades it once per run."""
+
+    Once per run, not per xdist worker: the first worker that needs it grades under a lock and
+    stores it in the run's temporary folder (the workers' basetemps are its subfolders); another
+    worker waits for that and reads it back."""
+    import fcntl
+    import json
+
     import corpus_scores
-    return corpus_scores.grade_all(env=dict(os.environ))
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    stored = root / "corpus-results.json"
+    with open(root / "corpus-results.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.is_file():
+            data = json.loads(stored.read_text(encoding="utf-8"))
+            graded = corpus_scores.GradedCorpus()
+            graded.update(data["results"])
+            graded.calls = data["calls"]
+            return graded
+        graded = corpus_scores.grade_all(env=dict(os.environ))
+        stored.write_text(json.dumps({"results": graded, "calls": graded.calls}), encoding="utf-8")
+        return graded

@@ -87,7 +87,6 @@ def _by_object(result):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", HONEST, ids=[f"{p.parent.name}-{p.stem}" for p in HONEST])
 @pytest.mark.sandbox
-@pytest.mark.xdist_group("corpus")
 def test_honest_code_gets_full_marks(path, corpus_results):
     result = corpus_results[f"{path.parent.name}:{corpus_scores.key(path)}"]
     failing = [f"{t['name']}: {t['output']}" for t in result["tests"] if t["score"] != t["max_score"]]
@@ -98,7 +97,6 @@ def test_honest_code_gets_full_marks(path, corpus_results):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CHEATS, ids=[p.stem for p in CHEATS])
 @pytest.mark.sandbox
-@pytest.mark.xdist_group("corpus")
 def test_cheat_gets_zero_on_what_it_fakes(path, corpus_results):
     f = _fields(path)
     assignment = f["assignment"]
@@ -120,7 +118,6 @@ def test_cheat_gets_zero_on_what_it_fakes(path, corpus_results):
 
 @pytest.mark.slow
 @pytest.mark.sandbox
-@pytest.mark.xdist_group("corpus")
 def test_each_batch_call_finishes_within_its_budgets(corpus_results):
     """Every `autograder grade` call of the corpus (one per assignment, mixing honest files,
     cheats, an alias cycle and an alias fan-out) exits 0 within the sum of its submissions'

@@ -31,9 +31,6 @@ from test_cli import fake_env, sub  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"
 MUTANTS = ROOT / "tests" / "corpus" / "mutants" / "ps1_corr2d"
-
-# one xdist worker for the file: the clusters are module fixtures, started once
-pytestmark = pytest.mark.xdist_group("cluster")
 BAD = ROOT / "tests" / "corpus" / "bad_inputs"
 DASK = str(Path(sys.executable).with_name("dask"))
 START_TIMEOUT = 180

@@ -22,9 +22,8 @@ import corpus_scores
 from autograder import scoring
 from autograder.feedback import MISCONCEPTIONS, misconception_text
 
-# graded by the real CLI; one xdist worker grades the corpus for this file and
-# tests/test_allowlist_corpus.py (the `corpus_results` fixture)
-pytestmark = [pytest.mark.sandbox, pytest.mark.xdist_group("corpus")]
+# graded by the real CLI (the `corpus_results` fixture, shared with tests/test_allowlist_corpus.py)
+pytestmark = pytest.mark.sandbox
 
 CORPUS = corpus_scores.CORPUS
 

@@ -35,9 +35,6 @@ from nbgrader_course import nbgrader as _nbgrader
 AID = "ps1_corr2d"
 FULL = float(sum(POINTS[AID].values()))
 
-# one xdist worker for the file: the class autograded per mode is a module fixture, made once
-pytestmark = pytest.mark.xdist_group("nbgrader_confined")
-
 
 def _landlock_abi():
     from autograder.worker.confine import landlock_abi

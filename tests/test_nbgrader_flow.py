@@ -31,8 +31,7 @@ from nbgrader_course import REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.xdist_group("nbgrader_flow")]   # one worker: the course is graded once
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow]
 
 AID = "ps1_corr2d"
 CONFIG_LINES = ("\nfrom autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402\n"

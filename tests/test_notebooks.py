@@ -36,8 +36,7 @@ NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
 CELL_TIMEOUT = 300          # seconds per cell
 NOTEBOOK_BUDGET = 180       # seconds for a whole notebook in quick mode
 
-# one xdist worker for the file: the released course is a session fixture, made once
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 STUB = "# TU CÓDIGO AQUÍ\nraise NotImplementedError()"   # ClearSolutions.code_stub (nbgrader_config.py)
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION$", re.M | re.S)

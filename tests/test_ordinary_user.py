@@ -25,7 +25,6 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 pytestmark = [
     pytest.mark.sandbox,
     pytest.mark.slow,
-    pytest.mark.xdist_group("ordinary_user"),   # one worker: the module's fixture makes the user and its checkout
     pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser")
                        or not os.path.exists(SYSTEM_PYTHON),
                        reason="needs root (to create an ordinary user), useradd, runuser and Debian's python3"),

@@ -23,9 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pages"
 CHROMIUM = "/usr/bin/chromium"
 
-# one xdist worker for the file: the graded examples and the browser are module fixtures, made once
-pytestmark = pytest.mark.xdist_group("pages")
-
 # the students' names in the order the class table shows them
 ROW_NAMES = "() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

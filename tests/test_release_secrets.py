@@ -17,8 +17,7 @@ import pytest
 
 from autograder.scoring import ASSIGNMENTS
 
-# one xdist worker for the file: the release is a module fixture, made once
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("release_secrets")]
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

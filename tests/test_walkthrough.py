@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow,
-              pytest.mark.xdist_group("walkthrough")]   # one worker: the walk-through runs once
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
