@@ -1,6 +1,9 @@
 # Two commands set up and run everything on a fresh machine (see README.md):
 #   make examples   grade the bundled example submissions
-#   make test       run the test suite
+#   make test       run the test suite (all of it, on 2 workers)
+# and, while working on the code (CONTRIBUTING.md):
+#   make test-fast  the tests that start no sandbox and no process (under a minute)
+#   make lint       ruff and mypy, as tests/test_conventions.py runs them
 # Both create .venv and install what is missing first (system packages need root).
 
 PYTHON ?= python3
@@ -10,7 +13,7 @@ BIN    := $(VENV)/bin
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup examples test clean
+.PHONY: setup examples test test-fast lint clean
 
 setup: $(STAMP)
 
@@ -23,7 +26,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH_SPEC)
-	$(BIN)/pip install -q -e ".[dev]" pytest-xdist
+	$(BIN)/pip install -q -e ".[dev]"
 	touch $(STAMP)
 
 # The registered assignments (autograder/suites/<id>.py), asked once the venv exists.
@@ -37,9 +40,23 @@ examples: setup
 	  $(BIN)/autograder grade --assignment $$a --out grading-out/$$a --jobs 2 examples/$$a || exit $$?; \
 	done
 
-# nbgrader runs `alembic` from PATH, hence the venv's bin first.
+# nbgrader runs `alembic` from PATH, hence the venv's bin first. Two workers (pytest-xdist), a file
+# to one worker (--dist loadfile): a module's fixtures (a graded course, the ordinary user, a
+# cluster) are made once, and the corpus both corpus files need is graded once per run, on disk
+# (tests/conftest.py). (--dist loadgroup is no use here: pytest 9 ignores xdist's group names.)
+TEST_WORKERS ?= 2
+FAST = not (sandbox or nbgrader or browser or cluster or gpu or slow)
+
 test: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
+
+# --no-spawn fails a test of this tier that starts a process (tests/conftest.py): mark it instead.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "$(FAST)" --no-spawn --durations=10
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf grading-out .pytest_cache

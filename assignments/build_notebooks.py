@@ -66,7 +66,7 @@ if str(ROOT) not in sys.path:  # so `autograder.scoring` imports when run as a s
     sys.path.insert(0, str(ROOT))
 
 try:
-    from autograder.scoring import POINTS  # noqa: E402
+    from autograder.scoring import POINTS
 except ImportError:  # a course folder copied without the grader: main() explains
     POINTS = None
 

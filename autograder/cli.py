@@ -219,7 +219,7 @@ def entry() -> None:
 
     code = main()
     try:
-        atexit._run_exitfuncs()  # noqa: SLF001 - what a normal exit would run, minus the teardown
+        atexit._run_exitfuncs()  # private, but what a normal exit would run, minus the teardown
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

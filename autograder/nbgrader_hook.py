@@ -81,7 +81,8 @@ def feedback_text(result, assignment: str, obj: str, lang: str = "es") -> str:
     elif not entry.failed:
         lines.append("  " + tr(lang, "Todas las pruebas ocultas de {obj} pasan.", obj=obj))
     for test in entry.failed:
-        lines.append(f"  ✗ {test.test.title(result.lang)} ({float(test.score or 0):g}/{float(test.test.points or 0):g})")
+        score, points = float(test.score or 0), float(test.test.points or 0)
+        lines.append(f"  ✗ {test.test.title(result.lang)} ({score:g}/{points:g})")
         for line in test.output.strip().splitlines():
             lines.append("      " + line)
     general = result.output.strip()

@@ -6,8 +6,9 @@ autograde_preprocessors) three preprocessors run in nbgrader's own process for e
 
 1. `SnapshotSubmission`, before execution: copies `submitted/<student>/<id>/<nb>.ipynb` (bytes,
    never through a link) into the store below with its sha256, grades that copy with the hardened
-   grader (`engine.grade` in a grading interpreter kept for the whole command) unless the cache already holds the result for
-   the same bytes, and writes the student's view of it (per-object score and feedback, nothing
+   grader (`engine.grade` in a grading interpreter kept for the whole command) unless the cache
+   already holds the result for the same bytes, and writes the student's view of it (per-object
+   score and feedback, nothing
    else) for the kernel;
 2. `autograder.nbgrader_kernel.ConfinedExecute` runs the notebook in a sandboxed kernel that sees
    that view read-only (the grade cells' `hidden_score` prints it);

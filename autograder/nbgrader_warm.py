@@ -197,7 +197,7 @@ def _connect_or_start(store: Path) -> WarmClient:
         if found is not None:
             return found
         (store / SOCKET).unlink(missing_ok=True)
-        log = open(store / LOG, "ab")
+        log = open(store / LOG, "ab")  # noqa: SIM115 - handed to the detached service, closed below
         code = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from autograder.nbgrader_warm import serve; serve(sys.argv[2], sys.argv[3])")
         subprocess.Popen([sys.executable, "-c", code, str(_PKG_PARENT), str(store), key],
@@ -262,8 +262,8 @@ class _Service:
         r, w = os.pipe()
         os.dup2(w, 2)
         os.close(w)
-        sys.stderr = open(2, "w", buffering=1, closefd=False)
-        log = open(self.store / LOG, "ab", buffering=0)
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115 - the service's stderr for good
+        log = open(self.store / LOG, "ab", buffering=0)  # noqa: SIM115 - written by the pump while the service lives
 
         def pump():
             buf = b""

@@ -146,6 +146,8 @@ def _declaration_files(suites_dir: str) -> list[tuple[str, str]]:
 
 def _load_declaration(name: str, path: str) -> Assignment | None:
     spec = importlib.util.spec_from_file_location(f"_autograder_declaration_{name}", path)
+    if spec is None or spec.loader is None:   # a .py path always has both; said for the type checker
+        raise ImportError(f"{path}: not loadable as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     found = getattr(module, "ASSIGNMENT", None)

@@ -45,8 +45,8 @@ STATUS_PENDING = "pending"
 STATUS_COMPLETE = "complete"
 STATUS_GRADER_ERROR = "grader_error"
 
-_TEST_KEYS = {"name": str, "score": (int, float), "max_score": (int, float), "status": str,
-              "output": str, "visibility": str}
+_TEST_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str, "score": (int, float), "max_score": (int, float), "status": str, "output": str, "visibility": str}
 
 
 # ---------------------------------------------------------------- typed results
@@ -71,7 +71,8 @@ def _num(x):
 
 
 def _unique(names):
-    seen, out = {}, []
+    seen: dict[str, int] = {}
+    out = []
     for n in names:
         if n in seen:
             seen[n] += 1
@@ -253,8 +254,8 @@ class SubmissionResult:
         if any(t.review for t in tests):
             extra.pop("review", None)                  # rebuilt from the tests' own
         data_visibility = data.get("visibility")
-        return cls(assignment or found or "", tests, lang, data.get("max_score") or 0, str(data.get("output") or ""), [], grader_error,
-                   float(data.get("execution_time") or 0.0), extra,
+        return cls(assignment or found or "", tests, lang, data.get("max_score") or 0, str(data.get("output") or ""),
+                   [], grader_error, float(data.get("execution_time") or 0.0), extra,
                    data_visibility if isinstance(data_visibility, str) else None)
 
 
@@ -276,8 +277,8 @@ def validate(results) -> list[str]:
             if not isinstance(t, dict):
                 problems.append(f"tests[{i}] is not an object")
                 continue
-            for key, kind in _TEST_KEYS.items():
-                if not isinstance(t.get(key), kind) or isinstance(t.get(key), bool):
+            for key, test_kind in _TEST_KEYS.items():
+                if not isinstance(t.get(key), test_kind) or isinstance(t.get(key), bool):
                     problems.append(f"tests[{i}]: missing or bad '{key}'")
             if t.get("status") not in ("passed", "failed"):
                 problems.append(f"tests[{i}]: status must be passed/failed")
@@ -404,7 +405,7 @@ def path_tag(path) -> str:
 
 def existing_folders(out_dir) -> dict[str, str | None]:
     """{folder name: absolute source path recorded in its meta.json (None: no usable meta)}."""
-    found = {}
+    found: dict[str, str | None] = {}
     try:
         entries = list(os.scandir(out_dir))
     except OSError:
@@ -424,7 +425,7 @@ def assign_names(items, out_dir) -> list[str]:
     processed in order of absolute path and get the hint when it is free (case-insensitively,
     for case-insensitive file systems), else hint-<8 hex of the path's sha256>."""
     existing = existing_folders(out_dir)
-    owner_of = {}
+    owner_of: dict[str, str] = {}
     for name, src in existing.items():
         if src is not None:
             owner_of.setdefault(src, name)

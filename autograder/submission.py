@@ -9,7 +9,6 @@ regular files only and never through a link (autograder/safefiles.py).
 """
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re

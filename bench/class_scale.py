@@ -55,7 +55,8 @@ def regrade_one(out, name):
     """What a regrade of `name` leaves behind: a changed source, meta.json and results.json."""
     from autograder import results as store
     folder = os.path.join(out, name)
-    meta = json.load(open(os.path.join(folder, store.META), encoding="utf-8"))
+    with open(os.path.join(folder, store.META), encoding="utf-8") as f:
+        meta = json.load(f)
     with open(meta["source"], "a", encoding="utf-8") as f:
         f.write("\n# entregado otra vez\n")
     res = synthetic_class.results_for("graded", ("off_by_one",))
@@ -203,11 +204,14 @@ def main():
         for n in sizes:
             row = run_size(n, args.jobs, not args.no_browser, root)
             print(f"\nN = {n} (jobs {args.jobs})")
-            print(f"  pages cold           {row['pages_cold_s']:7.2f} s  ({1000 * row['pages_cold_s'] / n:.1f} ms/student)")
-            print(f"  regrade of one       {row['regrade_s']:7.2f} s  (student pages rewritten: {row['regrade_rebuilt']}; "
+            print(f"  pages cold           {row['pages_cold_s']:7.2f} s  "
+                  f"({1000 * row['pages_cold_s'] / n:.1f} ms/student)")
+            print(f"  regrade of one       {row['regrade_s']:7.2f} s  "
+                  f"(student pages rewritten: {row['regrade_rebuilt']}; "
                   f"cold/regrade {row['pages_cold_s'] / row['regrade_s']:.0f}x)")
             print(f"  regrade, CLI         {row['regrade_cli_s']:7.2f} s  (`autograder report` in a fresh process)")
-            print(f"  similarity cold      {row['similarity_cold_s']:7.2f} s  warm (cached) {row['similarity_warm_s']:.2f} s")
+            print(f"  similarity cold      {row['similarity_cold_s']:7.2f} s  "
+                  f"warm (cached) {row['similarity_warm_s']:.2f} s")
             if "all_pairs_s" in row:
                 print(f"  all-pairs baseline   {row['all_pairs_s']:7.2f} s  on the same fingerprints, "
                       f"{row['all_pairs_flagged']} pairs flagged (no common-code filter)")

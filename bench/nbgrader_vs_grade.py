@@ -13,11 +13,11 @@ Each submission carries its student id in the notebook's metadata, so that no tw
 bytes (the snapshot grading caches by content).
 
 Then times, on those N notebooks: `autograder grade --jobs 1`, `--jobs 2`, plain
-`nbgrader autograde` (in commands of --chunk students), and the two autograder runs again (the autograder figures are the mean of
-the runs before and after nbgrader, which takes ~14 s per notebook: interleaved so that a change
-in the machine's load shows). CPU time is the command's whole process tree, sandboxes included
-(a cpuacct cgroup when root can make one; else the children's rusage, which misses the
-sandboxes reparented at exit, and says so). Every score is checked to be full marks.
+`nbgrader autograde` (in commands of --chunk students), and the two autograder runs again (the
+autograder figures are the mean of the runs before and after nbgrader, which takes ~14 s per
+notebook: interleaved so that a change in the machine's load shows). CPU time is the command's
+whole process tree, sandboxes included (a cpuacct cgroup when root can make one; else the
+children's rusage, which misses the sandboxes reparented at exit, and says so). Every score is checked to be full marks.
 
     python bench/nbgrader_vs_grade.py [--n 100] [--chunk 25] [--assignment ps1_corr2d] [--skip-nbgrader]
                                       [--ours] [--rounds R]

@@ -153,6 +153,7 @@ print(json.dumps({"points": scoring.POINTS.get("ps9_relu"), "max": scoring.max_s
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_a_new_assignment_is_added_by_the_guide_alone(tmp_path):
     guide = (ROOT / "docs" / "adding-an-assignment.md").read_text(encoding="utf-8")
     for rel in NEW_FILES:   # the guide names every file this test writes

@@ -61,6 +61,7 @@ def test_honest_code_is_clean(path):
 
 
 @pytest.mark.parametrize("path", CHEATS, ids=[p.stem for p in CHEATS])
+@pytest.mark.slow
 def test_cheat_is_found_statically(path):
     f = _fields(path)
     analysis = _analysis(path)
@@ -85,6 +86,7 @@ def _by_object(result):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", HONEST, ids=[f"{p.parent.name}-{p.stem}" for p in HONEST])
+@pytest.mark.sandbox
 def test_honest_code_gets_full_marks(path, corpus_results):
     result = corpus_results[f"{path.parent.name}:{corpus_scores.key(path)}"]
     failing = [f"{t['name']}: {t['output']}" for t in result["tests"] if t["score"] != t["max_score"]]
@@ -94,6 +96,7 @@ def test_honest_code_gets_full_marks(path, corpus_results):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CHEATS, ids=[p.stem for p in CHEATS])
+@pytest.mark.sandbox
 def test_cheat_gets_zero_on_what_it_fakes(path, corpus_results):
     f = _fields(path)
     assignment = f["assignment"]
@@ -114,6 +117,7 @@ def test_cheat_gets_zero_on_what_it_fakes(path, corpus_results):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_each_batch_call_finishes_within_its_budgets(corpus_results):
     """Every `autograder grade` call of the corpus (one per assignment, mixing honest files,
     cheats, an alias cycle and an alias fan-out) exits 0 within the sum of its submissions'

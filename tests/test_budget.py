@@ -24,6 +24,7 @@ def test_every_assignment_has_a_default_budget():
         StudentBudget(0)
 
 
+@pytest.mark.sandbox
 def test_a_session_stops_at_its_budget_and_starts_nothing_after():
     sub = load_submission(STALL)
     budget = StudentBudget(10)
@@ -46,6 +47,7 @@ def test_a_session_stops_at_its_budget_and_starts_nothing_after():
 
 
 @pytest.mark.parametrize("lang, words", [("es", "tiempo agotado"), ("en", "time is up")])
+@pytest.mark.sandbox
 def test_a_submission_that_stalls_everywhere_finishes_within_its_budget(lang, words):
     budget = 15
     started = time.monotonic()

@@ -11,7 +11,6 @@ import random
 import sys
 from pathlib import Path
 
-import pytest
 
 from autograder import results as store
 from autograder import scoring

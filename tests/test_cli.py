@@ -105,6 +105,7 @@ def folders(out: Path):
 
 # ---------------------------------------------------------------- help and usage errors
 
+@pytest.mark.slow
 def test_help_is_readable():
     top = autograder("--help")
     assert top.returncode == 0 and "grade" in top.stdout
@@ -124,6 +125,7 @@ def test_help_is_readable():
     ["grade", str(EXAMPLES)],                                 # --assignment missing
     ["frobnicate"],
 ])
+@pytest.mark.slow
 def test_usage_errors_exit_2_and_grade_nothing(args, tmp_path):
     extra = ["--out", tmp_path / "out"] if args[0] == "grade" else []
     r = autograder(*args, *extra, cwd=tmp_path)
@@ -156,6 +158,7 @@ def test_training_cache_options_reach_the_run_and_leave_no_trace(tmp_path, monke
     assert dict(os.environ) == before
 
 
+@pytest.mark.slow
 def test_out_that_is_a_file_is_a_usage_error(tmp_path):
     (tmp_path / "out").write_text("x")
     r = autograder("grade", "-a", "ps1_corr2d", "--out", tmp_path / "out", sub(tmp_path / "a.py"),
@@ -165,6 +168,7 @@ def test_out_that_is_a_file_is_a_usage_error(tmp_path):
 
 # ---------------------------------------------------------------- batches (stand-in suite)
 
+@pytest.mark.sandbox
 def test_batch_same_stems_mixed_folder_and_exit_0(tmp_path):
     env = fake_env(tmp_path)
     batch = tmp_path / "entregas"
@@ -214,6 +218,7 @@ def test_batch_same_stems_mixed_folder_and_exit_0(tmp_path):
         [found[n][1]["time"] for n in sorted(found)]
 
 
+@pytest.mark.sandbox
 def test_rerun_skips_complete_force_regrades_and_changes_regrade(tmp_path):
     env = fake_env(tmp_path)
     a = sub(tmp_path / "a.py", "corr2d_OK")
@@ -242,6 +247,7 @@ def test_rerun_skips_complete_force_regrades_and_changes_regrade(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.sandbox
 def test_grader_bug_exits_1_and_is_regraded_next_time(tmp_path):
     env = fake_env(tmp_path)
     good = sub(tmp_path / "good.py", "corr2d_OK")
@@ -261,6 +267,7 @@ def test_grader_bug_exits_1_and_is_regraded_next_time(tmp_path):
     assert "0 calificadas ahora, 1 ya calificadas antes, 1 con error del corrector" in r2.stdout
 
 
+@pytest.mark.sandbox
 def test_a_crashing_grading_process_loses_only_its_own_submission(tmp_path):
     env = fake_env(tmp_path)
     subs = [sub(tmp_path / f"s{i}.py", "corr2d_OK") for i in range(3)]
@@ -276,9 +283,11 @@ def test_a_crashing_grading_process_loses_only_its_own_submission(tmp_path):
     assert "ERROR DEL CORRECTOR" in r.stdout
 
 
+@pytest.mark.sandbox
 def test_killed_batch_resumes_without_losing_or_duplicating(tmp_path):
     env = dict(fake_env(tmp_path), FAKE_SLEEP="1")
-    subs = [sub(tmp_path / "lote" / f"e{i}.py", "corr2d_OK", "SLEEP") for i in range(5)]
+    for i in range(5):
+        sub(tmp_path / "lote" / f"e{i}.py", "corr2d_OK", "SLEEP")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder", "grade", "-a", "ps1_corr2d", "--out", str(out),
            str(tmp_path / "lote")]
@@ -310,6 +319,7 @@ def test_killed_batch_resumes_without_losing_or_duplicating(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.sandbox
 def test_python_m_from_a_checkout_without_nbgrader_or_jupyter(tmp_path):
     env = fake_env(tmp_path)
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "fake_suite"), str(ROOT)])
@@ -334,6 +344,7 @@ def test_python_m_from_a_checkout_without_nbgrader_or_jupyter(tmp_path):
 # ---------------------------------------------------------------- the real suite on the examples
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_examples_with_the_real_suite_in_english(tmp_path):
     out = tmp_path / "out"
     r = autograder("grade", "--assignment", "ps1_corr2d", "--out", out, "--lang", "en", "--jobs", "2",

@@ -45,7 +45,7 @@ class LocalhostCluster:
     def __init__(self, tmp, env, worker_args, preload=True):
         self.tmp, self.procs = tmp, []
         tmp.mkdir(parents=True, exist_ok=True)
-        self.log = open(tmp / "cluster.log", "w")
+        self.log = open(tmp / "cluster.log", "w")  # noqa: SIM115 (the processes' log, closed with them)
         sched_file = tmp / "scheduler.json"
         # one task per worker thread: a dying worker takes down only the task it runs
         env = dict(env, DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0")
@@ -90,7 +90,8 @@ class LocalhostCluster:
 
 
 def _repo_env():
-    paths = [str(ROOT), str(ROOT / "assignments")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    paths = [str(ROOT), str(ROOT / "assignments")]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 
@@ -158,6 +159,7 @@ def test_payload_is_content_and_refuses_links(tmp_path):
     assert not (tmp_path / "escape.py").exists() and not (out / "escape.py").exists()
 
 
+@pytest.mark.slow
 def test_local_grading_never_imports_dask():
     code = ("import sys, autograder.cli, autograder.batch, autograder.engine, autograder.cluster; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]; "
@@ -177,6 +179,8 @@ def test_unreachable_scheduler_is_reported_and_writes_nothing(tmp_path):
 # ---------------------------------------------------------------- real suites
 
 @pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.sandbox
 def test_cluster_grades_like_local_mode(real_cluster, tmp_path):
     subs = [EXAMPLES / "con_errores.py", EXAMPLES / "sin_resolver.ipynb",
             ROOT / "assignments" / "source" / "ps1_corr2d" / "ps1_corr2d.ipynb",
@@ -200,6 +204,8 @@ def test_cluster_grades_like_local_mode(real_cluster, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.sandbox
 def test_gpu_tasks_run_only_on_the_gpu_worker(real_cluster, tmp_path):
     workers = real_cluster.workers()
     gpu_addr = workers["gpu-worker"][0]
@@ -229,6 +235,8 @@ def _count_writes(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.sandbox
 def test_worker_killed_mid_batch_loses_nothing(fake_cluster, tmp_path, monkeypatch):
     fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
     subs = [sub(tmp_path / "in" / f"s{i}.py", "SLEEP corr2d_OK conv2d_strict_OK learn_kernel_OK")
@@ -260,6 +268,8 @@ def test_worker_killed_mid_batch_loses_nothing(fake_cluster, tmp_path, monkeypat
 
 
 @pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.sandbox
 def test_killed_client_resumes_from_results_on_disk(fake_cluster, tmp_path):
     fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
     subs = [sub(tmp_path / "in" / f"r{i}.py", "SLEEP corr2d_OK") for i in range(4)]
@@ -291,6 +301,8 @@ def test_killed_client_resumes_from_results_on_disk(fake_cluster, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.cluster
+@pytest.mark.sandbox
 def test_poison_submission_is_stopped_with_an_explained_result(fake_cluster, tmp_path, monkeypatch):
     fake_cluster.client.wait_for_workers(2, timeout=START_TIMEOUT)
     good = [sub(tmp_path / "in" / f"ok{i}.py", "corr2d_OK conv2d_strict_OK") for i in range(3)]

@@ -22,6 +22,9 @@ import corpus_scores
 from autograder import scoring
 from autograder.feedback import MISCONCEPTIONS, misconception_text
 
+# graded by the real CLI (the `corpus_results` fixture, shared with tests/test_allowlist_corpus.py)
+pytestmark = pytest.mark.sandbox
+
 CORPUS = corpus_scores.CORPUS
 
 

@@ -59,6 +59,7 @@ def bug_suite(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- engine
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_perfect_example_gets_full_marks_with_a_valid_schema():
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
     assert results.validate(res) == []
@@ -74,6 +75,7 @@ def test_perfect_example_gets_full_marks_with_a_valid_schema():
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_mistakes_get_messages_without_test_source():
     res = engine.grade(EXAMPLES / "con_errores.py", "ps1_corr2d", lang="es")
     assert results.validate(res) == [] and res["extra_data"]["grader_error"] is False
@@ -340,6 +342,7 @@ def learn_kernel(X, Y, kernel_size, lr=3e-2, num_iters=10):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_crashes_name_the_students_line_and_stubs_are_explained_once(tmp_path):
     sub = tmp_path / "entrega.py"
     sub.write_text(CRASHES)

@@ -114,6 +114,7 @@ def test_ps5_zip_fetches_data(tmp_path):
     assert "training_check warm" not in zipfile.ZipFile(ps1).read("setup.sh").decode()
 
 
+@pytest.mark.slow
 def test_run_autograder_without_submission_writes_results(gs_zip, tmp_path):
     _install(gs_zip, tmp_path)
     proc = _run(tmp_path, timeout=120)
@@ -124,6 +125,7 @@ def test_run_autograder_without_submission_writes_results(gs_zip, tmp_path):
     assert results["visibility"] == "after_published" and results["stdout_visibility"] == "hidden"
 
 
+@pytest.mark.slow
 def test_package_in_zip_is_the_one_imported(gs_zip, tmp_path):
     """run_autograder puts ROOT/source first on the path: the zip's grader runs, not whatever
     happens to be installed."""
@@ -136,6 +138,7 @@ def test_package_in_zip_is_the_one_imported(gs_zip, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_run_autograder_grades_a_partial_submission(gs_zip, tmp_path):
     _install(gs_zip, tmp_path)
     ref = (REPO / "reference" / "ps1_corr2d.py").read_text(encoding="utf-8")

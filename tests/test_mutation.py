@@ -22,6 +22,7 @@ def _source(assignment):
 
 
 @pytest.mark.parametrize("assignment", mutation.MUTABLE_ASSIGNMENTS)
+@pytest.mark.slow
 def test_every_surviving_mutant_is_equivalent(assignment):
     table = mutation.kill_table(assignment)
     gaps = [f"{m.label()}: {m.detail}" for m in table["mutants"] if m.status == "gap"]
@@ -124,6 +125,7 @@ def test_hand_written_mutants_lose_points(assignment, obj, old, new):
     assert set(lost) == {obj}
 
 
+@pytest.mark.sandbox
 def test_fast_path_agrees_with_the_engine():
     """The in-process path and autograder.engine.grade (sandbox, pytest) lose the same points on
     a sample of mutants: killed ones of every operator and the equivalent survivors."""

@@ -35,9 +35,6 @@ from nbgrader_course import nbgrader as _nbgrader
 AID = "ps1_corr2d"
 FULL = float(sum(POINTS[AID].values()))
 
-needs_bwrap = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None,
-                                 reason="the confined kernel needs root and bubblewrap")
-
 
 def _landlock_abi():
     from autograder.worker.confine import landlock_abi
@@ -175,7 +172,8 @@ def _cheat_output(course) -> str:
     return "".join("".join(o.get("text", "")) for o in first["outputs"] if o.get("name") == "stdout")
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_cheat_cells_are_blocked_in_the_confined_kernel(course):
     out = _cheat_output(course["path"])
@@ -191,7 +189,8 @@ def test_cheat_cells_are_blocked_in_the_confined_kernel(course):
     assert f"student code confined: {course['mode']}" in course["autograde_log"]
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_plots_are_shown_inline_by_the_forked_kernel(course):
     """pyplot is preloaded by the kernels' zygote; figures must still come out as images."""
@@ -202,7 +201,8 @@ def test_plots_are_shown_inline_by_the_forked_kernel(course):
     assert any("image/png" in o.get("data", {}) for o in outputs if o.get("output_type") == "display_data")
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_nothing_outside_the_cheats_own_folder_changed(course):
     assert course["after"] == course["before"]
@@ -214,7 +214,8 @@ def test_nothing_outside_the_cheats_own_folder_changed(course):
         assert st.st_uid == os.geteuid() and not stat.S_ISLNK(st.st_mode), path
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_snapshot_is_what_was_submitted(course):
     snap = Store(course["path"]).find(AID, "cheat", AID)
@@ -227,7 +228,8 @@ def test_snapshot_is_what_was_submitted(course):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_scores_are_those_of_the_submissions(course):
     # nbgrader's own gradebook after autograde: the grade cells show the trusted results
@@ -239,7 +241,8 @@ def test_scores_are_those_of_the_submissions(course):
     assert course["rows"]["cheat"]["notes"] == [] and course["rows"]["honest"]["notes"] == []
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_hardened_pass_reuses_the_autograde_results(course):
     assert course["calls"] == []                                 # no second grading
@@ -248,7 +251,8 @@ def test_hardened_pass_reuses_the_autograde_results(course):
     assert res["score"] == FULL and res["tests"]
 
 
-@needs_bwrap
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # the confined kernels of the class: a uid each
 @pytest.mark.slow
 def test_changed_submission_grades_the_snapshot_and_says_so(course):
     course_dir = course["path"]
@@ -360,6 +364,8 @@ def test_hidden_score_prints_the_trusted_view(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
 def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, capsys):
     """An unconfined kernel (nbgrader validate, an instructor's own run): the hook grades the
     notebook file itself, in a fresh process, cached."""
@@ -480,7 +486,10 @@ def test_a_landlock_kernel_writes_only_its_folders_and_reads_no_grader(tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.geteuid() != 0, reason="runs as root, where bwrap and Landlock are switched off by configuration")
+@pytest.mark.skipif(os.geteuid() != 0,
+                    reason="runs as root, where bwrap and Landlock are switched off by configuration")
+@pytest.mark.nbgrader
+@pytest.mark.sandbox("root")   # its last step grades again, confined as root
 def test_without_confinement_autograde_refuses_in_one_line_or_grades_marked_unconfined(tmp_path, monkeypatch):
     """Nothing confines student code (bwrap stands in as /bin/false, Landlock switched off):
     `nbgrader autograde` stops before any notebook with one line and no traceback; with

@@ -32,7 +32,7 @@ from nbgrader_course import REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow]
 
 AID = "ps1_corr2d"
 CONFIG_LINES = ("\nfrom autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402\n"
@@ -141,7 +141,8 @@ def course(tmp_path_factory):
     scripter["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                               "source": SCRIPT_OUTPUTS})
     scripter["cells"].append({"cell_type": "markdown", "metadata": {},
-                              "source": "Mi respuesta <script>window.md_pwned = 1</script> <img src=x onerror=alert(7)>"})
+                              "source": "Mi respuesta <script>window.md_pwned = 1</script> "
+                                        "<img src=x onerror=alert(7)>"})
     _write(course, "scripter", scripter)
     # a cell that sleeps far past the notebook's budget, and cells after it
     sleeper = _filled(release, solutions, {sol["corr2d"]})
@@ -407,7 +408,8 @@ def test_a_sleeping_cell_is_stopped_at_the_notebooks_budget(course):
     last = next(c for c in cells if "nunca se ejecuta" in _src(c))
     assert "nunca se ejecuta" not in json.dumps(last.get("outputs", []))
     assert course["rows"]["sleeper"]["score"] == POINTS[AID]["corr2d"]
-    assert course["nbgrader"]["sleeper"] == {f"test_{k}": v for k, v in _object_points(course["rows"]["sleeper"]).items()}
+    sleeper_points = _object_points(course["rows"]["sleeper"])
+    assert course["nbgrader"]["sleeper"] == {f"test_{k}": v for k, v in sleeper_points.items()}
     # eight students, one of them asleep for 600 s: the command ends within the budgets
     assert course["autograde_seconds"] < 600
 

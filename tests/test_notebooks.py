@@ -36,7 +36,7 @@ NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
 CELL_TIMEOUT = 300          # seconds per cell
 NOTEBOOK_BUDGET = 180       # seconds for a whole notebook in quick mode
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 STUB = "# TU CÓDIGO AQUÍ\nraise NotImplementedError()"   # ClearSolutions.code_stub (nbgrader_config.py)
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION$", re.M | re.S)
@@ -202,7 +202,8 @@ def test_release_has_stubs_no_solutions_no_hidden_tests(assignment, released):
             assert student.source == teacher.source
         if meta:
             assert _nbg(student)["grade_id"] == meta["grade_id"]
-            assert "checksum" in _nbg(student) if (meta.get("locked") or meta.get("grade") or meta.get("solution")) else True
+            if meta.get("locked") or meta.get("grade") or meta.get("solution"):
+                assert "checksum" in _nbg(student)
     # no solution line of a graded object survives anywhere in the student's notebook
     from reference import MODULES
     ref_text = Path(MODULES[assignment].__file__).read_text(encoding="utf-8")

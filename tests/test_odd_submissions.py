@@ -21,6 +21,7 @@ BAD = ROOT / "tests" / "corpus" / "bad_inputs"
                                                 "learn_kernel(X, Y, kernel_size, lr=0.03, num_iters=10)"),
                                         ("en", "Expected: corr2d(X, K), conv2d_strict(X, K), "
                                                 "learn_kernel(X, Y, kernel_size, lr=0.03, num_iters=10)")])
+@pytest.mark.sandbox
 def test_no_graded_name_is_said_at_the_top(lang, words):
     result = engine.grade(str(BAD / "no_graded_names.py"), "ps1_corr2d", lang=lang)
     assert result["score"] == 0 and result["extra_data"]["grader_error"] is False
@@ -28,14 +29,17 @@ def test_no_graded_name_is_said_at_the_top(lang, words):
     assert ("ninguna de las funciones" if lang == "es" else "defines none of") in result["output"]
 
 
+@pytest.mark.sandbox
 def test_wrong_signatures_are_said_at_the_top():
     result = engine.grade(str(BAD / "wrong_signatures.py"), "ps1_corr2d")
     assert result["score"] == 0
     out = result["output"]
-    assert "Encontramos corr2d(pair), conv2d_strict(pair), learn_kernel(data, kernel_size, lr, num_iters, verbose)" in out
+    assert ("Encontramos corr2d(pair), conv2d_strict(pair), "
+            "learn_kernel(data, kernel_size, lr, num_iters, verbose)") in out
     assert "Se esperaba: corr2d(X, K)" in out
 
 
+@pytest.mark.sandbox
 def test_graded_work_keeps_an_empty_headline():
     """Only "nothing could be tried" gets a headline: wrong answers and untouched stubs are
     explained test by test."""
@@ -56,6 +60,7 @@ def _notebook_with_outputs(path, megabytes):
     return path
 
 
+@pytest.mark.sandbox
 def test_a_notebook_large_because_of_its_outputs_is_graded(tmp_path):
     path = _notebook_with_outputs(tmp_path / "ps1_corr2d.ipynb", 24)
     assert MAX_FILE_BYTES < path.stat().st_size < NOTEBOOK_MAX_BYTES
@@ -63,6 +68,7 @@ def test_a_notebook_large_because_of_its_outputs_is_graded(tmp_path):
     assert result["score"] == scoring.max_score("ps1_corr2d"), result["tests"]
 
 
+@pytest.mark.sandbox
 def test_notebook_limits(tmp_path):
     big = _notebook_with_outputs(tmp_path / "big.ipynb", 96)
     sub = load_submission(str(big))

@@ -23,6 +23,7 @@ USER = os.environ.get("AUTOGRADER_TEST_USER", "agraderci")  # an existing one is
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 pytestmark = [
+    pytest.mark.sandbox,
     pytest.mark.slow,
     pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser")
                        or not os.path.exists(SYSTEM_PYTHON),
@@ -91,7 +92,8 @@ with cheat("snoop_files") as s:
     out["read_suite"] = attempt(s, "read_file", os.path.join(repo, "autograder", "suites", "test_ps1_corr2d.py"))
 peer_src = "import os\ndef pids():\n    return len([p for p in os.listdir('/proc') if p.isdigit()])\n" \
            "def me():\n    return os.getpid()\n" \
-           "def connect(port):\n    import socket\n    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n" \
+           "def connect(port):\n    import socket\n" \
+           "    s = socket.create_connection(('127.0.0.1', port), timeout=3)\n    return 'connected'\n" \
            "def signal(pid):\n    os.kill(pid, 0)\n    return 'signalled'\n" \
            "def udp(port):\n    import socket\n    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" \
            "    s.sendto(b'escaped', ('127.0.0.1', port))\n    return 'sent'\n"
@@ -248,7 +250,8 @@ def _hashes(base, skip):
         for name in files:
             key = os.path.normpath(os.path.join(rel, name))
             if key not in skip:
-                out[key] = hashlib.sha256(open(os.path.join(root, name), "rb").read()).hexdigest()
+                with open(os.path.join(root, name), "rb") as fh:
+                    out[key] = hashlib.sha256(fh.read()).hexdigest()
     return out
 
 
@@ -355,9 +358,9 @@ def test_dask_workers_run_by_an_ordinary_user_grade_confined(user_checkout):
                           ("worker", ["dask", "worker", f"tcp://127.0.0.1:{port}", "--host", "127.0.0.1",
                                       "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
                                       "--preload", "autograder.cluster"])):
-            out = open(logs / f"{name}.log", "w")
-            procs.append(subprocess.Popen(user + cmd, cwd=str(home), stdout=out, stderr=subprocess.STDOUT,
-                                          start_new_session=True))
+            with open(logs / f"{name}.log", "w") as out:     # the child keeps its own copy
+                procs.append(subprocess.Popen(user + cmd, cwd=str(home), stdout=out, stderr=subprocess.STDOUT,
+                                              start_new_session=True))
         cheat = home / "dask_cheat.py"
         cheat.write_text(DASK_CHEAT.format(home=str(home), repo=str(home / "repo")), encoding="utf-8")
         os.chown(cheat, pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid)

@@ -22,6 +22,9 @@ from autograder import scoring
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pages"
 CHROMIUM = "/usr/bin/chromium"
+
+# the students' names in the order the class table shows them
+ROW_NAMES = "() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking"]
 ASSIGNMENT = "ps1_corr2d"
@@ -107,6 +110,7 @@ def images_ok(page):
 
 # ---------------------------------------------------------------- files written by `grade`
 
+@pytest.mark.sandbox
 def test_grade_writes_pages_and_grades_csv(graded):
     res = results_of(graded)
     assert set(res) == {"con_errores", "perfecta", "sin_resolver"}
@@ -124,6 +128,7 @@ def test_grade_writes_pages_and_grades_csv(graded):
             assert num(rows[name][f"{ASSIGNMENT}:{obj}"]) == s
 
 
+@pytest.mark.sandbox
 def test_failing_tensor_checks_keep_their_tensors(graded):
     res = results_of(graded)["con_errores"]
     snaps = [t["extra_data"]["tensors"] for t in res["tests"]
@@ -140,6 +145,7 @@ def test_failing_tensor_checks_keep_their_tensors(graded):
     assert not any("tensors" in (t.get("extra_data") or {}) for t in perfect["tests"])
 
 
+@pytest.mark.sandbox
 def test_student_pages_show_no_test_source_or_reference_code(graded):
     reference = (ROOT / "reference" / f"{ASSIGNMENT}.py").read_text(encoding="utf-8")
     solution_lines = {ln.strip() for block in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION",
@@ -157,6 +163,7 @@ def test_student_pages_show_no_test_source_or_reference_code(graded):
         assert not leaked, leaked
 
 
+@pytest.mark.sandbox
 def test_no_report_option(graded, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(graded, out)
@@ -176,6 +183,8 @@ def test_no_report_option(graded, tmp_path):
 
 # ---------------------------------------------------------------- in the browser
 
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_class_page_in_browser(graded, browser):
     res = results_of(graded)
     page, errors = open_page(browser, graded / "index.html", "index.png")
@@ -214,20 +223,23 @@ def test_class_page_in_browser(graded, browser):
     button = page.locator("table.grades thead th").nth(total_col).locator("button")
     button.focus()
     page.keyboard.press("Enter")
-    order = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)")
+    order = page.evaluate(ROW_NAMES)
     assert [res[n]["score"] for n in order] == sorted(r["score"] for r in res.values())
     page.keyboard.press("Enter")
-    order = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr')).map(r => r.dataset.name)")
+    order = page.evaluate(ROW_NAMES)
     assert [res[n]["score"] for n in order] == sorted((r["score"] for r in res.values()), reverse=True)
     page.focus("input.js-filter")
     page.keyboard.type("perf")
-    visible = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr')).filter(r => !r.hidden).map(r => r.dataset.name)")
+    visible = page.evaluate("() => Array.from(document.querySelectorAll('table.grades tbody tr'))"
+                            ".filter(r => !r.hidden).map(r => r.dataset.name)")
     assert visible == ["perfecta"]
     assert not errors, errors
     page.close()
 
 
 @pytest.mark.parametrize("name", ["con_errores", "perfecta", "sin_resolver"])
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_student_page_in_browser(graded, browser, name):
     res = results_of(graded)[name]
     page, errors = open_page(browser, graded / name / "feedback.html", f"{name}.png")
@@ -262,6 +274,8 @@ BAD = ["empty.py", "empty.ipynb", "invalid_json.ipynb", "syntax_error_cell.ipynb
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_unusable_submissions_are_listed_with_their_message(tmp_path, browser):
     batch = tmp_path / "lote"
     batch.mkdir()
@@ -307,6 +321,8 @@ def mutant_target(path):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_kill_table_matches_direct_grading(tmp_path, browser):
     corpus = ROOT / "tests" / "corpus" / "mutants" / ASSIGNMENT
     out = tmp_path / "out"
@@ -347,6 +363,8 @@ def test_kill_table_matches_direct_grading(tmp_path, browser):
 
 # ---------------------------------------------------------------- ps5: the training curve
 
+@pytest.mark.browser
+@pytest.mark.sandbox
 def test_training_curve_from_the_training_check(tmp_path, browser):
     """ps5's training test records the per-epoch accuracy; the page draws it against the bar.
     (The CheckResult is built here instead of training a LeNet: minutes on a CPU.)"""

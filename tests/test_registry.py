@@ -61,6 +61,7 @@ def test_the_docs_tables_are_generated_from_the_registry():
     assert table.count("\n| `ps") == len(IDS)
 
 
+@pytest.mark.slow
 def test_the_cli_and_the_makefile_list_the_registry():
     out = subprocess.run([sys.executable, "-m", "autograder", "list"], cwd=ROOT, capture_output=True,
                          text=True, timeout=60, check=True).stdout
@@ -71,6 +72,7 @@ def test_the_cli_and_the_makefile_list_the_registry():
     assert make.stdout.split() == list(IDS), make.stderr
 
 
+@pytest.mark.slow
 def test_reading_the_registry_imports_neither_torch_nor_pytest():
     code = ("import sys\nfrom autograder import budget, registry, scoring\nregistry.ids()\n"
             "print(sorted(m for m in ('torch', 'pytest', 'autograder.suites') if m in sys.modules))")

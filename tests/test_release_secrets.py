@@ -17,7 +17,7 @@ import pytest
 
 from autograder.scoring import ASSIGNMENTS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

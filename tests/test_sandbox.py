@@ -1,8 +1,9 @@
 """The sandbox's security properties, each proved with a cheat submission from
 tests/corpus/cheats/ run through a Session and the `call_function` probe.
 
-Isolation tests need root and bubblewrap (as in CI); they skip with a reason otherwise.
-Behavioural tests (crashes, timeouts, hostile results) run in whichever mode is available.
+Isolation tests need root and bubblewrap (as in CI: the `sandbox("root")` marker); they skip with
+a reason otherwise. Behavioural tests (crashes, timeouts, hostile results) run in whichever mode
+is available (`sandbox`). See tests/conftest.py for the markers.
 """
 import json
 import os
@@ -28,10 +29,6 @@ CHEATS = ROOT / "tests" / "corpus" / "cheats"
 X = torch.arange(9.0).reshape(3, 3)
 K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
 
-needs_bwrap = pytest.mark.skipif(not sandbox.bwrap_available(),
-                                 reason="needs root and a working /usr/bin/bwrap (CI runs as root)")
-
-
 def cheat(name, **kw):
     sub = load_submission(CHEATS / f"{name}.py")
     assert sub.fatal is None, sub.fatal
@@ -47,7 +44,7 @@ def assert_recovers(s):
 
 # ------------------------------------------------------------------ isolation (bwrap)
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_zygote_preloads_matplotlib_and_the_kit():
     """What every worker needs is imported once in the zygote, before any student code: a
     worker finds matplotlib (Agg) and the kit's modules already imported."""
@@ -63,7 +60,7 @@ def test_zygote_preloads_matplotlib_and_the_kit():
                                                                 "matplotlib.pyplot", "agg"]
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_worker_is_isolated_and_unprivileged():
     with cheat("snoop_files", isolation="bwrap") as s:
         assert s.isolated
@@ -72,10 +69,11 @@ def test_worker_is_isolated_and_unprivileged():
         assert uid != 0
         assert "CapEff:\t0000000000000000" in info
         # private pid namespace: our own pid is tiny and the grader's pid is not visible
-        assert not s.call("call_function", "read_file", "/proc/1/cmdline").startswith(os.path.realpath("/proc/self/exe"))
+        pid1 = s.call("call_function", "read_file", "/proc/1/cmdline")
+        assert not pid1.startswith(os.path.realpath("/proc/self/exe"))
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_cannot_read_reference_suites_or_other_files():
     secret = ROOT / "reference" / "ps1_corr2d.py"
     assert secret.exists()
@@ -98,7 +96,7 @@ def test_cannot_read_reference_suites_or_other_files():
         assert "def serve" in s.call("call_function", "read_file", "/opt/autograder/agworker/main.py")
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_cannot_write_outside_scratch(tmp_path):
     with cheat("write_outside", isolation="bwrap") as s:
         assert s.call("call_function", "write_file", "/tmp/mine.txt", "ok") == "/tmp/mine.txt"
@@ -111,7 +109,7 @@ def test_cannot_write_outside_scratch(tmp_path):
             assert not Path(target).exists()
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_no_network():
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -128,7 +126,7 @@ def test_no_network():
         server.close()
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_kill_parent_init_and_everyone():
     me = os.getpid()
     with cheat("kill_parent", isolation="bwrap") as s:
@@ -141,7 +139,7 @@ def test_kill_parent_init_and_everyone():
     os.kill(me, 0)  # still alive
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_fork_bomb_is_contained():
     with cheat("fork_bomb", isolation="bwrap", limits={"nproc": 32}) as s:
         with pytest.raises((StudentError, StudentCrash)):
@@ -151,6 +149,7 @@ def test_fork_bomb_is_contained():
 
 # ------------------------------------------------------------------ behaviour (any mode)
 
+@pytest.mark.sandbox
 def test_exits_and_base_exceptions_fail_one_call_only():
     with cheat("exits") as s:
         with pytest.raises(StudentError) as err:
@@ -170,6 +169,7 @@ def test_exits_and_base_exceptions_fail_one_call_only():
         assert s.restarts == 1
 
 
+@pytest.mark.sandbox
 def test_infinite_loop_times_out():
     with cheat("infinite_loop") as s:
         with pytest.raises(StudentCrash) as crash:
@@ -179,6 +179,7 @@ def test_infinite_loop_times_out():
         assert_recovers(s)
 
 
+@pytest.mark.sandbox
 def test_memory_bombs():
     with cheat("memory_bomb", limits={"mem_mb": 2048}) as s:
         for fn, args in [("corr2d", (X, K)), ("list_bomb", ())]:
@@ -187,6 +188,7 @@ def test_memory_bombs():
             assert_recovers(s)
 
 
+@pytest.mark.sandbox
 def test_huge_print_is_capped():
     with cheat("huge_print", limits={"output_bytes": 1 << 20}) as s:
         with pytest.raises(StudentCrash) as crash:
@@ -197,6 +199,7 @@ def test_huge_print_is_capped():
         assert_recovers(s)
 
 
+@pytest.mark.sandbox
 def test_monkeypatching_stays_in_the_worker():
     real_allclose, real_isinstance = torch.allclose, isinstance
     with cheat("monkeypatch") as s:
@@ -212,6 +215,7 @@ def test_monkeypatching_stays_in_the_worker():
     assert not torch.allclose(torch.zeros(1), torch.ones(1))
 
 
+@pytest.mark.sandbox
 def test_hostile_results_never_run_code_in_the_grader():
     with cheat("malicious_result") as s:
         try:  # the probe may itself describe unsupported values as data
@@ -233,6 +237,7 @@ def test_hostile_results_never_run_code_in_the_grader():
         assert not Path(f"/tmp/ag_cheat_pwned_{marker}").exists()
 
 
+@pytest.mark.sandbox
 def test_mutating_inputs_does_not_touch_the_graders_tensors():
     x, k = X.clone(), K.clone()
     with cheat("mutate_inputs") as s:
@@ -240,6 +245,7 @@ def test_mutating_inputs_does_not_touch_the_graders_tensors():
     assert torch.equal(x, X) and torch.equal(k, K)
 
 
+@pytest.mark.slow
 def test_no_silent_fallback(monkeypatch):
     """Without any confinement "auto" refuses with what is missing; only "none" (--unconfined)
     runs student code unconfined, and that submission's notes say so."""
@@ -323,7 +329,7 @@ def peer(**kw):
     return Session(PEER, "ps1_corr2d", isolation="bwrap", **kw)
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_zygote_sessions_cannot_see_or_signal_each_other():
     with peer() as a, peer() as b:
         assert isinstance(a.proc, sandbox.ZygoteChild) and isinstance(b.proc, sandbox.ZygoteChild)
@@ -347,7 +353,7 @@ def test_zygote_sessions_cannot_see_or_signal_each_other():
         assert a.restarts == 0 and b.restarts == 0
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_zygote_kills_daemons_the_student_leaves_behind():
     with peer() as watcher:
         s = peer()
@@ -360,7 +366,7 @@ def test_zygote_kills_daemons_the_student_leaves_behind():
         assert not watcher.call("call_function", "alive", daemon)
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_zygote_survives_crashes_and_kills():
     with peer() as s:
         z = s.proc.zygote
@@ -377,7 +383,7 @@ def test_zygote_survives_crashes_and_kills():
         assert s.call("call_function", "me")[2] == "/tmp"
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_zygote_restarts_after_it_dies():
     with peer() as s:
         old = s.proc.zygote
@@ -390,7 +396,7 @@ def test_zygote_restarts_after_it_dies():
         assert s.proc.zygote is not old and s.proc.zygote.alive()
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_forked_process_does_not_share_the_zygote():
     with peer() as s:
         s.call("call_function", "me")
@@ -401,7 +407,7 @@ def test_forked_process_does_not_share_the_zygote():
         assert sandbox._zygote is s.proc.zygote and s.proc.zygote.alive()
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_zygote_startup_is_much_faster_than_a_fresh_sandbox():
     with peer() as s:  # make sure the zygote is up
         s.call("call_function", "me")
@@ -457,7 +463,7 @@ def _checkout_needles():
     return sorted(needles)
 
 
-@needs_bwrap
+@pytest.mark.sandbox("root")
 def test_no_host_checkout_path_is_visible_in_the_sandbox(monkeypatch):
     needles = _checkout_needles()
     with cheat("host_paths", isolation="bwrap", zygote=False) as s:
@@ -524,6 +530,7 @@ def test_worker_zygote_and_kernel_share_one_view_and_one_boot(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another uid needs root")
+@pytest.mark.slow
 def test_confine_applies_rlimits_then_drops_every_root_id():
     from autograder.worker import confine
     r, w = os.pipe()

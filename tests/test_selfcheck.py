@@ -57,7 +57,8 @@ def _source_nb() -> dict:
 def test_public_checks_are_the_visible_cells():
     nb = _source_nb()
     cells = selfcheck.visible_cells(nb)
-    visible = [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").startswith("visible_")]
+    visible = [c for c in nb["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "").startswith("visible_")]
     assert [gid for _, gid, _ in cells] == [c["metadata"]["nbgrader"]["grade_id"] for c in visible]
     assert {obj for obj, _, _ in cells} <= {"corr2d", "conv2d_strict", "learn_kernel"}
     assert selfcheck.visible_cells(nb, "corr2d")

@@ -101,6 +101,7 @@ def _assert_agree(nb, nb_path, aid):
 
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}-{p.stem}" for p in FILES])
 @pytest.mark.parametrize("layout", ["assignment", "plain"])
+@pytest.mark.slow
 def test_selfcheck_and_grader_agree(path, layout, tmp_path):
     aid = _assignment(path)
     nb = _in_assignment_notebook(path) if layout == "assignment" else _plain_notebook(path)
@@ -125,6 +126,7 @@ ENGINE_FILES = [CORPUS / "mutants" / "ps1_corr2d" / "corr2d_builtin.py",
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", ENGINE_FILES, ids=[p.stem for p in ENGINE_FILES])
+@pytest.mark.sandbox
 def test_engine_fails_exactly_what_the_selfcheck_refuses(path, tmp_path):
     aid = _assignment(path)
     nb = _in_assignment_notebook(path)

@@ -117,6 +117,7 @@ def test_never_raises_on_garbage(tmp_path):
 
 # ------------------------------------------------------------------ into a Session
 
+@pytest.mark.sandbox
 def test_syntax_error_cell_only_loses_that_cell():
     sub = load_submission(BAD / "syntax_error_cell.ipynb")
     with session(sub) as s:
@@ -125,6 +126,7 @@ def test_syntax_error_cell_only_loses_that_cell():
 
 
 @pytest.mark.parametrize("name", ["latin1.py", "mi entrega ñandú", "magics.ipynb", "nbformat3.ipynb"])
+@pytest.mark.sandbox
 def test_odd_inputs_still_grade(name):
     sub = load_submission(BAD / name)
     with session(sub) as s:
@@ -133,6 +135,7 @@ def test_odd_inputs_still_grade(name):
             assert s.call("call_function", "saludo") == "señal"
 
 
+@pytest.mark.sandbox
 def test_missing_functions_fail_per_call():
     sub = load_submission(BAD / "missing_functions.py")
     with session(sub) as s:
@@ -145,6 +148,7 @@ def test_missing_functions_fail_per_call():
         assert "NameError" in str(err.value)
 
 
+@pytest.mark.sandbox
 def test_demo_code_is_not_run():
     sub = load_submission(BAD / "demo_heavy.py")
     with session(sub) as s:
@@ -157,6 +161,7 @@ def test_demo_code_is_not_run():
         assert s.call("call_function", "corr2d", X, K).shape == (2, 2)
 
 
+@pytest.mark.slow
 def test_v4_notebooks_load_without_jupyter_packages():
     """GPU machines often have torch but no nbformat: the grading core still reads notebooks."""
     import subprocess
@@ -187,6 +192,7 @@ def test_v4_notebooks_load_without_jupyter_packages():
 NOTEBOOKS = sorted(p for d in (BAD.parent, BAD.parents[1].parent / "examples") for p in d.rglob("*.ipynb"))
 
 
+@pytest.mark.slow
 def test_a_v4_notebook_is_read_without_importing_nbformat():
     import subprocess
     import sys

@@ -68,6 +68,7 @@ def describe_failures(by_object):
 
 
 @pytest.mark.parametrize("assignment", scoring.ASSIGNMENTS)
+@pytest.mark.sandbox
 def test_reference_gets_full_marks(assignment):
     by_object = run_suite(REFERENCE / f"{assignment}.py", assignment)
     assert set(by_object) == set(scoring.POINTS[assignment])
@@ -75,6 +76,7 @@ def test_reference_gets_full_marks(assignment):
         assert score(entries) == sum(e["points"] for e in entries), describe_failures(by_object)
 
 
+@pytest.mark.sandbox
 def test_english_feedback():
     path = CORPUS / "mutants" / "ps1_corr2d" / "corr2d_flipped.py"
     by_object = run_suite(path, "ps1_corr2d", lang="en")

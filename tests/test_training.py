@@ -6,7 +6,6 @@ from torch import nn
 from cursocnn import data, training
 from reference import ps5_lenet as ref
 
-cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +37,7 @@ def test_fast_loop_really_trains_on_cpu(small):
     assert model.training  # evaluate_accuracy restores the mode
 
 
+@pytest.mark.slow
 def test_same_seed_same_run(small):
     _, a = _fit(small, seed=3)
     _, b = _fit(small, seed=3)
@@ -117,7 +117,6 @@ def test_xavier_init_touches_weights_only():
 
 
 @pytest.mark.gpu
-@cuda
 def test_fast_loop_trains_on_gpu_and_restores_backends(small):
     saved = torch.backends.cudnn.benchmark
     model, h = _fit(small, device="cuda")

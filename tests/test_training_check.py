@@ -14,7 +14,6 @@ from reference import ps5_lenet as ref
 
 CORPUS = Path(__file__).parent / "corpus" / "lenet_mutants"
 REFERENCE = (Path(__file__).parents[1] / "reference" / "ps5_lenet.py").read_text()
-cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 # mutant file -> (model, rejection code, substrings of the Spanish message, of the English one)
 MUTANTS = {
@@ -65,6 +64,7 @@ def no_training(monkeypatch):
 
 
 @pytest.mark.parametrize("fname", sorted(MUTANTS))
+@pytest.mark.sandbox
 def test_mutant_is_rejected_before_training(fname, no_training):
     name, code, es_parts, en_parts = MUTANTS[fname]
     result = tc.check_description(name, describe_file(fname, name), device="cpu")
@@ -79,6 +79,7 @@ def test_mutant_is_rejected_before_training(fname, no_training):
 
 
 @pytest.mark.parametrize("fname", ALTERNATIVES)
+@pytest.mark.sandbox
 def test_equivalent_writings_are_accepted(fname):
     model = tc.build_checked("lenet_modern", describe_file(fname, "lenet_modern"))
     expected = tc.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
@@ -89,6 +90,7 @@ def test_equivalent_writings_are_accepted(fname):
         assert torch.equal(a, b)
 
 
+@pytest.mark.sandbox
 def test_first_edition_reshape_lenets_rebuild_as_the_reference():
     """d2l's first-edition Reshape in front of both LeNets: the probe sees it act as the identity,
     the rebuild leaves it out and is the reference's (structure stage only, no training)."""
@@ -129,9 +131,9 @@ def test_probe_reports_the_behaviour_of_custom_parameterless_layers_only():
                                        _WithParameter(), nn.Flatten(), nn.Linear(1352, 3))}
     desc = PROBES["describe_model"](ns, "net")
     # an in-place change of its input is not "identity"; a layer with parameters is not probed
-    assert [l["behaviour"] for l in desc["layers"]] == ["identity", None, "other", None, None, None]
+    assert [layer["behaviour"] for layer in desc["layers"]] == ["identity", None, "other", None, None, None]
     info = PROBES["describe_net"](ns, "net", (1, 1, 28, 28), 0)
-    assert [l["behaviour"] for l in info["layers"]] == ["identity", None, "other", None, None, None]
+    assert [layer["behaviour"] for layer in info["layers"]] == ["identity", None, "other", None, None, None]
 
 
 def test_the_structure_suite_reads_reshape_and_home_made_flatten_as_the_reference():
@@ -140,11 +142,11 @@ def test_the_structure_suite_reads_reshape_and_home_made_flatten_as_the_referenc
 
     def seen(namespace):
         info = PROBES["describe_net"](namespace, "lenet_modern", (1, 1, 28, 28), 0)
-        return [(l["torch_class"], l["shape"]) for l in standard_net_layers(info["layers"])]
+        return [(layer["torch_class"], layer["shape"]) for layer in standard_net_layers(info["layers"])]
 
     mine = PROBES["describe_net"](ns, "lenet_modern", (1, 1, 28, 28), 0)
-    assert [l["behaviour"] for l in mine["layers"]][:1] == ["identity"]
-    assert [l["behaviour"] for l in mine["layers"]][7] == "flatten"
+    assert [layer["behaviour"] for layer in mine["layers"]][:1] == ["identity"]
+    assert [layer["behaviour"] for layer in mine["layers"]][7] == "flatten"
     assert seen(ns) == seen(vars(ref))
 
 
@@ -156,10 +158,11 @@ def test_a_custom_layer_with_parameters_claiming_identity_stays_refused(no_train
     assert not result.ok and result.code == "custom_layer" and "Scale" in result.message("es")
 
 
+@pytest.mark.sandbox
 def test_probe_describes_without_weights_and_materialises_lazy_layers():
     desc = describe_file("lazy_ok.py", "lenet_modern")
     assert desc["kind"] == "sequential" and desc["lazy"] and desc["materialise_error"] is None
-    assert [l["type"] for l in desc["layers"]][:4] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d"]
+    assert [layer["type"] for layer in desc["layers"]][:4] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d"]
     assert desc["layers"][0]["hparams"]["in_channels"] == 1
     assert desc["n_params"] == tc.N_PARAMS
 
@@ -175,6 +178,7 @@ def test_probe_describes_without_weights_and_materialises_lazy_layers():
     assert no_tensors(desc)
 
 
+@pytest.mark.sandbox
 def test_student_weights_are_ignored():
     """A student who pre-sets weights gets the same, freshly initialised model as the reference."""
     src = REFERENCE + "\n\n_orig = lenet_modern\n\ndef lenet_modern():\n    net = _orig()\n" \
@@ -187,6 +191,7 @@ def test_student_weights_are_ignored():
         assert torch.equal(a, b) and not torch.all(a == 0.5)
 
 
+@pytest.mark.sandbox
 def test_missing_function_is_explained():
     with Session("x = 1\n", "ps5_lenet") as s:
         desc = s.call("describe_model", "lenet", timeout=60)
@@ -215,8 +220,8 @@ def test_thresholds_are_consistent():
 
 
 @pytest.mark.gpu
-@cuda
 @pytest.mark.parametrize("name", ["lenet_modern", "lenet"])
+@pytest.mark.sandbox
 def test_reference_passes_the_gpu_recipe(name):
     with Session(REFERENCE, "ps5_lenet") as s:
         result = tc.check(s, name, device="cuda")
@@ -352,6 +357,7 @@ def test_cli_force_and_training_cache_reach_the_check(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox
 def test_real_ps5_grading_twice_trains_only_once(tmp_path, monkeypatch, capfd):
     """Really trains both reference LeNets once with the CPU recipe (about a minute per model on an
     idle 2-core machine, docs/benchmarks.md), and each passes its bar; the second pass, and any
@@ -411,6 +417,7 @@ def test_interactive_terminal_gets_a_progress_bar(tmp_path, tiny_training, monke
     assert seen == [(True, sys.__stderr__)]      # tqdm on the real terminal, not the capture
 
 
+@pytest.mark.sandbox
 def test_warming_with_the_reference_covers_correct_submissions(tmp_path, tiny_training):
     """What the Gradescope image does at build time: afterwards a correct submission's models
     (described in the sandbox) hit the cache."""

@@ -246,7 +246,8 @@ def test_code_that_does_not_run_at_load_does_not_taint():
     # a demo cell (definitions only: its assignments and loops never run) and a .py self-test
     demo = "conv = nn.Conv2d(1, 1, 3)\ntorch.allclose = None\nfor i in range(3):\n    sys.settrace(None)\n"
     solution = "def corr2d(X, K):\n    return (X.unfold(0, K.shape[0], 1).unfold(1, K.shape[1], 1) * K).sum((-1, -2))\n"
-    selftest = "X = torch.ones(4, 4)\nK = torch.ones(2, 2)\nok = torch.allclose(corr2d(X, K), F.conv2d(X[None, None], K[None, None])[0, 0])\n"
+    selftest = ("X = torch.ones(4, 4)\nK = torch.ones(2, 2)\n"
+                "ok = torch.allclose(corr2d(X, K), F.conv2d(X[None, None], K[None, None])[0, 0])\n")
     analysis = rule.Analysis([["celda 1", HEAD], ["celda 2", solution], ["celda 3", demo, "definitions"],
                               ["celda 4", selftest]])
     assert analysis.verdict("corr2d").ok, analysis.verdict("corr2d").findings
@@ -271,7 +272,8 @@ def test_messages_name_construct_and_line():
     assert verdict.message("es").startswith("corr2d usa `torch._C._nn.im2col` (línea 7 de celda 3)")
     assert verdict.message("en").startswith("corr2d uses `torch._C._nn.im2col` (line 7 of celda 3)")
     verdict = rule.check([["celda 3", HEAD + "def corr2d(X, K):\n    return getattr(F, X.name)(X)\n"]], "corr2d")
-    assert "No podemos verificar que corr2d" in verdict.message("es") and "`getattr(F, X.name)`" in verdict.message("es")
+    message = verdict.message("es")
+    assert "No podemos verificar que corr2d" in message and "`getattr(F, X.name)`" in message
 
 
 def test_cheat_catalogue_statically():
@@ -334,6 +336,7 @@ def test_selfcheck_reports_the_same_verdict():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CHEATS, ids=[p.stem for p in CHEATS])
+@pytest.mark.sandbox
 def test_cheat_is_graded_as_the_students_failure(path, capsys):
     f = _fields(path)
     assignment, target = f["assignment"], f["target"]
@@ -512,6 +515,7 @@ def test_alias_cycles_and_fan_outs_are_bounded():
         assert len(verdict.findings) <= rule.MAX_FINDINGS
 
 
+@pytest.mark.slow
 def test_the_bounded_child_agrees_and_gives_up_cleanly():
     src = HEAD + "import pydoc\n_k = [pydoc.locate('torch.nn.functional.conv2d')]\n" \
                  "def corr2d(X, K):\n    return _k[0](X, K)\ndef pool2d(X, s, mode='max'):\n    return X\n"

@@ -170,6 +170,7 @@ def test_dev_zero_and_fifos_give_a_note_without_hanging(tmp_path):
 
 # ------------------------------------------------------------------ batches
 
+@pytest.mark.sandbox
 def test_a_link_loop_in_one_students_folder_does_not_abort_the_batch(tmp_path):
     batch_dir = tmp_path / "entregas"
     for student in ("ana", "beto"):
@@ -218,6 +219,7 @@ def test_a_megabyte_of_cell_markers_loads_in_seconds(tmp_path):
     assert last[1].startswith("# %%\ndef corr2d") and last[3] == 2 * 100_000 + 1
 
 
+@pytest.mark.sandbox
 def test_block_line_numbers_reach_the_worker(tmp_path):
     """Notes and tracebacks name the file's line numbers, without padding the blocks."""
     import warnings

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -95,7 +95,8 @@ def walk(tmp_path_factory):
     out["csv_after"] = _csv_rows(course / f"grades-{PS1}.csv")
     _run(course, VENV_BIN / "nbgrader", "generate_feedback", PS1, env=env)
     _run(course, VENV_BIN / "nbgrader", "export", "--to", base / "export.csv", env=env)
-    out["export"] = list(csv.DictReader(open(base / "export.csv", newline="", encoding="utf-8")))
+    with open(base / "export.csv", newline="", encoding="utf-8") as f:
+        out["export"] = list(csv.DictReader(f))
     return out
 
 

@@ -22,7 +22,7 @@ import contextlib
 import torch
 
 from autograder.feedback import Feedback, with_misconception
-from autograder.suites.marker import GradedTest, graded, graded_test  # noqa: F401 - the API
+from autograder.suites.marker import GradedTest, graded, graded_test  # the API
 
 
 def generator(seed: int) -> torch.Generator:

@@ -57,7 +57,8 @@ def _forward_ok(r):
 
 
 def _net_ok(r):
-    layer_ok = (lambda x: isinstance(x, dict) and isinstance(x.get("class"), str)
+    def layer_ok(x):
+        return (isinstance(x, dict) and isinstance(x.get("class"), str)
                 and isinstance(x.get("torch_class"), str) and isinstance(x.get("config"), dict)
                 and _ints(x.get("shape")))
     return (isinstance(r, dict) and isinstance(r.get("type"), str)
@@ -68,7 +69,8 @@ def _net_ok(r):
 
 
 def _loop_ok(r):
-    entry_ok = (lambda e: isinstance(e, (tuple, list)) and e and isinstance(e[0], str)
+    def entry_ok(e):
+        return (isinstance(e, (tuple, list)) and e and isinstance(e[0], str)
                 and all(isinstance(x, (bool, int, float, str)) for x in e[1:]))
     return (isinstance(r, dict) and "value" in r and isinstance(r.get("type"), str)
             and isinstance(r.get("log"), list) and all(entry_ok(e) for e in r["log"])

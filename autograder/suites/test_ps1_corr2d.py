@@ -8,7 +8,6 @@ import torch.nn.functional as F
 from autograder.feedback import close, fmt_shape, fmt_tensor
 from autograder.i18n import N_
 from autograder.suites import Call, diagnosis, generator, graded, rand, randn, random_pairs
-from reference import ps1_corr2d as ref
 
 pytestmark = pytest.mark.assignment("ps1_corr2d")
 

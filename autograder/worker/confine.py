@@ -111,8 +111,9 @@ def landlock_abi() -> int:
 
 def landlock(read, write) -> int:
     """Restrict this process (and what it starts) to reading (and executing) under `read` (an
-    entry "ls:PATH": only listing folders under PATH) and doing anything under `write`; no TCP bind/connect (ABI 4+); no signals to, and no abstract
-    unix sockets of, processes outside (ABI 6+). Returns the ABI used; raises OSError when the
+    entry "ls:PATH": only listing folders under PATH) and doing anything under `write`; no TCP
+    bind/connect (ABI 4+); no signals to, and no abstract unix sockets of, processes outside
+    (ABI 6+). Returns the ABI used; raises OSError when the
     kernel refuses (the caller must not run untrusted code then)."""
     import ctypes
     import struct
@@ -171,7 +172,7 @@ def drop_capabilities() -> None:
         libc.prctl(24, cap, 0, 0, 0)                  # PR_CAPBSET_DROP (EINVAL past the last cap)
     libc.prctl(47, 4, 0, 0, 0)                        # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
     header = ctypes.create_string_buffer(struct.pack("=Ii", 0x20080522, 0), 8)   # _LINUX_CAPABILITY_VERSION_3
-    data = ctypes.create_string_buffer(b"\0" * 24, 24)                            # 2 x {effective, permitted, inheritable}
+    data = ctypes.create_string_buffer(b"\0" * 24, 24)   # 2 x {effective, permitted, inheritable}
     if libc.capset(header, data) != 0:
         raise OSError(ctypes.get_errno(), "capset")
     with open("/proc/self/status") as f:
