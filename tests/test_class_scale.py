@@ -11,6 +11,8 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
+
 
 from autograder import results as store
 from autograder import scoring
@@ -39,6 +41,7 @@ def snapshot(out):
     return found
 
 
+@pytest.mark.slow        # the student pages are built on a forked pool
 def test_regrade_rewrites_only_that_students_page(tmp_path):
     out, _groups = synthetic_class.write(40, tmp_path)
     first = pages.build(out, jobs=2)
@@ -162,6 +165,7 @@ def test_common_limit_is_sized_to_the_class():
 
 # ---------------------------------------------------------------- 2,000 rows in the browser
 
+@pytest.mark.browser
 def test_class_page_of_2000_rows(tmp_path, browser):  # noqa: F811
     out, _groups = synthetic_class.write(2000, tmp_path)
     entries = pages.load(out)

@@ -48,7 +48,7 @@ import pytest
 
 from nbgrader_course import VENV_BIN, course_copy, grade_id, read_notebook, solutions_of
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 AID = "ps1_corr2d"
 COURSE_ID = "cnn-humai"

@@ -72,6 +72,7 @@ def _all_keys():
     return set(MISCONCEPTIONS)
 
 
+@pytest.mark.slow        # a fresh interpreter where torch cannot be imported
 def test_hints_module_imports_without_torch(tmp_path):
     code = ("import sys; sys.modules['torch'] = None; sys.path.insert(0, sys.argv[1]); "
             "from cursocnn import hints, selfcheck; "
@@ -212,6 +213,7 @@ SAME_INPUT_CAUSE = {"conv_output_shape_no_plus_one.py": "padding_not_doubled"}
 
 
 @pytest.mark.slow
+@pytest.mark.sandbox      # the grader's verdict on the same file
 @pytest.mark.parametrize("aid,filename", MUTANT_CASES, ids=[f[:-3] for _, f in MUTANT_CASES])
 def test_check_names_the_graders_cause(aid, filename, tmp_path):
     from autograder import engine

@@ -15,7 +15,7 @@ import pytest
 from autograder.scoring import POINTS
 from nbgrader_course import VENV_BIN, grade_id, released_course
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]
 
 AID = "ps1_corr2d"
 SUCCESS = "Success! Your notebook passes all the tests."
