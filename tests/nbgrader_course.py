@@ -11,6 +11,17 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+# ps1's typical mistake in the notebooks' tests: an output one row and one column short
+OFF_BY_ONE_CORR2D = (
+    "def corr2d(X, K):\n"
+    "    h, w = K.shape\n"
+    "    Y = torch.zeros((X.shape[0] - h, X.shape[1] - w))\n"
+    "    for i in range(Y.shape[0]):\n"
+    "        for j in range(Y.shape[1]):\n"
+    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n"
+    "    return Y\n")
+
+
 def nbgrader(course: Path, *args, env=None):
     proc = subprocess.run([str(VENV_BIN / "nbgrader"), *args], cwd=str(course), env=env,
                           capture_output=True, text=True, timeout=1200)

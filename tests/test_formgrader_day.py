@@ -46,7 +46,7 @@ import urllib.request
 
 import pytest
 
-from nbgrader_course import VENV_BIN, course_copy, grade_id, read_notebook, solutions_of
+from nbgrader_course import OFF_BY_ONE_CORR2D, VENV_BIN, course_copy, grade_id, read_notebook, solutions_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -56,14 +56,7 @@ STUDENTS = ("ref", "wrong", "blank")
 MANUAL = ("wrong", "test_corr2d", 4.0)   # student, grade cell, manual score
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-OFF_BY_ONE = (
-    "def corr2d(X, K):\n"
-    "    h, w = K.shape\n"
-    "    Y = torch.zeros((X.shape[0] - h, X.shape[1] - w))\n"
-    "    for i in range(Y.shape[0]):\n"
-    "        for j in range(Y.shape[1]):\n"
-    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n"
-    "    return Y\n")
+OFF_BY_ONE = OFF_BY_ONE_CORR2D
 # What Formgrader's grading page and nbconvert's templates call of MathJax 2 (Hub.Config, Queue,
 # Startup.signal.Interest): answered locally in place of the CDN's script.
 MATHJAX_STANDIN = """window.MathJax = {Hub: {Config: function () {}, Queue: function () {},

@@ -28,7 +28,7 @@ import pytest
 from autograder import engine
 from autograder.nbgrader_gradebook import grade_course
 from autograder.scoring import POINTS
-from nbgrader_course import REPO, released_course
+from nbgrader_course import OFF_BY_ONE_CORR2D, REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
 
@@ -59,14 +59,7 @@ SCRIPT_OUTPUTS = (
 
 NOTEBOOK_BUDGET = 20
 
-OFF_BY_ONE = (
-    "def corr2d(X, K):\n"
-    "    h, w = K.shape\n"
-    "    Y = torch.zeros((X.shape[0] - h, X.shape[1] - w))\n"
-    "    for i in range(Y.shape[0]):\n"
-    "        for j in range(Y.shape[1]):\n"
-    "            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()\n"
-    "    return Y\n")
+OFF_BY_ONE = OFF_BY_ONE_CORR2D
 
 
 def _write(course: Path, student: str, nb: dict):

@@ -13,21 +13,14 @@ from pathlib import Path
 import pytest
 
 from autograder.scoring import POINTS
-from nbgrader_course import VENV_BIN, grade_id, released_course
+from nbgrader_course import OFF_BY_ONE_CORR2D, VENV_BIN, grade_id, released_course
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]
 
 AID = "ps1_corr2d"
 SUCCESS = "Success! Your notebook passes all the tests."
 
-OFF_BY_ONE = '''def corr2d(X, K):
-    h, w = K.shape
-    Y = torch.zeros((X.shape[0] - h, X.shape[1] - w))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y
-'''
+OFF_BY_ONE = OFF_BY_ONE_CORR2D
 LIBRARY = '''import torch.nn.functional as F
 
 def corr2d(X, K):
