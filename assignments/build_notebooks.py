@@ -27,7 +27,7 @@ title jupytext reads after "# %%" is the cell's role for nbgrader:
                                  source of the named reference objects (must be left empty)
     # %% visible NAME            locked, ungraded test cell (grade_id "visible_NAME", "_2" ...)
     # %% grade NAME              autograded test cell (grade_id "test_NAME"), points =
-                                 autograder.scoring.POINTS[id][NAME]; body = the Validate call
+                                 autograder.grading.scoring.POINTS[id][NAME]; body = the Validate call
                                  (cursocnn.selfcheck.validate) and the hidden-test hook
                                  (must be left empty)
     # %%                         plain code cell, no nbgrader metadata
@@ -62,11 +62,11 @@ KIT = HERE / "cursocnn"
 REFERENCE = ROOT / "reference"
 EXAMPLES = ROOT / "examples"                    # examples/<id>/perfecta.ipynb: a copy of the source notebook
 
-if str(ROOT) not in sys.path:  # so `autograder.scoring` imports when run as a script
+if str(ROOT) not in sys.path:  # so `autograder.grading.scoring` imports when run as a script
     sys.path.insert(0, str(ROOT))
 
 try:
-    from autograder.scoring import POINTS
+    from autograder.grading.scoring import POINTS
 except ImportError:  # a course folder copied without the grader: main() explains
     POINTS = None
 
@@ -115,7 +115,7 @@ def _rel(path: Path) -> str:
 
 
 def assignment_ids() -> list[str]:
-    """Every assignment with a notebook source, in the order of autograder.scoring.POINTS."""
+    """Every assignment with a notebook source, in the order of autograder.grading.scoring.POINTS."""
     present = {p.stem for p in NOTEBOOKS.glob("*.py")}
     unknown = present - set(POINTS)
     if unknown:
@@ -274,7 +274,7 @@ def build_notebook(assignment: str, text: str | None = None) -> nbformat.Noteboo
         elif raw.kind == "grade":
             name = raw.names[0]
             if name not in points:
-                raise FormatError(f"{loc}: {name!r} is not graded in {assignment} (autograder.scoring)")
+                raise FormatError(f"{loc}: {name!r} is not graded in {assignment} (autograder.grading.scoring)")
             if name in graded:
                 raise FormatError(f"{loc}: {name!r} has two grade cells")
             graded.add(name)
@@ -380,7 +380,7 @@ def _missing_inputs(args) -> str | None:
     """One Spanish/English line saying what a copied course folder lacks (None: all there)."""
     global REFERENCE
     if POINTS is None:
-        return ("no se puede importar autograder (autograder/scoring.py): instala el corrector "
+        return ("no se puede importar autograder (autograder/grading/scoring.py): instala el corrector "
                 "(pip install -e .) o copia el curso con su carpeta autograder/ / the grader "
                 "package autograder is not importable: install it or copy it along")
     if args.reference:

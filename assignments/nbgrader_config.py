@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # This configuration needs the grader importable (installed, or the repository on PYTHONPATH): it
 # reads the assignments from it and installs its autograde and feedback preprocessors below.
 try:
-    from autograder.registry import ids as _registered_ids
+    from autograder.grading.registry import ids as _registered_ids
 except ImportError as exc:
     raise ImportError("nbgrader_config.py needs the autograder package: install cnn-autograder or "
                       "put the repository on PYTHONPATH (docs/instructors.md)") from exc
@@ -61,14 +61,14 @@ os.environ.setdefault("CNN_QUICK", "1")
 # The kernel's limits: c.ConfinedKernelManager.limits = {"mem_mb": 4096, ...}
 # Where nothing can confine student code, autograde refuses in one line; to grade anyway,
 # unconfined (every result says so): c.ConfinedKernelManager.require_confinement = False
-from autograder.nbgrader_hook import autograde_preprocessors  # noqa: E402
-from autograder.nbgrader_kernel import check_confinement_first  # noqa: E402
+from autograder.nbgrader.preprocessors import autograde_preprocessors  # noqa: E402
+from autograder.nbgrader.kernel import check_confinement_first  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 check_confinement_first()
 
 # generate_feedback: the grade cells show a Spanish comment instead of the hidden hook call
-# (autograder/nbgrader_feedback.py); their outputs, the trusted feedback and score, stay.
-from autograder.nbgrader_feedback import feedback_preprocessors  # noqa: E402
+# (autograder/nbgrader/feedback.py); their outputs, the trusted feedback and score, stay.
+from autograder.nbgrader.feedback import feedback_preprocessors  # noqa: E402
 
 c.GenerateFeedback.preprocessors = feedback_preprocessors()

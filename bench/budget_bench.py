@@ -1,4 +1,4 @@
-"""Student time of the reference solutions (to size autograder/budget.py's defaults) and wall
+"""Student time of the reference solutions (to size autograder/grading/budget.py's defaults) and wall
 time of the cheats the budget and the untrusted-file rules stop. Prints figures measured in
 this one run; record them in docs/benchmarks.md ("Time budget") and docs/security.md.
 
@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "assignments")]
 
-from autograder import budget, engine  # noqa: E402
-from autograder.submission import _add_cells, load_submission, Submission  # noqa: E402
+from autograder.grading import budget, engine  # noqa: E402
+from autograder.intake.submission import _add_cells, load_submission, Submission  # noqa: E402
 
 
 def grade(path, assignment, *, skip_training=True, budget_s=None):
@@ -134,7 +134,7 @@ def stall_source(assignment, load_seconds=110.0):
     """The lane-holding cheat of issue 8 for an assignment: a load that takes just under the
     plugin's load limit (120 s) in statements just under the loader's 2 s each, and every
     graded object (function or class) hanging when called."""
-    from autograder.scoring import POINTS
+    from autograder.grading.scoring import POINTS
     lines = ["import time", "", "def _almost_too_slow():", "    time.sleep(1.8)", "    return 0", ""]
     lines += [f"STEP_{i} = _almost_too_slow()" for i in range(int(load_seconds / 1.8))]
     for name in POINTS[assignment]:

@@ -53,7 +53,7 @@ def timed(fn, *args, **kw):
 
 def regrade_one(out, name):
     """What a regrade of `name` leaves behind: a changed source, meta.json and results.json."""
-    from autograder import results as store
+    from autograder.grading import results as store
     folder = os.path.join(out, name)
     with open(os.path.join(folder, store.META), encoding="utf-8") as f:
         meta = json.load(f)

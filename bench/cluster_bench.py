@@ -3,8 +3,8 @@
 The same batch of N ps1 submissions (copies of the bundled examples and corpus files, each
 under its own name) is graded four ways, each into a fresh output folder:
 
-    local lanes --jobs 1, local lanes --jobs 2    (autograder/batch.py, today's local mode)
-    Dask LocalCluster, 1 worker and 2 workers     (autograder/cluster.py, one thread each,
+    local lanes --jobs 1, local lanes --jobs 2    (autograder/grading/batch.py, today's local mode)
+    Dask LocalCluster, 1 worker and 2 workers     (autograder/cluster/dask_batch.py, one thread each,
                                                    worker processes preloaded with the grader)
 
 Figures: (a) cluster throughput 2 workers vs 1 worker (goal >= 1.8x with two free cores);
@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import batch, cluster  # noqa: E402
+from autograder.grading import batch  # noqa: E402
+from autograder.cluster import dask_batch as cluster  # noqa: E402
 
 
 def make_batch(tmp: Path, n: int) -> list[str]:
@@ -86,7 +87,7 @@ def main():
         for workers in (1, 2):
             label = f"LocalCluster {workers} worker" + ("s" if workers > 1 else "")
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                              dashboard_address=":0", preload=["autograder.cluster"]) as lc, \
+                              dashboard_address=":0", preload=["autograder.cluster.dask_batch"]) as lc, \
                     Client(lc, set_as_default=False) as client:
                 client.wait_for_workers(workers, timeout=180)
                 times[label], grading[label], scores[label] = timed(

@@ -1,10 +1,10 @@
 """Mutation-check benchmark: prints ratios measured in this one run.
 
 The same sample of mutants (every k-th mutant of each assignment) is graded three ways:
-  engine   autograder.engine.grade: pytest + the sandbox, one grade per mutant (the baseline)
-  inproc   autograder/trusted_run.py: the suite's test functions in this process, every test
+  engine   autograder.grading.engine.grade: pytest + the sandbox, one grade per mutant (the baseline)
+  inproc   autograder/mutation/trusted_run.py: the suite's test functions in this process, every test
   fast     the same, the mutated object's tests first, stopping at the first failure (what
-           autograder.mutation.kill_table does)
+           autograder.mutation.mutants.kill_table does)
 then the whole kill table of ps1-ps4 is timed on the fast path.
 
     PYTHONPATH=.:assignments .venv/bin/python bench/mutation_bench.py [--every 8]
@@ -18,8 +18,8 @@ import time
 
 sys.path[:0] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
 
-from autograder import mutation  # noqa: E402
-from autograder.trusted_run import one_thread, run_suite  # noqa: E402
+from autograder.mutation import mutants as mutation  # noqa: E402
+from autograder.mutation.trusted_run import one_thread, run_suite  # noqa: E402
 
 
 def timed(fn):

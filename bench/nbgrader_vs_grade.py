@@ -24,7 +24,7 @@ children's rusage, which misses the sandboxes reparented at exit, and says so). 
 
 With --chunk 1 each command grades one notebook, as one click of formgrader's Autograde button:
 the first command of "nbgrader-ours" starts the course's warm grading service
-(autograder/nbgrader_warm.py, kept between commands; it runs inside the measured cgroup, so its
+(autograder/nbgrader/warm.py, kept between commands; it runs inside the measured cgroup, so its
 CPU is counted), the later ones use it; the per-chunk lines show the first click and the others.
 
 --ours also runs `nbgrader autograde` on OUR course (the real release and assignments/
@@ -316,7 +316,7 @@ def main():
             autograder(1, tmp / "out-j1")
             autograder(2, tmp / "out-j2")
             if args.ours:   # the course's warm grading service (kept between commands) ends with the bench
-                from autograder.nbgrader_warm import stop
+                from autograder.nbgrader.warm import stop
                 stop(real / "autograded" / ".autograder")
     finally:
         meter.close()

@@ -1,5 +1,5 @@
 """ps5 regrade benchmark: the cost of grading the same ps5 submissions again, with the training
-cache (autograder/training_check.py, TrainingCache) against the first pass that trains.
+cache (autograder/training/check.py, TrainingCache) against the first pass that trains.
 
 Runs `autograder grade --assignment ps5_lenet` on N copies of the reference (each copy is a
 different submission with the same LeNets) with an empty training cache, then again on the same

@@ -249,7 +249,7 @@ def plan(n: int, seed: int = 24):
 def write(n: int, root, seed: int = 24):
     """Writes root/subs/<name>.py and root/out/<name>/{results,meta}.json; -> (out dir,
     planted groups)."""
-    from autograder import results as store
+    from autograder.grading import results as store
     subs, out = os.path.join(root, "subs"), os.path.join(root, "out")
     os.makedirs(subs, exist_ok=True)
     students, groups = plan(n, seed)

@@ -5,10 +5,10 @@ students' notebooks; assignments/build_notebooks.py copies these functions into 
 so this package is the single source of the solutions.
 
 MODULES: {assignment id: reference.<id>} for every assignment of the registry
-(autograder/registry.py); tests/test_registry.py checks that each has its module here.
+(autograder/grading/registry.py); tests/test_registry.py checks that each has its module here.
 """
 import importlib
 
-from autograder import registry
+from autograder.grading import registry
 
 MODULES = {a.id: importlib.import_module(a.reference_module) for a in registry.assignments()}

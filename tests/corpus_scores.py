@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import registry
+from autograder.grading import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"

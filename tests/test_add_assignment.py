@@ -22,9 +22,9 @@ AID = "ps9_relu"
 # The files the guide tells a maintainer to write, relative to the repository root.
 NEW_FILES = {
     f"autograder/suites/{AID}.py": '''
-        """Declaration of ps9_relu (autograder/registry.py); its hidden suite is test_ps9_relu.py."""
-        from autograder.i18n import N_
-        from autograder.registry import Assignment, Graded
+        """Declaration of ps9_relu (autograder/grading/registry.py); its hidden suite is test_ps9_relu.py."""
+        from autograder.text.i18n import N_
+        from autograder.grading.registry import Assignment, Graded
 
         ASSIGNMENT = Assignment(
             id="ps9_relu",
@@ -36,7 +36,7 @@ NEW_FILES = {
         """Hidden suite of ps9_relu: relu (3)."""
         import torch
 
-        from autograder.i18n import N_
+        from autograder.text.i18n import N_
         from autograder.suites import Call, generator, graded, randn
 
 
@@ -198,7 +198,7 @@ def test_a_new_assignment_is_added_by_the_guide_alone(tmp_path):
     assert all(graded.get(rel) == digest for rel, digest in after.items())   # grading writes nothing here
 
     # the one regeneration step of the guide: the docs' tables, and only them
-    _run(copy, "-m", "autograder.assignment_list", "--write-docs")
+    _run(copy, "-m", "autograder.cli.assignment_list", "--write-docs")
     final = _hashes(copy)
     assert sorted(rel for rel in after if final[rel] != after[rel]) == ["README.md", "docs/cli.md"]
     for doc in ("README.md", "docs/cli.md"):

@@ -17,9 +17,9 @@ import re
 import pytest
 
 import corpus_scores
-from autograder import scoring
-from autograder.feedback import misconception_text
-from autograder.submission import load_submission
+from autograder.grading import scoring
+from autograder.text.feedback import misconception_text
+from autograder.intake.submission import load_submission
 from cursocnn import implementation_check as rule
 
 CORPUS = corpus_scores.CORPUS

@@ -17,7 +17,7 @@ def _tree_block() -> str:
 
 def _patterns(block):
     """The .py names of the map as regexes: <id> is an assignment id, * anything."""
-    from autograder.registry import ids
+    from autograder.grading.registry import ids
     ids_rx = "(?:" + "|".join(map(re.escape, ids())) + ")"
     names = set(re.findall(r"[\w<>*.-]*\.py\b", block))
     out = {}
@@ -61,13 +61,15 @@ def _stdlib_or_third_party(module: str) -> bool:
 
 
 def test_sandboxed_code_imports_nothing_of_the_trusted_side():
-    """worker/ (the grader's sandbox) and kernel_boot/ (the nbgrader kernels' sandbox, where
-    worker/confine.py and worker/zygote.py are mounted beside it) see only themselves: an import
-    of the grader would fail there, or worse, work on a machine where it is installed."""
+    """sandboxed/ is what sandboxes see: worker/ (the grader's sandbox), kernel_boot/ (the nbgrader
+    kernels' sandbox, where worker/confine.py and worker/zygote.py are mounted beside it) and
+    kernel_hook.py (mounted alone as the kernels' `autograder/nbgrader_hook.py`). An import of the
+    grader would fail there, or worse, work on a machine where it is installed."""
+    sandboxed = PKG / "sandboxed"
     mounted_beside = {"kernel_boot": {"confine", "zygote"}, "worker": set()}
     for folder, extra in mounted_beside.items():
-        own = {p.stem for p in (PKG / folder).glob("*.py")} | extra
-        for path in sorted((PKG / folder).glob("*.py")):
+        own = {p.stem for p in (sandboxed / folder).glob("*.py")} | extra
+        for path in sorted((sandboxed / folder).glob("*.py")):
             for level, module, names, _ in _imports(path):
                 where = f"{path.relative_to(ROOT)}: level {level} {module!r} {names}"
                 if level == 0:
@@ -76,13 +78,13 @@ def test_sandboxed_code_imports_nothing_of_the_trusted_side():
                     assert level == 1, where                      # never above its own package
                     first = module.split(".")[0] if module else None
                     assert (first in own) if first else set(names) <= own, where
+    assert {p.name for p in sandboxed.glob("*.py")} == {"__init__.py", "kernel_hook.py"}
+    assert {p.name for p in sandboxed.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(mounted_beside)
 
 
 def test_the_kernels_hook_loads_with_the_standard_library_alone():
-    """nbgrader_hook.py is mounted alone in the kernel's stub package: at module level it may
-    import only the standard library (what it needs of the grader it imports lazily, on the
-    trusted side)."""
+    """kernel_hook.py is mounted alone in the kernel's stub package: it imports only the standard
+    library, anywhere in the file."""
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    for level, module, names, at_top in _imports(PKG / "nbgrader_hook.py"):
-        if at_top:
-            assert level == 0 and module.split(".")[0] in stdlib, (level, module, names)
+    for level, module, names, _ in _imports(PKG / "sandboxed" / "kernel_hook.py"):
+        assert level == 0 and module.split(".")[0] in stdlib, (level, module, names)

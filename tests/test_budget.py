@@ -1,4 +1,4 @@
-"""The per-submission time budget (autograder/budget.py): loads, reloads and calls of the
+"""The per-submission time budget (autograder/grading/budget.py): loads, reloads and calls of the
 student's code share it; each call gets min(its timeout, what is left); once it is spent the
 remaining tests fail at once with "tiempo agotado" and the grader moves on."""
 import time
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import engine
-from autograder.budget import StudentBudget, default_seconds
+from autograder.grading import engine
+from autograder.grading.budget import StudentBudget, default_seconds
 from autograder.sandbox import Session, StudentCrash
-from autograder.scoring import ASSIGNMENTS
-from autograder.submission import load_submission
+from autograder.grading.scoring import ASSIGNMENTS
+from autograder.intake.submission import load_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 STALL = ROOT / "tests" / "corpus" / "cheats" / "stall.py"

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.scoring import POINTS
+from autograder.grading.scoring import POINTS
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS_DIR = ROOT / "assignments"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 
-from autograder import results as store
-from autograder import scoring
+from autograder.grading import results as store
+from autograder.grading import scoring
 from autograder.pages import build as pages
 from autograder.pages import similarity
 

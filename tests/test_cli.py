@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import scoring
-from autograder.results import validate
+from autograder.grading import scoring
+from autograder.grading.results import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"
@@ -44,7 +44,7 @@ def text(pytestconfig):
 FAKE_SUITE = '''
 import os, signal, time
 
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 from autograder.suites import graded
 
 def behave(text, what):
@@ -138,8 +138,8 @@ def test_training_cache_options_reach_the_run_and_leave_no_trace(tmp_path, monke
     """--training-cache and --force are in the environment while the run lasts (lanes and the
     nbgrader route inherit it) and gone after it, even when the run ends in a usage error; a
     usage error names the command that failed."""
-    from autograder import cli
-    from autograder.training_check import ENV_CACHE, ENV_CACHE_SINCE
+    from autograder.cli import main as cli
+    from autograder.training.check import ENV_CACHE, ENV_CACHE_SINCE
 
     before = dict(os.environ)
     seen = {}

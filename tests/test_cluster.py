@@ -25,7 +25,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
 
-from autograder import batch, cluster, results as store  # noqa: E402
+from autograder.grading import batch, results as store  # noqa: E402
+from autograder.cluster import dask_batch as cluster  # noqa: E402
 from test_cli import fake_env, sub  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,7 +162,8 @@ def test_payload_is_content_and_refuses_links(tmp_path):
 
 @pytest.mark.slow
 def test_local_grading_never_imports_dask():
-    code = ("import sys, autograder.cli, autograder.batch, autograder.engine, autograder.cluster; "
+    code = ("import sys, autograder.cli.main, autograder.grading.batch, autograder.grading.engine, "
+            "autograder.cluster.dask_batch; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]; "
             "assert not bad, bad")
     r = subprocess.run([sys.executable, "-c", code], env=_repo_env(), capture_output=True, text=True,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 import corpus_scores
-from autograder import scoring
-from autograder.feedback import MISCONCEPTIONS, misconception_text
+from autograder.grading import scoring
+from autograder.text.feedback import MISCONCEPTIONS, misconception_text
 
 # graded by the real CLI (the `corpus_results` fixture, shared with tests/test_allowlist_corpus.py)
 pytestmark = pytest.mark.sandbox

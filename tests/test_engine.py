@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, engine, results, scoring
+from autograder.grading import batch, engine, results, scoring
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"
@@ -18,7 +18,7 @@ def pytest_addoption(parser):
         parser.addoption(name, default=None)
 '''
 BUG_SUITE = '''
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 from autograder.suites import graded
 
 # titles from the catalogue (the ps1 suite's), so the English run has English names
@@ -141,7 +141,7 @@ def test_each_tests_object_comes_from_the_suites_record(bug_suite, monkeypatch):
 
 
 PLUGIN_SUITE = '''
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 from autograder.suites import graded
 
 @graded("corr2d", points=20, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
@@ -173,7 +173,7 @@ def test_missing_suite_and_unknown_assignment_never_raise(tmp_path, monkeypatch)
 
 
 def test_loader_exception_does_not_escape(monkeypatch):
-    import autograder.submission as submission
+    import autograder.intake.submission as submission
 
     def boom(*a, **k):
         raise RuntimeError("loader bug")
@@ -282,7 +282,7 @@ def test_discovery_rules(tmp_path):
 # ---------------------------------------------------------------- what passing tests say, crashes, stubs
 
 NOTE_SUITE = '''
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 from autograder.suites import graded
 
 @graded("corr2d", points=20, title=N_("ejemplo del curso (X 3x3, K 2x2)"))

@@ -4,9 +4,11 @@ named once) and the misconception tables beside each suite."""
 import pytest
 import torch
 
-from autograder import i18n, scoring, trusted_run
-from autograder.feedback import MISCONCEPTIONS, SHARED_MISCONCEPTIONS, Feedback, Say, explain
-from autograder.i18n import N_
+from autograder.text import i18n
+from autograder.grading import scoring
+from autograder.mutation import trusted_run
+from autograder.text.feedback import MISCONCEPTIONS, SHARED_MISCONCEPTIONS, Feedback, Say, explain
+from autograder.text.i18n import N_
 from autograder.suites import Call, graded, graded_test
 
 

@@ -307,17 +307,17 @@ def day(course, server, browser):
 def graded(day):
     """`autograder grade` of the notebooks the students submitted (engine.grade, in-process):
     {student: results.json}."""
-    from autograder import engine
+    from autograder.grading import engine
     return {s: engine.grade(str(path), AID, lang="es", device="cpu") for s, path in day["submitted"].items()}
 
 
 def _object_points(result) -> dict:
-    from autograder.results import as_result
+    from autograder.grading.results import as_result
     return {obj: e.score for obj, e in as_result(result, AID).object_scores().items()}
 
 
 def _total():
-    from autograder.scoring import POINTS
+    from autograder.grading.scoring import POINTS
     return float(sum(POINTS[AID].values()))
 
 
@@ -429,7 +429,7 @@ def test_fetched_feedback_in_the_browser(day, graded, browser, student):
     else:
         assert manual_note == ""
     # ... and each grade cell's, the manual score where the instructor gave one
-    from autograder.scoring import POINTS
+    from autograder.grading.scoring import POINTS
     for obj, points in _object_points(result).items():
         if student == manual_student and f"test_{obj}" == cell:
             points = score

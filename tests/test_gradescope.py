@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradescope
-from autograder.scoring import POINTS
+from autograder.gradescope import build as gradescope
+from autograder.grading.scoring import POINTS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,8 @@ def test_zip_layout(gs_zip):
             mode = (zf.getinfo(required).external_attr >> 16) & 0o777
             assert mode & stat.S_IXUSR, f"{required} must be executable"
         # the grader itself travels in the zip
-        for f in ("autograder/engine.py", "autograder/sandbox/session.py", "autograder/worker/main.py",
+        for f in ("autograder/grading/engine.py", "autograder/sandbox/session.py",
+                  "autograder/sandboxed/worker/main.py",
                   "autograder/suites/plugin.py", "autograder/suites/test_ps1_corr2d.py",
                   "reference/ps1_corr2d.py", "assignments/cursocnn/__init__.py", "pyproject.toml"):
             assert f in names, f
@@ -106,7 +107,7 @@ def test_ps5_zip_fetches_data(tmp_path):
     setup = zipfile.ZipFile(z).read("setup.sh").decode()
     assert "dataset-fashion-mnist" in setup
     # the image trains the reference LeNets into the cache run_autograder uses
-    assert "-m autograder.training_check warm --device auto" in setup
+    assert "-m autograder.training.check warm --device auto" in setup
     assert 'AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache"' in setup
     run = zipfile.ZipFile(z).read("run_autograder").decode()
     assert 'AUTOGRADER_TRAINING_CACHE="${AUTOGRADER_TRAINING_CACHE:-$SRC/.training-cache}"' in run
@@ -168,7 +169,7 @@ def _fake_grade(path, assignment, lang="es", device="auto"):
 
 @pytest.mark.parametrize("choice", [None, "visible", "after_due_date", "after_published", "hidden"])
 def test_visibility_option_reaches_every_test(tmp_path, choice):
-    from autograder import cli
+    from autograder.cli import main as cli
 
     zip_path = tmp_path / "ag.zip"
     argv = ["gradescope", "-a", "ps1_corr2d", "-o", str(zip_path)]
@@ -190,7 +191,7 @@ def test_visibility_option_reaches_every_test(tmp_path, choice):
 
 
 def test_unknown_visibility_is_a_usage_error(tmp_path, capsys):
-    from autograder import cli
+    from autograder.cli import main as cli
 
     with pytest.raises(SystemExit) as exc:
         cli.main(["gradescope", "-a", "ps1_corr2d", "-o", str(tmp_path / "z.zip"),

@@ -1,4 +1,4 @@
-"""The message catalogue (autograder/i18n.py): every student-facing text of the grader is marked
+"""The message catalogue (autograder/text/i18n.py): every student-facing text of the grader is marked
 Spanish source text with a translation in every catalogue, and none lives outside a marked call.
 
 Per file, so a maintainer sees which module holds stray text. "Looks Spanish" is a heuristic
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import i18n
+from autograder.text import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADER = ROOT / "autograder"
@@ -107,7 +107,7 @@ def test_every_message_is_translated(lang):
 def test_compiled_catalogue_matches_its_source(lang):
     """The .mo read at run time is the compilation of the .po a maintainer edits."""
     mo = Path(i18n.po_path(lang)).with_suffix(".mo")
-    assert mo.read_bytes() == i18n.compiled(lang), "run: python -m autograder.i18n compile"
+    assert mo.read_bytes() == i18n.compiled(lang), "run: python -m autograder.text.i18n compile"
 
 
 def test_translation_fills_fields_and_falls_back_to_the_source():

@@ -2,7 +2,7 @@
 likely cause with the grader's own misconception text, computed on the visible test's inputs.
 
 - the kit's texts (cursocnn/hint_texts.py, a copy: the kit cannot import the grader) equal
-  autograder.feedback.misconception_text(key, "es") for every key the kit can name;
+  autograder.text.feedback.misconception_text(key, "es") for every key the kit can name;
 - for the corpus mutants (tests/corpus/mutants) whose visible test fails, check() in the
   assignment's notebook names the same cause as the grader's feedback on that file
   (engine.grade); a correct notebook gets no hint;
@@ -26,7 +26,7 @@ MUTANTS = ROOT / "tests" / "corpus" / "mutants"
 
 HEADER = '''"""The grader's misconception texts (Spanish) for the keys the kit's hints can name.
 
-A copy of autograder.feedback.misconception_text(key, "es") (the kit cannot import the grader):
+A copy of autograder.text.feedback.misconception_text(key, "es") (the kit cannot import the grader):
 tests/test_kit_hints.py checks it is equal; `python tests/test_kit_hints.py` rewrites it.
 Generated file: do not edit by hand.
 """
@@ -35,8 +35,8 @@ Generated file: do not edit by hand.
 
 def expected_texts_module() -> str:
     sys.path.insert(0, str(KIT.parent))
-    from autograder.feedback import misconception_text
-    from autograder.i18n import tr
+    from autograder.text.feedback import misconception_text
+    from autograder.text.i18n import tr
     from cursocnn import hints
 
     lines = [HEADER, f"PREFIX = {tr('es', 'Posible causa: {cause}.')!r}", "", "TEXTS = {"]
@@ -47,7 +47,7 @@ def expected_texts_module() -> str:
 
 
 def test_kit_texts_are_the_graders():
-    from autograder.feedback import MISCONCEPTIONS, explain, misconception_text
+    from autograder.text.feedback import MISCONCEPTIONS, explain, misconception_text
     from cursocnn import hint_texts, hints
 
     assert set(hints.KEYS) <= set(MISCONCEPTIONS)
@@ -68,7 +68,7 @@ def test_every_key_the_diagnoses_return_is_listed():
 
 
 def _all_keys():
-    from autograder.feedback import MISCONCEPTIONS
+    from autograder.text.feedback import MISCONCEPTIONS
     return set(MISCONCEPTIONS)
 
 
@@ -216,8 +216,8 @@ SAME_INPUT_CAUSE = {"conv_output_shape_no_plus_one.py": "padding_not_doubled"}
 @pytest.mark.sandbox      # the grader's verdict on the same file
 @pytest.mark.parametrize("aid,filename", MUTANT_CASES, ids=[f[:-3] for _, f in MUTANT_CASES])
 def test_check_names_the_graders_cause(aid, filename, tmp_path):
-    from autograder import engine
-    from autograder.feedback import explain
+    from autograder.grading import engine
+    from autograder.text.feedback import explain
 
     path = MUTANTS / aid / filename
     fields = _fields(path)

@@ -1,12 +1,12 @@
-"""autograder/worker/lenet_contract.py, the one statement of ps5's LeNets: its derived shapes and
+"""autograder/sandboxed/worker/lenet_contract.py, the one statement of ps5's LeNets: its derived shapes and
 parameter counts are the course's figures, the reference solution builds exactly these layers,
 and the training check and the suite read their architecture from it."""
 import pytest
 import torch
 
-from autograder import training_check as tc
-from autograder.worker import lenet_contract as contract
-from autograder.worker.probes import PROBES
+from autograder.training import check as tc
+from autograder.sandboxed.worker import lenet_contract as contract
+from autograder.sandboxed.worker.probes import PROBES
 from reference import ps5_lenet as ref
 
 # COURSE.md section 13 and the ps5_lenet contract, as written there
@@ -97,7 +97,7 @@ def test_hints_take_their_numbers_from_the_contract(monkeypatch):
 
 
 def test_the_suite_hints_quote_the_contract(monkeypatch):
-    from autograder.feedback import misconception_text
+    from autograder.text.feedback import misconception_text
     from autograder.suites import hints_ps5_lenet as hints
 
     assert "padding=2" in misconception_text("missing_padding", "es")

@@ -152,7 +152,7 @@ def test_a_file_that_is_not_a_batch_is_reported(nowhere):
 
 
 def test_describe_model_materialises_lazy_layers_with_the_given_input():
-    from autograder.worker.probes_model import describe_model
+    from autograder.sandboxed.worker.probes_model import describe_model
 
     def lazy_rgb():
         return nn.Sequential(nn.LazyConv2d(6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.LazyConv2d(16, 5),

@@ -1,15 +1,16 @@
-"""Mutation check of the hidden suites (autograder/mutation.py): every mutant of the reference
+"""Mutation check of the hidden suites (autograder/mutation/mutants.py): every mutant of the reference
 solutions of ps1-ps4 that loses no point must be equivalent to the reference on random inputs,
-defaults and error cases (autograder/equivalence.py); a non-equivalent survivor is a gap in the
-suites and fails here. Mutants are graded in this process (autograder/trusted_run.py, our own
+defaults and error cases (autograder/mutation/equivalence.py); a non-equivalent survivor is a gap in the
+suites and fails here. Mutants are graded in this process (autograder/mutation/trusted_run.py, our own
 code only); test_fast_path_agrees_with_the_engine checks that path against the sandboxed engine.
 """
 import ast
 
 import pytest
 
-from autograder import equivalence, mutation, scoring
-from autograder.trusted_run import one_thread, run_suite
+from autograder.mutation import equivalence, mutants as mutation
+from autograder.grading import scoring
+from autograder.mutation.trusted_run import one_thread, run_suite
 
 
 def _reference(assignment):
@@ -127,7 +128,7 @@ def test_hand_written_mutants_lose_points(assignment, obj, old, new):
 
 @pytest.mark.sandbox
 def test_fast_path_agrees_with_the_engine():
-    """The in-process path and autograder.engine.grade (sandbox, pytest) lose the same points on
+    """The in-process path and autograder.grading.engine.grade (sandbox, pytest) lose the same points on
     a sample of mutants: killed ones of every operator and the equivalent survivors."""
     sample = []
     pools = [mutation.generate("ps1_corr2d"), mutation.generate("ps4_pooling")]

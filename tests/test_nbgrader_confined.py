@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.nbgrader_gradebook import grade_course
-from autograder.nbgrader_snapshot import Store
-from autograder.scoring import POINTS
+from autograder.nbgrader.gradebook import grade_course
+from autograder.nbgrader.snapshot import Store
+from autograder.grading.scoring import POINTS
 from nbgrader_course import REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
@@ -37,7 +37,7 @@ FULL = float(sum(POINTS[AID].values()))
 
 
 def _landlock_abi():
-    from autograder.worker.confine import landlock_abi
+    from autograder.sandboxed.worker.confine import landlock_abi
     return landlock_abi()
 
 
@@ -151,7 +151,7 @@ def course(tmp_path_factory, request):
     calls = []
 
     def counting_grade(path, assignment, **kw):
-        from autograder import engine
+        from autograder.grading import engine
         calls.append(path)
         return engine.grade(path, assignment, **kw)
 
@@ -319,7 +319,7 @@ def test_partial_regrade_merges_the_csv(tmp_path):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand files to another uid")
 def test_take_back_removes_links_and_special_files(tmp_path):
-    from autograder.kernel_folder import hand_over, take_back
+    from autograder.nbgrader.kernel_folder import hand_over, take_back
     folder = tmp_path / "nb"
     (folder / "sub").mkdir(parents=True)
     (folder / "nb.ipynb").write_text("{}")
@@ -345,7 +345,7 @@ def test_take_back_removes_links_and_special_files(tmp_path):
 
 def test_hidden_score_prints_the_trusted_view(tmp_path, monkeypatch, capsys):
     from autograder.nbgrader_hook import HookError, hidden_score
-    from autograder.nbgrader_snapshot import hook_view
+    from autograder.nbgrader.snapshot import hook_view
     result = _fake_result(4.0)
     result["tests"][0]["status"] = "failed"
     result["tests"][0]["output"] = "corr2d devuelve otra forma"
@@ -370,10 +370,11 @@ def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, ca
     """An unconfined kernel (nbgrader validate, an instructor's own run): the hook grades the
     notebook file itself, in a fresh process, cached."""
     from autograder import nbgrader_hook
+    from autograder.nbgrader import unconfined
     monkeypatch.delenv("AUTOGRADER_HOOK_RESULTS", raising=False)
     monkeypatch.setenv("AUTOGRADER_NOTEBOOK", str(REPO / "examples" / AID / "perfecta.ipynb"))
     monkeypatch.setenv("AUTOGRADER_DEVICE", "cpu")
-    monkeypatch.setattr(nbgrader_hook, "_cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(unconfined, "_cache_dir", lambda: tmp_path)
     assert nbgrader_hook.hidden_score(AID, "corr2d") == POINTS[AID]["corr2d"]
     assert "Todas las pruebas ocultas de corr2d pasan" in capsys.readouterr().out
     assert len(list(tmp_path.glob("*.json"))) == 1
@@ -381,7 +382,7 @@ def test_hidden_score_without_view_grades_the_notebook(tmp_path, monkeypatch, ca
 
 def test_kernel_zygote_binds_only_the_kernels_folder(tmp_path):
     from autograder import sandbox
-    from autograder.nbgrader_kernel import HOOK_PACKAGE, zygote_command
+    from autograder.nbgrader.kernel import HOOK_PACKAGE, zygote_command
     course = tmp_path / "course"
     nb_dir = course / "autograded" / "ana" / AID
     nb_dir.mkdir(parents=True)
@@ -391,7 +392,8 @@ def test_kernel_zygote_binds_only_the_kernels_folder(tmp_path):
     binds = [(opts[i], opts[i + 1], opts[i + 2]) for i in range(len(opts) - 2)
              if opts[i] in ("--bind", "--ro-bind")]
     assert [(src, dst) for kind, src, dst in binds if kind == "--bind"] == [(shared, shared)]
-    assert ("--ro-bind", str(REPO / "autograder" / "nbgrader_hook.py"), f"{HOOK_PACKAGE}/nbgrader_hook.py") in binds
+    hook = str(REPO / "autograder" / "sandboxed" / "kernel_hook.py")
+    assert ("--ro-bind", hook, f"{HOOK_PACKAGE}/nbgrader_hook.py") in binds
     sources = [src for _, src, _ in binds]
     assert str(course) not in sources and str(nb_dir) not in sources   # the data folder holds the course
     assert not any(s.startswith(str(REPO / "reference")) or s == str(REPO / "autograder") for s in sources)
@@ -406,7 +408,7 @@ def test_kernel_zygote_binds_only_the_kernels_folder(tmp_path):
 
 
 def test_kernel_folder_copies_in_and_back_never_through_links(tmp_path):
-    from autograder.kernel_folder import copy_back, copy_in
+    from autograder.nbgrader.kernel_folder import copy_back, copy_in
     folder, work, secret = tmp_path / "nb", tmp_path / "work", tmp_path / "secret"
     (folder / "cursocnn").mkdir(parents=True)
     (folder / f"{AID}.ipynb").write_text("{}")
@@ -440,7 +442,7 @@ def test_a_kernel_of_its_own_binds_only_its_folders(tmp_path):
     """bwrap-userns (an ordinary user: one uid in the namespace, so one sandbox per kernel): its
     working copy and socket folder writable, its grading view read-only, nothing of the course."""
     from autograder import sandbox
-    from autograder.nbgrader_kernel import kernel_policy
+    from autograder.nbgrader.kernel import kernel_policy
     course = tmp_path / "course"
     nb_dir = course / "autograded" / "ana" / AID
     nb_dir.mkdir(parents=True)
@@ -465,7 +467,7 @@ def test_a_kernel_of_its_own_binds_only_its_folders(tmp_path):
 
 
 def test_a_landlock_kernel_writes_only_its_folders_and_reads_no_grader(tmp_path):
-    from autograder.nbgrader_kernel import landlock_kernel_command, landlock_kernel_env
+    from autograder.nbgrader.kernel import landlock_kernel_command, landlock_kernel_env
     home = tmp_path / "k"
     work, ipc, scratch = (str(home / n) for n in ("work", "ipc", "tmp"))
     cmd = landlock_kernel_command(["-f", f"{ipc}/k.json"], work=work, ipc=ipc, scratch=scratch,
@@ -519,7 +521,8 @@ def test_without_confinement_autograde_refuses_in_one_line_or_grades_marked_unco
     nb = json.loads((course / "autograded" / "honest" / AID / f"{AID}.ipynb").read_text(encoding="utf-8"))
     assert nb["metadata"]["autograder"]["confinement"] == "unconfined"
     # the hardened pass, unconfined too, reuses that grading and says so
-    from autograder import engine, nbgrader_snapshot
+    from autograder.grading import engine
+    from autograder.nbgrader import snapshot as nbgrader_snapshot
     monkeypatch.setattr(nbgrader_snapshot, "_MEMO", {})       # this process graded the same bytes confined
     monkeypatch.setenv("AUTOGRADER_SANDBOX", "none")
     rows = grade_course(course, AID, lang="es", device="cpu", log=lambda m: None, out_dir=tmp_path / "out",

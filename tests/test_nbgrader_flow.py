@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import engine
-from autograder.nbgrader_gradebook import grade_course
-from autograder.scoring import POINTS
+from autograder.grading import engine
+from autograder.nbgrader.gradebook import grade_course
+from autograder.grading.scoring import POINTS
 from nbgrader_course import OFF_BY_ONE_CORR2D, REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
@@ -408,7 +408,7 @@ def test_a_sleeping_cell_is_stopped_at_the_notebooks_budget(course):
 
 
 def test_hide_hook_lines_keeps_the_rest_of_the_cell():
-    from autograder.nbgrader_feedback import PLACEHOLDER, hide_hook_lines
+    from autograder.nbgrader.feedback import PLACEHOLDER, hide_hook_lines
     cell = ("x = 1\n### BEGIN HIDDEN TESTS\nfrom autograder.nbgrader_hook import hidden_score\n"
             "hidden_score('ps1_corr2d', 'corr2d')\n### END HIDDEN TESTS\nprint(x)")
     assert hide_hook_lines(cell) == f"x = 1\n{PLACEHOLDER}\nprint(x)"
@@ -426,7 +426,7 @@ def test_course_config_strips_hook_stderr():
 def test_sanitiser_keeps_plots_text_tables_and_the_release_text():
     import nbformat
 
-    from autograder.nbgrader_sanitize import SanitizeStudentOutputs
+    from autograder.nbgrader.sanitize import SanitizeStudentOutputs
 
     code = nbformat.v4.new_code_cell("x")
     code.outputs = [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.scoring import POINTS
+from autograder.grading.scoring import POINTS
 from nbgrader_course import OFF_BY_ONE_CORR2D, VENV_BIN, grade_id, released_course
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]

@@ -1,4 +1,4 @@
-"""The course's warm grading service (autograder/nbgrader_warm.py): one `nbgrader autograde` per
+"""The course's warm grading service (autograder/nbgrader/warm.py): one `nbgrader autograde` per
 student, as formgrader's Autograde button runs it, pays the grading interpreter and the kernels'
 sandbox once, not per click. Real nbgrader, real kernels (root and bubblewrap: the kernels'
 zygote of the root mode is what the service keeps)."""
@@ -10,8 +10,8 @@ import time
 import pytest
 
 from nbgrader_course import grade_id, nbgrader, released_course
-from autograder import nbgrader_warm
-from autograder.scoring import POINTS
+from autograder.nbgrader import warm as nbgrader_warm
+from autograder.grading.scoring import POINTS
 
 AID = "ps1_corr2d"
 

@@ -1,7 +1,7 @@
 """Submissions where nothing could be graded say why at the top of results.json (what Gradescope
 and the class page show first), in the student's language, naming what was expected; a notebook
-made large by its outputs is graded as usual (autograder/graded_summary.py,
-autograder/notebook_outputs.py)."""
+made large by its outputs is graded as usual (autograder/grading/graded_summary.py,
+autograder/intake/notebook_outputs.py)."""
 import base64
 import json
 import os
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import engine, scoring
-from autograder.submission import MAX_FILE_BYTES, load_submission
-from autograder.notebook_outputs import NOTEBOOK_MAX_BYTES
+from autograder.grading import engine, scoring
+from autograder.intake.submission import MAX_FILE_BYTES, load_submission
+from autograder.intake.notebook_outputs import NOTEBOOK_MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "corpus" / "bad_inputs"
@@ -86,7 +86,7 @@ def test_notebook_limits(tmp_path):
 def test_one_submission_is_said_in_the_singular():
     from types import SimpleNamespace
 
-    from autograder import report
+    from autograder.grading import score_table as report
 
     for lang, words in (("es", "1 entrega: calificada ahora. Resultados en /out"),
                         ("en", "1 submission: graded now. Results in /out")):

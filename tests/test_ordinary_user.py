@@ -114,7 +114,7 @@ def test_an_ordinary_user_grades_confined_and_escapes_fail(user_checkout, mode, 
     """With user namespaces (bwrap-userns) and where they are blocked (Landlock: bwrap stands
     in as /bin/false): the escapes write nothing and read nothing."""
     if mode == "landlock":
-        from autograder.worker.confine import landlock_abi
+        from autograder.sandboxed.worker.confine import landlock_abi
         if landlock_abi() < 4:
             pytest.skip("this kernel has no Landlock ABI 4")
     home = user_checkout
@@ -160,7 +160,7 @@ def test_an_ordinary_users_batch_is_graded_as_root_grades_it(user_checkout, labe
     """Honest files and allow-list cheats of ps1, graded by the ordinary user: the same scores
     as root's baseline, each result marked with its confinement, the table says which."""
     if label == "landlock":
-        from autograder.worker.confine import landlock_abi
+        from autograder.sandboxed.worker.confine import landlock_abi
         if landlock_abi() < 4:
             pytest.skip("this kernel has no Landlock ABI 4")
     home = user_checkout
@@ -266,10 +266,10 @@ def test_an_ordinary_users_nbgrader_autograde_gives_roots_scores_and_the_cheat_c
     grading of the same notebooks, and a cheat that writes into the course, the user's home and
     the checkout changes nothing outside its own autograded folder."""
     if label == "landlock":
-        from autograder.worker.confine import landlock_abi
+        from autograder.sandboxed.worker.confine import landlock_abi
         if landlock_abi() < 4:
             pytest.skip("this kernel has no Landlock ABI 4")
-    from autograder import engine
+    from autograder.grading import engine
     from nbgrader.api import Gradebook
     from nbgrader_course import released_course
     home = user_checkout

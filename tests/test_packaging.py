@@ -46,7 +46,7 @@ def test_every_package_and_module_is_shipped(wheel_names):
 
 
 def test_run_time_data_is_shipped(wheel_names):
-    needed = {"autograder/locale/en/LC_MESSAGES/autograder.mo", "autograder/kernel_boot/main.py",
+    needed = {"autograder/text/locale/en/LC_MESSAGES/autograder.mo", "autograder/sandboxed/kernel_boot/main.py",
               "autograder/suites/plugin.py", "autograder/pages/templates/class.html.j2",
               "autograder/pages/templates/student.html.j2"}
     assert needed <= wheel_names, sorted(needed - wheel_names)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import scoring
+from autograder.grading import scoring
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "pages"
@@ -368,10 +368,10 @@ def test_kill_table_matches_direct_grading(tmp_path, browser):
 def test_training_curve_from_the_training_check(tmp_path, browser):
     """ps5's training test records the per-epoch accuracy; the page draws it against the bar.
     (The CheckResult is built here instead of training a LeNet: minutes on a CPU.)"""
-    from autograder import results as store
+    from autograder.grading import results as store
     from autograder.pages.build import build
     from autograder.suites.test_ps5_lenet_training import _page_data
-    from autograder.training_check import CheckResult
+    from autograder.training.check import CheckResult
 
     result = CheckResult(name="lenet_modern", ok=False, stage="training",
                          text="exactitud 0.800, mínimo 0.870", accuracy=0.80, threshold=0.87,
@@ -454,8 +454,8 @@ def test_page_extra_stays_strict_json():
     import math
     from types import SimpleNamespace
 
-    from autograder.engine import page_extra
-    from autograder.feedback import Feedback
+    from autograder.grading.engine import page_extra
+    from autograder.text.feedback import Feedback
 
     exc = Feedback("mensaje", "off_by_one")
     exc.data["tensors"] = {"expected": [[1.0]], "obtained": [[2.0]]}

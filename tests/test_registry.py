@@ -1,4 +1,4 @@
-"""The assignment registry (autograder/registry.py): every registered assignment has its suite,
+"""The assignment registry (autograder/grading/registry.py): every registered assignment has its suite,
 reference module, notebook source and examples; what derives from it agrees with it; reading it
 costs no torch import; discovery needs no list; the worker blocks exactly the declared built-ins.
 (That each suite's points add up to the declaration is tests/test_scoring.py.)"""
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignment_list, budget, mutation, registry, scoring
+from autograder.cli import assignment_list
+from autograder.grading import budget, registry, scoring
+from autograder.mutation import mutants as mutation
 
 ROOT = Path(__file__).resolve().parents[1]
 IDS = registry.ids()
@@ -54,7 +56,7 @@ def test_what_derives_from_the_registry_agrees_with_it():
 
 def test_the_docs_tables_are_generated_from_the_registry():
     assert assignment_list.stale_docs() == [], \
-        "run: python -m autograder.assignment_list --write-docs"
+        "run: python -m autograder.cli.assignment_list --write-docs"
     table = assignment_list.markdown_table()
     assert ("| `ps4_pooling` | Pooling (agrupamiento) | `pool2d` 8, `pool2d_pad_stride` 12 | 20 "
             "| 120 s |") in table
@@ -86,7 +88,7 @@ def _write(folder: Path, name: str, text: str) -> None:
 
 
 DECLARATION = """
-    from autograder.registry import Assignment, Graded
+    from autograder.grading.registry import Assignment, Graded
     ASSIGNMENT = Assignment(id="{id}", title="t", graded=(Graded("f", 2),), budget=30)
 """
 
@@ -110,7 +112,7 @@ def test_discovery_needs_a_suite_beside_each_declaration(tmp_path):
 
 @pytest.mark.parametrize("text, error", [
     (DECLARATION.format(id="other"), "ASSIGNMENT.id"),
-    ("ASSIGNMENT = {'id': 'pa_one'}\n", "must be an autograder.registry.Assignment"),
+    ("ASSIGNMENT = {'id': 'pa_one'}\n", "must be an autograder.grading.registry.Assignment"),
     (DECLARATION.format(id="pa_one").replace('Graded("f", 2),', 'Graded("f", 2), Graded("f", 1)'),
      "once each"),
     (DECLARATION.format(id="pa_one").replace('Graded("f", 2)', 'Graded("f", 0)'), "positive"),
@@ -157,7 +159,7 @@ def via_relu(X, K):
 def test_the_worker_blocks_the_declared_builtins_and_names_them():
     import torch
 
-    from autograder.worker import probes
+    from autograder.sandboxed.worker import probes
 
     ns = {"__name__": "__student__"}
     exec(compile(STUDENT, "<student:c>", "exec"), ns)

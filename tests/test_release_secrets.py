@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder.scoring import ASSIGNMENTS
+from autograder.grading.scoring import ASSIGNMENTS
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-           "hidden_score", "nbgrader_hook", "@graded(", "autograder.suites", "autograder.worker"]
+           "hidden_score", "nbgrader_hook", "@graded(", "autograder.suites", "autograder.sandboxed.worker"]
 FORBIDDEN_IMPORTS = re.compile(r"^\s*(from|import)\s+(autograder|reference)\b", re.M)
 RUN = 3           # consecutive lines that make a leak
 MIN_LEN = 12      # lines shorter than this (after normalising) are too generic to count

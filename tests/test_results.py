@@ -1,4 +1,4 @@
-"""Typed results (autograder/results.py): GradedTest, TestResult, SubmissionResult, their
+"""Typed results (autograder/grading/results.py): GradedTest, TestResult, SubmissionResult, their
 results.json (to_gradescope / from_gradescope), the one per-object score, and the one atomic
 write; and what the report table, the nbgrader hook and Gradescope make of them."""
 import json
@@ -7,9 +7,9 @@ import stat
 
 import pytest
 
-from autograder import report, results
-from autograder.results import GradedTest, SubmissionResult, TestResult
-from autograder.scoring import POINTS
+from autograder.grading import score_table as report, results
+from autograder.grading.results import GradedTest, SubmissionResult, TestResult
+from autograder.grading.scoring import POINTS
 
 AID = "ps1_corr2d"
 
@@ -118,7 +118,8 @@ def test_report_table_takes_typed_results_and_results_json_alike():
 
 
 def test_one_atomic_write_for_every_file_the_grader_writes(tmp_path, monkeypatch):
-    from autograder import gradescope, nbgrader_gradebook, nbgrader_snapshot
+    from autograder.gradescope import build as gradescope
+    from autograder.nbgrader import gradebook as nbgrader_gradebook, snapshot as nbgrader_snapshot
     assert nbgrader_snapshot.write_atomic is results.write_atomic is gradescope.write_atomic
     assert nbgrader_gradebook.write_atomic is results.write_atomic
     target = tmp_path / "deep" / "x.bin"
@@ -135,8 +136,8 @@ def test_one_atomic_write_for_every_file_the_grader_writes(tmp_path, monkeypatch
 
 
 def test_grade_cells_show_the_typed_result_in_the_courses_language():
-    from autograder.nbgrader_hook import feedback_text
-    from autograder.nbgrader_snapshot import hook_view
+    from autograder.nbgrader.grade_cells import feedback_text
+    from autograder.nbgrader.snapshot import hook_view
     data = _sample().to_gradescope()
     text = feedback_text(data, AID, "corr2d", "es")
     assert text.splitlines()[0] == "corr2d: 6 / 10 puntos"
@@ -152,7 +153,7 @@ def test_grade_cells_show_the_typed_result_in_the_courses_language():
 
 
 def test_gradescope_crash_and_missing_submission_are_complete_results(tmp_path):
-    from autograder import gradescope
+    from autograder.gradescope import build as gradescope
     root = tmp_path / "root"
     (root / "submission").mkdir(parents=True)
     (root / "submission" / "x.py").write_text("x = 1\n")

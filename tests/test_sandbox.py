@@ -19,8 +19,8 @@ import torch
 
 from autograder import sandbox
 from autograder.sandbox import Session, StudentCrash, StudentError
-from autograder.student_notes import crash_detail, note_text
-from autograder.submission import load_submission
+from autograder.text.student_notes import crash_detail, note_text
+from autograder.intake.submission import load_submission
 
 torch.set_num_threads(1)
 
@@ -503,7 +503,7 @@ def test_worker_zygote_and_kernel_share_one_view_and_one_boot(tmp_path):
     """One policy turns into bwrap arguments in one place: the worker, the zygote and the confined
     nbgrader kernel get the same system view and boot through the same confine.py, each with its
     own package, limits and uid."""
-    from autograder import nbgrader_kernel
+    from autograder.nbgrader import kernel as nbgrader_kernel
 
     def split(cmd):
         at = cmd.index(sandbox.SANDBOX_ROOT) + 1          # the view ends where the boot package starts
@@ -532,7 +532,7 @@ def test_worker_zygote_and_kernel_share_one_view_and_one_boot(tmp_path):
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another uid needs root")
 @pytest.mark.slow
 def test_confine_applies_rlimits_then_drops_every_root_id():
-    from autograder.worker import confine
+    from autograder.sandboxed.worker import confine
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -555,7 +555,7 @@ def test_confine_applies_rlimits_then_drops_every_root_id():
 
 def test_load_notes_are_data_and_read_in_either_language():
     """The worker's notes hold no text; the trusted side words them in the student's language."""
-    from autograder.worker.loader import load_cells
+    from autograder.sandboxed.worker.loader import load_cells
     cells = [["celda 1", "def f(:\n    pass\n"],
              ["celda 2", "import math\nprint(1)\nfor i in range(3):\n    pass\nx = 1 / 0\n"]]
     _, notes = load_cells(cells, {})

@@ -1,4 +1,4 @@
-"""The hidden suites' points add up to each assignment's declaration (autograder/registry.py), per
+"""The hidden suites' points add up to each assignment's declaration (autograder/grading/registry.py), per
 graded object, for every registered assignment; every test has a Spanish and an English title
 beginning with its object's name and a colon."""
 import os
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import registry, scoring
+from autograder.grading import registry, scoring
 from autograder.suites.plugin import item_assignment, item_info
 
 SUITES = Path(__file__).resolve().parents[1] / "autograder" / "suites"

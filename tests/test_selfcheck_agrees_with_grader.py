@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import engine, scoring
+from autograder.grading import engine, scoring
 from autograder.suites import plugin
 from cursocnn import selfcheck
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import scoring
+from autograder.grading import scoring
 from autograder.pages import similarity
-from autograder.submission import load_submission
+from autograder.intake.submission import load_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 ALTERNATIVES = ROOT / "tests" / "corpus" / "alternatives"

@@ -1,4 +1,4 @@
-"""The grader's stand-ins (autograder/worker/probes.py HELPERS), substituted for a student's helper
+"""The grader's stand-ins (autograder/sandboxed/worker/probes.py HELPERS), substituted for a student's helper
 while another function is graded, honour the whole contract of the function they replace
 (COURSE.md): their result works wherever the result of any valid implementation works, because
 the student wrote the calling code against their own valid implementation.
@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.worker import probes
+from autograder.sandboxed.worker import probes
 from reference import ps1_corr2d, ps3_channels, ps5_lenet
 
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from autograder.sandbox import Session
-from autograder.student_notes import note_text
-from autograder.submission import load_submission, strip_ipython
+from autograder.text.student_notes import note_text
+from autograder.intake.submission import load_submission, strip_ipython
 
 torch.set_num_threads(1)
 
@@ -173,7 +173,7 @@ def test_v4_notebooks_load_without_jupyter_packages():
         "        if name.split('.')[0] in ('nbformat', 'nbgrader', 'nbclient', 'jupyter_client'):\n"
         "            raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "from autograder.submission import load_submission\n"
+        "from autograder.intake.submission import load_submission\n"
         "sub = load_submission(sys.argv[1])\n"
         "assert sub.fatal is None, sub.fatal\n"
         "assert any('def corr2d' in cell[1] for cell in sub.cells)\n"
@@ -197,7 +197,7 @@ def test_a_v4_notebook_is_read_without_importing_nbformat():
     import subprocess
     import sys
     nb = BAD.parents[1].parent / "examples" / "ps1_corr2d" / "perfecta.ipynb"
-    code = ("import sys; from autograder.submission import load_submission; "
+    code = ("import sys; from autograder.intake.submission import load_submission; "
             f"s = load_submission({str(nb)!r}, 'ps1_corr2d'); "
             "print(len(s.cells), s.fatal, 'nbformat' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -210,7 +210,7 @@ def test_a_v4_notebook_is_read_without_importing_nbformat():
 def test_plain_json_reading_matches_nbformat(path, monkeypatch):
     """Every notebook of the corpus and the examples reads the same with nbformat's reader."""
     pytest.importorskip("nbformat")
-    from autograder import submission
+    from autograder.intake import submission
     fast = load_submission(path, "ps1_corr2d")
     monkeypatch.setattr(submission, "_plain_v4", lambda nb: False)
     slow = load_submission(path, "ps1_corr2d")
@@ -232,5 +232,5 @@ def test_plain_json_reading_matches_nbformat(path, monkeypatch):
 def test_odd_notebooks_go_through_nbformat(nb):
     """Shapes that nbformat's reader rejects (or reads as another version) never take the plain
     JSON path, so their messages stay nbformat's."""
-    from autograder import submission
+    from autograder.intake import submission
     assert not submission._plain_v4(nb)

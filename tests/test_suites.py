@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import scoring
-from autograder.feedback import misconception_text
+from autograder.grading import scoring
+from autograder.text.feedback import misconception_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = ROOT / "autograder" / "suites"

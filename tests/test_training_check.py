@@ -1,14 +1,14 @@
-"""autograder.training_check: describe in the sandbox, rebuild and check in the trusted process,
+"""autograder.training.check: describe in the sandbox, rebuild and check in the trusted process,
 train with the grader's recipe. Mutants in tests/corpus/lenet_mutants/."""
 from pathlib import Path
 
 import pytest
 import torch
 
-from autograder import training_check as tc
-from autograder.layer_behaviour import standard_net_layers
+from autograder.training import check as tc
+from autograder.training.layer_behaviour import standard_net_layers
 from autograder.sandbox import Session
-from autograder.worker.probes import PROBES
+from autograder.sandboxed.worker.probes import PROBES
 from cursocnn import training
 from reference import ps5_lenet as ref
 
@@ -239,7 +239,7 @@ def test_malformed_descriptions_are_rejected_not_crashing(desc, no_training):
 
 
 def test_a_model_with_too_many_layers_is_described_as_such_and_refused(no_training):
-    from autograder.worker import probes_model
+    from autograder.sandboxed.worker import probes_model
 
     ns = {"lenet": lambda: torch.nn.Sequential(*[torch.nn.Identity()] * (probes_model.MAX_LAYERS + 1))}
     desc = PROBES["describe_model"](ns, "lenet")
@@ -343,7 +343,7 @@ def test_cache_folder_setting(monkeypatch, tmp_path):
 
 
 def test_cli_force_and_training_cache_reach_the_check(monkeypatch, tmp_path):
-    from autograder import cli
+    from autograder.cli import main as cli
 
     monkeypatch.delenv(tc.ENV_CACHE, raising=False)
     monkeypatch.delenv(tc.ENV_CACHE_SINCE, raising=False)
@@ -362,7 +362,7 @@ def test_real_ps5_grading_twice_trains_only_once(tmp_path, monkeypatch, capfd):
     """Really trains both reference LeNets once with the CPU recipe (about a minute per model on an
     idle 2-core machine, docs/benchmarks.md), and each passes its bar; the second pass, and any
     submission with the same models, reuses the stored results."""
-    from autograder import engine
+    from autograder.grading import engine
 
     monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "cache"))
     monkeypatch.delenv(tc.ENV_CACHE_SINCE, raising=False)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import engine, scoring
-from autograder.feedback import misconception_text
-from autograder.submission import load_submission
+from autograder.grading import engine, scoring
+from autograder.text.feedback import misconception_text
+from autograder.intake.submission import load_submission
 from autograder.suites import plugin
 from cursocnn import implementation_check as rule
 from cursocnn import selfcheck
@@ -45,7 +45,7 @@ def _defined_guarded(analysis):
 def test_guarded_list_is_what_the_suites_guard(monkeypatch):
     """The names the suites ask the static rule about (running them on the reference) are the
     rule's GUARDED list."""
-    from autograder import trusted_run
+    from autograder.mutation import trusted_run
 
     asked = set()
     check = plugin.Student.check_implementation
@@ -172,7 +172,7 @@ def test_star_imports_are_resolved():
 
 
 def test_in_worker_guard_failures_are_flagged_for_review():
-    from autograder.feedback import Feedback
+    from autograder.text.feedback import Feedback
     from autograder.sandbox import StudentError
 
     class GuardedSession:  # the worker's guard caught a forbidden call the static rule let by
@@ -373,7 +373,7 @@ def test_absurdly_nested_code_is_unverifiable_not_a_crash():
 
 
 def test_report_marks_submissions_to_review():
-    from autograder import report
+    from autograder.grading import score_table as report
 
     flagged = {"score": 0, "tests": [], "extra_data": {"review": [{"object": "corr2d"}]}}
     plain = {"score": 0, "tests": [], "extra_data": {}}
@@ -386,7 +386,7 @@ def test_report_marks_submissions_to_review():
 def test_dispatcher_layer_covers_the_forbidden_kernels():
     """The operators the worker blocks at the dispatcher are the aten operators the static rule
     calls forbidden (its own regex mirrors allowlist.FORBIDDEN_NAME), Tensor.unfold excluded."""
-    from autograder.worker import probes
+    from autograder.sandboxed.worker import probes
 
     blocked = {op.split(".")[0] for op, _key in probes.kernel_registrations()}
     aten = {n[6:].split(".")[0] for n in torch._C._dispatch_get_all_op_names() if n.startswith("aten::")}
@@ -399,7 +399,7 @@ def test_dispatcher_layer_covers_the_forbidden_kernels():
 def test_dispatcher_layer_blocks_captured_references():
     import torch.nn.functional as F
 
-    from autograder.worker import probes
+    from autograder.sandboxed.worker import probes
 
     X, K = torch.randn(5, 5), torch.randn(2, 2)
     captured = {"f": F.conv2d}
@@ -443,7 +443,7 @@ def test_seeded_calls_seed_every_generator():
 
     import numpy as np
 
-    from autograder.worker import probes
+    from autograder.sandboxed.worker import probes
 
     ns = {"start": lambda: (torch.rand(1).item(), float(np.random.rand()), random.random())}
     first = probes.call_student(ns, "start", seed=7)["value"]

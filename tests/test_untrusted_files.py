@@ -1,5 +1,5 @@
 """The trusted side never follows a link or opens a special file from a submission or a batch
-folder (autograder/safefiles.py): a link to the reference scores 0, a link to a root-only file
+folder (autograder/intake/safefiles.py): a link to the reference scores 0, a link to a root-only file
 leaks nothing, /dev/zero and FIFOs do not hang, a link loop does not abort a batch. Loading is
 linear in the size of a .py, and an over-deep cell is skipped alone.
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, engine, results
-from autograder.submission import load_submission
+from autograder.grading import batch, engine, results
+from autograder.intake.submission import load_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference" / "ps1_corr2d.py"
@@ -233,7 +233,7 @@ def test_block_line_numbers_reach_the_worker(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with Session(sub.cells, "ps1_corr2d") as s:
-            from autograder.student_notes import note_text
+            from autograder.text.student_notes import note_text
             assert any("línea 7" in note_text("es", n) and "for" in note_text("es", n) for n in s.load_notes), \
                 s.load_notes
             from autograder.sandbox import StudentError
@@ -243,7 +243,7 @@ def test_block_line_numbers_reach_the_worker(tmp_path):
 
 
 def test_safefiles_reads_regular_files_only_and_at_most_the_cap(tmp_path):
-    from autograder import safefiles
+    from autograder.intake import safefiles
     f = tmp_path / "a.py"
     f.write_bytes(b"x" * 3000)
     assert safefiles.read_regular(f, 3000) == b"x" * 3000
@@ -265,7 +265,7 @@ def test_safefiles_reads_regular_files_only_and_at_most_the_cap(tmp_path):
 
 
 def test_a_refused_notebook_is_explained_in_the_readers_language(tmp_path):
-    from autograder.nbgrader_snapshot import SnapshotError, read_regular
+    from autograder.nbgrader.snapshot import SnapshotError, read_regular
     (tmp_path / "ps1_corr2d.ipynb").symlink_to(tmp_path / "elsewhere.ipynb")
     with pytest.raises(SnapshotError) as err:
         read_regular(tmp_path / "ps1_corr2d.ipynb")

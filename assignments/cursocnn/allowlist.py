@@ -28,7 +28,7 @@ GUARDED = ("corr2d", "corr2d_pad_stride", "corr2d_multi_in", "corr2d_multi_in_ou
            "corr2d_multi_in_out_1x1", "pool2d", "pool2d_pad_stride")
 
 # Student helpers the grader replaces with its own correct version while it grades another
-# function (autograder/worker/probes.py HELPERS): a graded function is judged without them.
+# function (autograder/sandboxed/worker/probes.py HELPERS): a graded function is judged without them.
 STAND_INS = ("corr2d", "corr2d_multi_in")
 
 

@@ -19,7 +19,7 @@ definitions, which are followed (never matched by name). Anything else is a find
 - "unverifiable": anything else that is not on the list (a string turned into code or a name,
   getattr with a computed name, a module used as a value, private torch, other modules...).
 
-What counts as code that runs mirrors autograder/worker/loader.py exactly: imports, definitions,
+What counts as code that runs mirrors autograder/sandboxed/worker/loader.py exactly: imports, definitions,
 assignments, if/try blocks (not `if __name__ == "__main__":`, in a .py or a notebook alike);
 only imports and definitions of a notebook's demo cells; a function's body runs at load when a
 statement that runs at load refers to it (a call, a decorator, a default, ...). Unverifiable code
@@ -673,7 +673,7 @@ class _Resolver:
 
 
 # ------------------------------------------------------------------------------------------
-# Which top-level code runs at load (mirrors autograder/worker/loader.py).
+# Which top-level code runs at load (mirrors autograder/sandboxed/worker/loader.py).
 
 
 def _runs_at_load(node, definitions_only):

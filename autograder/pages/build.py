@@ -5,7 +5,7 @@
     OUT/grades.csv                one row per submission
 
 Reads only what the grader wrote (OUT/<name>/results.json and meta.json) and, for the
-similarity hints, the submissions' sources through autograder.submission.load_submission
+similarity hints, the submissions' sources through autograder.intake.submission.load_submission
 (the trusted reader) from the path meta.json records. The student page shows the feedback
 messages, the misconception hints and the tensors a failing check saw; never test source or
 reference code (neither is in results.json). Pages are self-contained: inline CSS and JS,
@@ -26,10 +26,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .. import results as store
-from .. import scoring
-from ..i18n import N_, languages, tr
-from ..report import fmt, per_object
+from autograder.grading import results as store
+from autograder.grading import scoring
+from autograder.text.i18n import N_, languages, tr
+from autograder.grading.score_table import fmt, per_object
 from . import class_similarity, figures
 from .parallel import pool_map
 
@@ -268,7 +268,7 @@ def _env():
 
 def _without_hint(message, key):
     """The message without its "Posible causa: ..." line (the page shows it as a hint box)."""
-    from ..feedback import MISCONCEPTIONS, explain
+    from autograder.text.feedback import MISCONCEPTIONS, explain
     if key not in MISCONCEPTIONS:
         return message
     for lang in languages():
@@ -277,7 +277,7 @@ def _without_hint(message, key):
 
 
 def _misconception_text(key, lang):
-    from ..feedback import MISCONCEPTIONS, misconception_text
+    from autograder.text.feedback import MISCONCEPTIONS, misconception_text
     return misconception_text(key, lang) if key in MISCONCEPTIONS else key
 
 
@@ -380,7 +380,7 @@ def class_context(entries, out_dir, lang="es", similarity=True, killtables=None,
 
 
 def _stored_killtable(out_dir, assignment):
-    from .killtable import FILE
+    from autograder.mutation.killtable import FILE
     data = store.read_json(os.path.join(out_dir, FILE))
     if isinstance(data, dict) and data.get("assignment") == assignment:
         return data
@@ -480,7 +480,7 @@ def build(out_dir, lang="es", similarity=True, killtables=None, jobs=1, common_s
         if not _is_current(folder, digest):
             todo.append((out_dir, e, lang, digest))
     if todo:
-        from .. import feedback  # noqa: F401 - imported once here, not in every pool worker
+        from autograder.text import feedback  # noqa: F401 - imported once here, not in every pool worker
     rebuilt = pool_map(_render_student_job, todo, jobs)
     env = _env()
     index = os.path.join(out_dir, INDEX)

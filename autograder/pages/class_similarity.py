@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from .. import results as store
-from .. import scoring
+from autograder.grading import results as store
+from autograder.grading import scoring
 from . import similarity
 from .parallel import pool_map
 
@@ -24,7 +24,7 @@ MAX_PAIRS_SHOWN = 50        # pairs listed inside one cluster
 
 def graded_source_of(path, assignment) -> str:
     """The compared source of one submission ("" when it cannot be read)."""
-    from ..submission import load_submission
+    from autograder.intake.submission import load_submission
     try:
         sub = load_submission(path, assignment)
     except Exception:  # noqa: BLE001 - an unreadable source just has no fingerprints

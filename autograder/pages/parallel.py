@@ -1,5 +1,5 @@
 """A process pool for the report pages' per-student work (student pages, fingerprints),
-sized to the grading lanes (`--jobs`). Forked like the lanes (autograder/batch.py), so the
+sized to the grading lanes (`--jobs`). Forked like the lanes (autograder/grading/batch.py), so the
 workers start with the parent's imports and templates; serial where a pool would cost more
 than it saves."""
 from __future__ import annotations

@@ -2,7 +2,7 @@
 Schleimer, Wilkerson and Aiken 2003), written here on top of Python's tokenize.
 
 Only the graded objects' source is compared (top-level defs/classes named in
-autograder.scoring.POINTS). Tokens are normalised so renaming variables, editing comments or
+autograder.grading.scoring.POINTS). Tokens are normalised so renaming variables, editing comments or
 reformatting changes nothing: comments, blank lines, parentheses and docstrings are dropped, identifiers
 that are not keywords, builtins, imported modules or attribute names become one symbol, and
 literals keep their kind (numbers keep their value). Every k-gram of normalised tokens is
@@ -25,6 +25,7 @@ import keyword
 import math
 import tokenize
 from dataclasses import dataclass, field
+from autograder import locations
 
 K = 10        # tokens per k-gram
 WINDOW = 6    # winnowing window (hashes); guaranteed match length: WINDOW + K - 1 tokens
@@ -359,9 +360,9 @@ def release_sources(assignment, objects, root=None) -> list[str]:
     import os
     import re
 
-    from ..submission import load_submission
+    from autograder.intake.submission import load_submission
 
-    root = root or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = root or locations.PACKAGE_PARENT
     out = []
     release = os.path.join(root, "examples", assignment, "sin_resolver.ipynb")
     if os.path.isfile(release):

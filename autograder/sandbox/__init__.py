@@ -6,7 +6,7 @@
     zygote_client.py  the per-process zygote that forks workers with torch already imported
     session.py        Session: one submission's worker (start, load, call, crash handling)
 
-Inside the sandbox, autograder/worker/confine.py applies the rlimits and drops the uid.
+Inside the sandbox, autograder/sandboxed/worker/confine.py applies the rlimits and drops the uid.
 """
 from .errors import ConfinementUnavailable, SandboxError, StudentCrash, StudentError, ZygoteError
 from .policy import (DEFAULT_LIMITS, KERNEL_UIDS, MISSING_CONFINEMENT, SANDBOX_ROOT, WORKER_PACKAGE, WORKER_UIDS,

@@ -1,5 +1,5 @@
 """What a Session raises. Data only: the text a student reads is rendered from these fields on
-the trusted side, in the student's language (autograder/student_notes.py)."""
+the trusted side, in the student's language (autograder/text/student_notes.py)."""
 
 
 class StudentError(Exception):
@@ -15,9 +15,9 @@ class StudentCrash(Exception):
 
     reason: "timeout", "output" (too much printed), "died" (exit, signal, memory/cpu limit),
     "protocol" (unreadable or oversized reply), "load" (the code could not even be loaded),
-    "budget" (the submission's time budget is spent, see autograder/budget.py).
+    "budget" (the submission's time budget is spent, see autograder/grading/budget.py).
     code and fields: what happened exactly, e.g. ("timeout", {"seconds": 10.0}); see
-    autograder/student_notes.py for every code and its text."""
+    autograder/text/student_notes.py for every code and its text."""
 
     def __init__(self, reason, code="", **fields):
         super().__init__(f"{reason}: {code} {fields}" if code else reason)

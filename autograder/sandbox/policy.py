@@ -6,7 +6,7 @@ sandbox: grader workers, the zygote, the confined nbgrader kernel): private moun
 namespaces, the system, the Python installation and the packages the worker needs read-only
 (site-packages' copies of the grader and the solutions masked, anything naming the checkout
 hidden), the course kit `cursocnn` at SANDBOX_ROOT/cursocnn, private /proc, /dev and /tmp, a
-cleared environment. The process inside is booted by autograder/worker/confine.py (rlimits, uid
+cleared environment. The process inside is booted by autograder/sandboxed/worker/confine.py (rlimits, uid
 drop, then the entry point), from the configuration built here.
 """
 from __future__ import annotations
@@ -22,13 +22,13 @@ import sysconfig
 from dataclasses import dataclass, field
 
 from .staging import staged
+from autograder import locations
 
 WORKER_PACKAGE = "agworker"          # name of autograder/worker inside the sandbox
 SANDBOX_ROOT = "/opt/autograder"     # where the boot package and the kit are mounted
 
-_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # autograder/
-WORKER_DIR = os.path.join(_HERE, "worker")
-REPO_ROOT = os.path.dirname(_HERE)
+WORKER_DIR = locations.WORKER
+REPO_ROOT = locations.PACKAGE_PARENT
 
 DEFAULT_LIMITS = {
     "mem_mb": 3072,        # RLIMIT_DATA; importing torch alone needs ~750 MB of it
@@ -54,7 +54,7 @@ WORKER_UIDS = (61000, 4000)
 KERNEL_UIDS = (60000, 1000)
 
 # What the sandbox runs: python, isolated from the environment, then a one-line trampoline that
-# imports PACKAGE.confine (autograder/worker/confine.py) and hands it the configuration.
+# imports PACKAGE.confine (autograder/sandboxed/worker/confine.py) and hands it the configuration.
 PYTHON_FLAGS = ["-S", "-E", "-s", "-B"]
 TRAMPOLINE = ("import importlib, json, sys; cfg = json.loads(sys.argv[1]); sys.path[:0] = cfg['front']; "
               "importlib.import_module(cfg['package'] + '.confine').boot(cfg, sys.argv[2:])")
@@ -121,7 +121,7 @@ def landlock_available() -> bool:
     it off, e.g. for a test of an account with nothing)."""
     if os.environ.get("AUTOGRADER_LANDLOCK", "1").strip() == "0":
         return False
-    from ..worker.confine import landlock_abi
+    from autograder.sandboxed.worker.confine import landlock_abi
     return landlock_abi() >= LANDLOCK_MIN_ABI
 
 
@@ -472,7 +472,7 @@ def plain_command(rfd, wfd, limits):
     kit = kit_dir()
     if kit:
         front.append(os.path.dirname(kit))
-    policy = Policy(package="autograder.worker", package_mounts=[], limits=limits)
+    policy = Policy(package="autograder.sandboxed.worker", package_mounts=[], limits=limits)
     cfg = policy.boot_config(front, std + pkgs)
     return [os.path.realpath(sys.executable), *PYTHON_FLAGS, "-c", TRAMPOLINE, json.dumps(cfg),
             str(rfd), str(wfd)]

@@ -7,7 +7,7 @@ rlimits, and says so loudly (warning + log + a load note).
 
 Student stdout/stderr go to a capped sink; the protocol uses two dedicated pipes; replies are
 size-capped and decoded with torch.load(weights_only=True). Load notes and crashes carry codes and
-fields, never text: autograder/student_notes.py renders them for the student.
+fields, never text: autograder/text/student_notes.py renders them for the student.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import threading
 import time
 import warnings
 
-from ..worker import wire
+from autograder.sandboxed.worker import wire
 from .errors import ConfinementUnavailable, SandboxError, StudentCrash, StudentError, ZygoteError
 from .policy import (DEFAULT_LIMITS, ENV, MISSING_CONFINEMENT, bwrap_command, confinement_mode,
                      landlock_command, pick_uid, plain_command, rlimits)
@@ -74,7 +74,7 @@ class Session:
     zygote: in bwrap mode, fork each worker from a per-process zygote sandbox that has torch
     imported already (default; AUTOGRADER_ZYGOTE=0 disables it) instead of starting a sandbox.
 
-    budget: an autograder.budget.StudentBudget shared by every load and call of the submission
+    budget: an autograder.grading.budget.StudentBudget shared by every load and call of the submission
     (worker start-up is not charged); a request gets min(its timeout, what is left) and, once
     it is spent, StudentCrash("budget") without running anything.
     """

@@ -1,8 +1,8 @@
 """The trusted side of the zygote (bwrap mode): one sandbox per grading process imports torch once
-and forks a confined child per worker (autograder/worker/zygote.py runs inside it).
+and forks a confined child per worker (autograder/sandboxed/worker/zygote.py runs inside it).
 
 `ZygoteSandbox` starts any zygote from its bwrap command: the workers' one here, the nbgrader
-kernels' one in autograder/nbgrader_kernel.py.
+kernels' one in autograder/nbgrader/kernel.py.
 
 Not shared across fork(): a forked grading process forgets the parent's zygote (the parent keeps
 using it) and starts its own on its first Session. A keeper thread starts the zygote's bwrap

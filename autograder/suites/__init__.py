@@ -1,7 +1,7 @@
 """Hidden pytest suites, one or more files per assignment (see docs/architecture.md), and what
 their tests are written with:
 
-    from autograder.i18n import N_
+    from autograder.text.i18n import N_
     from autograder.suites import Call, graded
 
     @graded("corr2d", points=2, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
@@ -13,7 +13,7 @@ their tests are written with:
             say.wrong("{call} devolvió {got}", call=call, got=fmt_value(got), misconception="...")
 
 Fixtures (autograder/suites/plugin.py): `student` (the submission in the sandbox), `say` (feedback
-in the session's language, autograder.feedback.Say), `lang`, `device`. A suite's own
+in the session's language, autograder.text.feedback.Say), `lang`, `device`. A suite's own
 misconception hints live beside it in hints_<assignment>.py. Also here: seeded random inputs and
 diagnosis after a failure.
 """
@@ -21,7 +21,7 @@ import contextlib
 
 import torch
 
-from autograder.feedback import Feedback, with_misconception
+from autograder.text.feedback import Feedback, with_misconception
 from autograder.suites.marker import GradedTest, graded, graded_test  # the API
 
 

@@ -1,5 +1,5 @@
 """The misconceptions the ps1_corr2d suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 
 MISCONCEPTIONS = {
     "flipped_one_axis": N_("volteaste el kernel en un solo eje; hay que voltearlo en los dos"),

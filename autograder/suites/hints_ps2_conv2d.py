@@ -1,5 +1,5 @@
 """The misconceptions the ps2_conv2d suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 
 MISCONCEPTIONS = {
     "weight_not_parameter": N_("weight no es un parámetro registrado de la capa: créalo con "

@@ -1,5 +1,5 @@
 """The misconceptions the ps3_channels suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 
 MISCONCEPTIONS = {
     "channels_not_summed": N_("no sumaste sobre los canales de entrada: hay que sumar los "

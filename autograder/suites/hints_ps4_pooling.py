@@ -1,5 +1,5 @@
 """The misconceptions the ps4_pooling suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 
 MISCONCEPTIONS = {
     "default_mode_not_max": N_("el modo por defecto tiene que ser 'max' (mode='max' en la "

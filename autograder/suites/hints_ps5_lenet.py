@@ -1,6 +1,6 @@
 """The misconceptions the ps5_lenet suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
-from autograder.i18n import N_
-from autograder.worker.lenet_contract import LENETS
+from autograder.text.i18n import N_
+from autograder.sandboxed.worker.lenet_contract import LENETS
 
 MISCONCEPTIONS = {
     "no_zero_grad": N_("no llamaste a optimizer.zero_grad() en cada lote: los gradientes se "
@@ -47,7 +47,7 @@ def _size(shape):
 
 
 def _fields():
-    """The numbers the hints quote, from the contract (autograder/worker/lenet_contract.py)."""
+    """The numbers the hints quote, from the contract (autograder/sandboxed/worker/lenet_contract.py)."""
     lenet, wide, rgb = LENETS["lenet"], LENETS["lenet_wide"], LENETS["lenet_rgb"]
     padding = lenet.layers[0][1]["padding"]
     convs = [hp for kind, hp in wide.layers if kind == "Conv2d"]

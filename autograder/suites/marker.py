@@ -1,6 +1,6 @@
 """The one declaration of a hidden-suite test: its graded object, points and title, in one marker.
 
-    from autograder.i18n import N_
+    from autograder.text.i18n import N_
     from autograder.suites import graded
 
     @graded("corr2d", points=2, title=N_("ejemplo del curso (X 3x3, K 2x2)"))
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from autograder import i18n
+from autograder.text import i18n
 
 MARKER = "graded"
 

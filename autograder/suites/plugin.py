@@ -3,9 +3,9 @@ autograder.suites.plugin`).
 
 Options: --submission PATH, --assignment ID, --lang es|en (default es), --device auto|cpu|cuda,
 --budget SECONDS (student time for the whole submission; default per assignment, see
-autograder/budget.py).
+autograder/grading/budget.py).
 Fixtures: `student` (session-scoped wrapper over autograder.sandbox.Session), `say` (feedback in
-the session's language: autograder.feedback.Say), `lang`, `device`.
+the session's language: autograder.text.feedback.Say), `lang`, `device`.
 Markers: graded(object, points=n, title=N_("...")) (autograder/suites/marker.py: write it with the
 `graded` decorator), assignment(id). Tests of other assignments than --assignment are deselected
 (a suite module's assignment comes from its `assignment` marker or from its file name
@@ -27,9 +27,9 @@ import re
 
 import pytest
 
-from autograder import scoring
-from autograder.feedback import Feedback, Say
-from autograder.i18n import N_, tr
+from autograder.grading import scoring
+from autograder.text.feedback import Feedback, Say
+from autograder.text.i18n import N_, tr
 from autograder.suites.marker import MARKER, graded_test
 from autograder.suites.replies import REPLY_SHAPES
 
@@ -50,7 +50,7 @@ def pytest_addoption(parser):
                     help="device for checks that train (auto: cuda when available)")
     group.addoption("--budget", default=None, type=_positive_seconds, metavar="SECONDS",
                     help="wall-clock seconds of student code (loads, reloads, calls) per "
-                         "submission; default per assignment (autograder/budget.py)")
+                         "submission; default per assignment (autograder/grading/budget.py)")
 
 
 def _positive_seconds(text):
@@ -182,9 +182,10 @@ def implementation_check():
         import importlib.util
         import sys
 
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
-        candidates = [os.path.join(os.path.dirname(here), "assignments", "cursocnn"),  # checkout
-                      os.path.join(os.path.dirname(here), "cursocnn")]                  # installed
+        from autograder import locations
+
+        candidates = [os.path.join(locations.PACKAGE_PARENT, "assignments", "cursocnn"),  # checkout
+                      os.path.join(locations.PACKAGE_PARENT, "cursocnn")]                  # installed
         for folder in candidates:
             path = os.path.join(folder, "implementation_check.py")
             if os.path.isfile(path):
@@ -204,8 +205,8 @@ def implementation_check():
 
 
 def _fallback_cells(path, lang="es"):
-    """Used only while autograder.submission is unavailable: .py text or an .ipynb's code cells."""
-    from autograder import safefiles  # never through a link, never a special file
+    """Used only while autograder.intake.submission is unavailable: .py text or an .ipynb's code cells."""
+    from autograder.intake import safefiles  # never through a link, never a special file
 
     try:
         if safefiles.lkind(path) == "directory":
@@ -234,7 +235,7 @@ def _fallback_cells(path, lang="es"):
 def load_cells(path, assignment=None, lang="es"):
     """(cells, notes, fatal) of a submission; notes and fatal in `lang`."""
     try:
-        from autograder.submission import load_submission
+        from autograder.intake.submission import load_submission
     except ImportError:
         cells, fatal = _fallback_cells(path, lang)
         return cells, [], fatal
@@ -244,7 +245,7 @@ def load_cells(path, assignment=None, lang="es"):
 
 
 def _fmt_notes(notes, lang, limit=5):
-    from autograder.student_notes import note_text
+    from autograder.text.student_notes import note_text
     return "\n".join(f"  - {note_text(lang, note)}" for note in list(notes)[:limit])
 
 
@@ -253,7 +254,7 @@ _FRAME = re.compile(r'^\s*File "<student:(?P<label>[^"\n]*)>", line (?P<line>\d+
 
 def student_frames(traceback_text: str) -> list[tuple[str, int, str, str]]:
     """[(cell or file label, line, function, code line or "")] of the student's frames in a
-    worker traceback (autograder/worker/main.py keeps only those), outermost first."""
+    worker traceback (autograder/sandboxed/worker/main.py keeps only those), outermost first."""
     frames = []
     lines = (traceback_text or "").splitlines()
     for i, text in enumerate(lines):
@@ -300,11 +301,11 @@ class Student:
       the student's function as a suites.Call says (probe call_student, the call's inputs
       described in failures); returns its value (or the whole probe record with full=True).
     - `function(name, *args, kwargs=None, ...)`: the same from loose arguments.
-    - `say`: feedback in the session's language (autograder.feedback.Say).
+    - `say`: feedback in the session's language (autograder.text.feedback.Say).
     """
 
     def __init__(self, path, assignment, lang="es", load_timeout=120.0, budget=None):
-        from autograder.budget import StudentBudget, default_seconds
+        from autograder.grading.budget import StudentBudget, default_seconds
 
         self.path, self.assignment, self.lang = path, assignment, lang
         self.say = Say(lang)
@@ -393,7 +394,7 @@ class Student:
         session = self._require_session()
         if probe == "call_student" and kwargs.get("guard") and args:
             self.check_implementation(args[0], kwargs.get("isolate") or ())
-            from autograder.registry import get  # the worker blocks the assignment's built-ins
+            from autograder.grading.registry import get  # the worker blocks the assignment's built-ins
             kwargs["guard"] = list(get(self.assignment).forbidden)
         try:
             reply = session.call(probe, *args, timeout=timeout, **kwargs)
@@ -480,7 +481,7 @@ class Student:
 
     def probe(self, obj, probe, *args, timeout=DEFAULT_TIMEOUT, inputs=None, **kwargs):
         from autograder.sandbox import StudentCrash, StudentError
-        from autograder.student_notes import crash_detail
+        from autograder.text.student_notes import crash_detail
 
         self.require(obj)
         say, where = self.say, self.say.inputs(inputs)
@@ -544,7 +545,7 @@ _STUB_FUNCTION = N_("La función {obj} todavía no está implementada (NotImplem
 @pytest.fixture(scope="session")
 def say(lang):
     """Feedback in the session's language: say(msg, **fields), say.wrong(msg, misconception=...,
-    **fields), say.check_tensor(call, got, expected, ...) (autograder.feedback.Say)."""
+    **fields), say.check_tensor(call, got, expected, ...) (autograder.text.feedback.Say)."""
     return Say(lang)
 
 

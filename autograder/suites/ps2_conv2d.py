@@ -1,6 +1,6 @@
-"""Declaration of ps2_conv2d (autograder/registry.py); its hidden suite is test_ps2_conv2d*.py."""
-from autograder.i18n import N_
-from autograder.registry import Assignment, Graded
+"""Declaration of ps2_conv2d (autograder/grading/registry.py); its hidden suite is test_ps2_conv2d*.py."""
+from autograder.text.i18n import N_
+from autograder.grading.registry import Assignment, Graded
 
 ASSIGNMENT = Assignment(
     id="ps2_conv2d",

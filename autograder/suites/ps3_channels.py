@@ -1,6 +1,6 @@
-"""Declaration of ps3_channels (autograder/registry.py); its hidden suite is test_ps3_channels*.py."""
-from autograder.i18n import N_
-from autograder.registry import Assignment, Graded
+"""Declaration of ps3_channels (autograder/grading/registry.py); its hidden suite is test_ps3_channels*.py."""
+from autograder.text.i18n import N_
+from autograder.grading.registry import Assignment, Graded
 
 ASSIGNMENT = Assignment(
     id="ps3_channels",

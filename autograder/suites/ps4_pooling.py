@@ -1,6 +1,6 @@
-"""Declaration of ps4_pooling (autograder/registry.py); its hidden suite is test_ps4_pooling*.py."""
-from autograder.i18n import N_
-from autograder.registry import Assignment, Graded
+"""Declaration of ps4_pooling (autograder/grading/registry.py); its hidden suite is test_ps4_pooling*.py."""
+from autograder.text.i18n import N_
+from autograder.grading.registry import Assignment, Graded
 
 ASSIGNMENT = Assignment(
     id="ps4_pooling",

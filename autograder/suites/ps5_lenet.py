@@ -1,6 +1,6 @@
-"""Declaration of ps5_lenet (autograder/registry.py); its hidden suite is test_ps5_lenet*.py."""
-from autograder.i18n import N_
-from autograder.registry import Assignment, Graded
+"""Declaration of ps5_lenet (autograder/grading/registry.py); its hidden suite is test_ps5_lenet*.py."""
+from autograder.text.i18n import N_
+from autograder.grading.registry import Assignment, Graded
 
 ASSIGNMENT = Assignment(
     id="ps5_lenet",

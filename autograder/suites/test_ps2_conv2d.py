@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.feedback import fmt_shape, fmt_tensor, fmt_value
-from autograder.i18n import N_
+from autograder.text.feedback import fmt_shape, fmt_tensor, fmt_value
+from autograder.text.i18n import N_
 from autograder.suites import Call, generator, graded, in_both_dtypes, randn
 
 pytestmark = pytest.mark.assignment("ps2_conv2d")

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 from autograder.suites import Call, generator, graded, randn, random_pairs
 
 pytestmark = pytest.mark.assignment("ps3_channels")

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.i18n import N_
+from autograder.text.i18n import N_
 from autograder.sandbox import StudentCrash, StudentError
 from autograder.suites import Call, diagnosis, generator, graded, in_both_dtypes, randn
 

@@ -3,17 +3,17 @@ layer_shapes (2), accuracy (2), train_epoch (5), evaluate (4), lenet_wide (1), l
 The rest of lenet's (2) and lenet_modern's (3) points are the accuracy threshold after
 training, in test_ps5_lenet_training.py.
 
-The models are compared with the contract's LeNets (autograder/worker/lenet_contract.py): layer
+The models are compared with the contract's LeNets (autograder/sandboxed/worker/lenet_contract.py): layer
 classes, their hyperparameters, the output shape of every layer and the parameter count."""
 import pytest
 import torch
 
-from autograder.feedback import as_number, fmt_value
-from autograder.i18n import N_
-from autograder.layer_behaviour import standard_model_layers, standard_net_layers
+from autograder.text.feedback import as_number, fmt_value
+from autograder.text.i18n import N_
+from autograder.training.layer_behaviour import standard_model_layers, standard_net_layers
 from autograder.suites import generator, graded, randn
-from autograder.worker import probes
-from autograder.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT, LENETS, course_fields
+from autograder.sandboxed.worker import probes
+from autograder.sandboxed.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT, LENETS, course_fields
 from reference import ps5_lenet as ref
 
 pytestmark = pytest.mark.assignment("ps5_lenet")

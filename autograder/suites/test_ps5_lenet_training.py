@@ -1,6 +1,6 @@
 """Hidden suite of ps5_lenet, training part: the grader trains the student's lenet() (2 points)
 and lenet_modern() (3 points) with its own recipe and compares the test accuracy with the bar
-(autograder/training_check.py). The worker only describes the model; training is trusted code.
+(autograder/training/check.py). The worker only describes the model; training is trusted code.
 Each model is trained at most once per session (cached), whatever tests ask for it, and at most
 once per distinct architecture/recipe/seed/device/data across sessions (training_check's on-disk
 TrainingCache, reused by every later grading pass until `autograder grade --force`). A passing
@@ -10,9 +10,9 @@ import os
 
 import pytest
 
-from autograder import training_check
-from autograder.feedback import Feedback
-from autograder.i18n import N_
+from autograder.training import check as training_check
+from autograder.text.feedback import Feedback
+from autograder.text.i18n import N_
 from autograder.suites import graded
 
 pytestmark = pytest.mark.assignment("ps5_lenet")

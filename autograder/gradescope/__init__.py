@@ -1,0 +1,1 @@
+"""The Gradescope route: the autograder zip and what its run_autograder calls."""

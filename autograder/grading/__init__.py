@@ -1,0 +1,1 @@
+"""Grading one submission and many: the engine, batches, results, budgets, the registry."""

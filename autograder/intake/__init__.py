@@ -1,0 +1,1 @@
+"""Reading what a student submitted: paths, notebooks, untrusted files."""

@@ -1,0 +1,1 @@
+"""The mutation check of the hidden suites (`python -m autograder.mutation`)."""

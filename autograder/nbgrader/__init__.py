@@ -1,0 +1,1 @@
+"""The nbgrader route: snapshot, confined kernel, preprocessors, gradebook, feedback."""

@@ -1,0 +1,47 @@
+"""The grade cells that call the hook: how to find them, what they print, what they may keep.
+
+Shared by the snapshot (trusted grading), the preprocessors, the gradebook and the feedback.
+"""
+from __future__ import annotations
+
+import re
+
+from autograder.grading.results import as_result
+from autograder.text.i18n import tr
+
+# One call of the hook in a cell source: hidden_score("ps1_corr2d", "corr2d")
+HOOK_CALL = re.compile(r"""hidden_score\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)""")
+
+
+def is_hook_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and \
+        HOOK_CALL.search(cell.get("source", "")) is not None
+
+
+def without_stderr(outputs) -> list:
+    """A cell's outputs less its stderr stream (nbgrader zeroes a grade cell with stderr output)."""
+    return [o for o in outputs or [] if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
+def feedback_text(result, assignment: str, obj: str, lang: str = "es") -> str:
+    """What a grade cell prints: the object's score and its failing tests' messages (never test
+    source). General output of the grading (e.g. skipped cells) is shown too. result: a
+    SubmissionResult or its results.json."""
+    result = as_result(result, assignment)
+    entry = result.object_scores()[obj]
+    lines = [tr(lang, "{obj}: {score:g} / {max:g} puntos", obj=obj, score=entry.score, max=entry.max_score)]
+    if not entry.tests:
+        lines.append("  " + tr(lang, "No se pudo evaluar {obj}.", obj=obj))
+    elif not entry.failed:
+        lines.append("  " + tr(lang, "Todas las pruebas ocultas de {obj} pasan.", obj=obj))
+    for test in entry.failed:
+        score, points = float(test.score or 0), float(test.test.points or 0)
+        lines.append(f"  ✗ {test.test.title(result.lang)} ({score:g}/{points:g})")
+        for line in test.output.strip().splitlines():
+            lines.append("      " + line)
+    general = result.output.strip()
+    if general and (entry.failed or not entry.tests):
+        lines.append(tr(lang, "Observaciones generales:"))
+        lines.extend("  " + line for line in general.splitlines())
+    return "\n".join(lines)
