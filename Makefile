@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-# The registered assignments (autograder/suites/<id>.py), asked once the venv exists.
+# The registered assignments (autograder/suites/<id>/), asked once the venv exists.
 ASSIGNMENTS = $(shell $(BIN)/python -m autograder list)
 
 # Grades examples/<id>/ (perfect, typical mistakes, untouched release) for every assignment.

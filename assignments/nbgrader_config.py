@@ -24,7 +24,7 @@ except ImportError as exc:
     raise ImportError("nbgrader_config.py needs the autograder package: install cnn-autograder or "
                       "put the repository on PYTHONPATH (docs/instructors.md)") from exc
 
-# The assignments of the course, from the grader's registry (autograder/suites/<id>.py).
+# The assignments of the course, from the grader's registry (autograder/suites/<id>/).
 ASSIGNMENTS = list(_registered_ids())
 
 c.CourseDirectory.course_id = "cnn-humai"

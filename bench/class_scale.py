@@ -53,15 +53,15 @@ def timed(fn, *args, **kw):
 
 def regrade_one(out, name):
     """What a regrade of `name` leaves behind: a changed source, meta.json and results.json."""
-    from autograder.grading import results as store
+    from autograder.grading import result_files
     folder = os.path.join(out, name)
-    with open(os.path.join(folder, store.META), encoding="utf-8") as f:
+    with open(os.path.join(folder, result_files.META), encoding="utf-8") as f:
         meta = json.load(f)
     with open(meta["source"], "a", encoding="utf-8") as f:
         f.write("\n# entregado otra vez\n")
     res = synthetic_class.results_for("graded", ("off_by_one",))
     res["execution_time"] = 9.87  # differs from every synthetic result, so the page must change
-    store.store(folder, meta["source"], synthetic_class.ASSIGNMENT, "es", res)
+    result_files.store(folder, meta["source"], synthetic_class.ASSIGNMENT, "es", res)
 
 
 def planted_ok(out, groups):

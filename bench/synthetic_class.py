@@ -22,7 +22,7 @@ import sys
 
 ASSIGNMENT = "ps1_corr2d"
 OBJECTS = ["corr2d", "conv2d_strict", "learn_kernel"]
-# (object, points, title) of the ps1 suite's tests (autograder/suites/test_ps1_corr2d.py)
+# (object, points, title) of the ps1 suite's tests (autograder/suites/ps1_corr2d/test_ps1_corr2d.py)
 TESTS = [
     ("corr2d", 2, "ejemplo del curso (X 3x3, K 2x2)"),
     ("corr2d", 2, "detector de bordes verticales con K = [[1, -1]]"),
@@ -249,7 +249,7 @@ def plan(n: int, seed: int = 24):
 def write(n: int, root, seed: int = 24):
     """Writes root/subs/<name>.py and root/out/<name>/{results,meta}.json; -> (out dir,
     planted groups)."""
-    from autograder.grading import results as store
+    from autograder.grading import result_files
     subs, out = os.path.join(root, "subs"), os.path.join(root, "out")
     os.makedirs(subs, exist_ok=True)
     students, groups = plan(n, seed)
@@ -260,9 +260,9 @@ def write(n: int, root, seed: int = 24):
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
         res = results_for("stub" if kind == "stub" else "graded", mistakes)
-        meta = store.make_meta(path, ASSIGNMENT, "es", store.STATUS_COMPLETE, store.source_hash(path),
-                               score=res["score"], max_score=res["max_score"])
-        for file, data in ((store.RESULTS, res), (store.META, meta)):
+        meta = result_files.make_meta(path, ASSIGNMENT, "es", result_files.STATUS_COMPLETE,
+                                      result_files.source_hash(path), score=res["score"], max_score=res["max_score"])
+        for file, data in ((result_files.RESULTS, res), (result_files.META, meta)):
             with open(os.path.join(folder, file), "w", encoding="utf-8") as f:
                 json.dump(data, f, ensure_ascii=False, indent=2)
     return out, groups

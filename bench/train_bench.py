@@ -6,7 +6,7 @@ CPU part (always):
     the reference train_epoch -- and of cursocnn.training.fit with the same model, batch size
     and optimizer; prints the ratio (goal >= 3x);
   * time to the CPU threshold: the grader's CPU recipe on the reference until the test
-    accuracy reaches autograder.training.check.THRESHOLDS["cpu"][model].
+    accuracy reaches autograder.training.train.THRESHOLDS["cpu"][model].
 GPU part (only with CUDA): examples/s and wall time of 10 epochs of the GPU recipe.
 
     .venv/bin/python bench/train_bench.py [--model lenet_modern] [--threads N] [--skip-threshold]
@@ -57,7 +57,10 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    from autograder.training import check as tc
+
+    from autograder.training import rebuild as training_rebuild
+
+    from autograder.training import train as training_train
     from cursocnn import data, training
     from reference import ps5_lenet as ref
 
@@ -78,10 +81,10 @@ def main(argv=None):
 
     if not args.skip_threshold:
         for name in (args.model,) + tuple(m for m in ("lenet", "lenet_modern") if m != args.model):
-            bar = tc.THRESHOLDS["cpu"][name]
+            bar = training_train.THRESHOLDS["cpu"][name]
             from autograder.sandboxed.worker.probes import PROBES
 
-            model = tc.build_checked(name, PROBES["describe_model"](vars(ref), name), seed=args.seed)
+            model = training_rebuild.build_checked(name, PROBES["describe_model"](vars(ref), name), seed=args.seed)
             start = time.perf_counter()
             reached = {}
 
@@ -103,7 +106,7 @@ def main(argv=None):
         for name in ("lenet_modern", "lenet"):
             from autograder.sandboxed.worker.probes import PROBES
 
-            model = tc.build_checked(name, PROBES["describe_model"](vars(ref), name), seed=args.seed)
+            model = training_rebuild.build_checked(name, PROBES["describe_model"](vars(ref), name), seed=args.seed)
             recipe = training.GPU_RECIPE.with_(epochs=10)
             torch.cuda.synchronize()
             start = time.perf_counter()

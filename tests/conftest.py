@@ -23,7 +23,7 @@ import tempfile
 
 import pytest
 
-# ps5's training cache (autograder/training/check.py) lives in the user's cache folder by default,
+# ps5's training cache (autograder/training/cache.py) lives in the user's cache folder by default,
 # so a second run of the suite on the same machine would reuse the LeNet results of the first
 # and never train. Each run of the suite gets a fresh, empty cache instead: the first test that
 # grades a LeNet really trains it, later tests of the same architecture reuse that result, as a

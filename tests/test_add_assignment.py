@@ -21,8 +21,8 @@ AID = "ps9_relu"
 
 # The files the guide tells a maintainer to write, relative to the repository root.
 NEW_FILES = {
-    f"autograder/suites/{AID}.py": '''
-        """Declaration of ps9_relu (autograder/grading/registry.py); its hidden suite is test_ps9_relu.py."""
+    f"autograder/suites/{AID}/__init__.py": '''
+        """ps9_relu: its declaration (here), its hidden suite (test_ps9_relu.py), its mutation inputs."""
         from autograder.text.i18n import N_
         from autograder.grading.registry import Assignment, Graded
 
@@ -32,7 +32,18 @@ NEW_FILES = {
             graded=(Graded("relu", 3),),
         )
     ''',
-    f"autograder/suites/test_{AID}.py": '''
+    f"autograder/suites/{AID}/inputs.py": '''
+        """Random calls of relu for the mutation check."""
+        from autograder.suites.random_calls import TRIALS, tensor
+
+
+        def relu_calls(r):
+            return [((tensor(r, r.randint(1, 5), r.randint(1, 5)),), {}) for _ in range(TRIALS)]
+
+
+        CALLS = {"relu": relu_calls}
+    ''',
+    f"autograder/suites/{AID}/test_{AID}.py": '''
         """Hidden suite of ps9_relu: relu (3)."""
         import torch
 
@@ -142,7 +153,8 @@ def _run(copy: Path, *args, timeout=120):
 SEES_IT = """\
 import json, os
 from traitlets.config import Config
-from autograder import budget, mutation, registry, scoring
+from autograder.grading import budget, registry, scoring
+from autograder.mutation import mutants as mutation
 cfg = Config()
 ns = {"get_config": lambda: cfg, "__file__": os.path.abspath("assignments/nbgrader_config.py")}
 exec(compile(open("assignments/nbgrader_config.py").read(), "nbgrader_config.py", "exec"), ns)
@@ -182,7 +194,7 @@ def test_a_new_assignment_is_added_by_the_guide_alone(tmp_path):
     seen = json.loads(_run(copy, "-c", SEES_IT).strip().splitlines()[-1])
     assert seen["points"] == {"relu": 3} and seen["max"] == 3 and seen["budget"] == 120
     assert seen["nbgrader"] == seen["ids"] and AID in seen["ids"]
-    assert AID not in seen["mutable"]   # equivalence.py has no inputs for relu: not mutation-checked
+    assert AID in seen["mutable"]        # its inputs.py: the mutation check covers it
 
     # graded end to end by the real CLI, in the sandbox
     out = tmp_path / "out"
@@ -197,9 +209,19 @@ def test_a_new_assignment_is_added_by_the_guide_alone(tmp_path):
     graded = _hashes(copy)
     assert all(graded.get(rel) == digest for rel, digest in after.items())   # grading writes nothing here
 
-    # the one regeneration step of the guide: the docs' tables, and only them
+    # the guide's regeneration step: the docs' tables, and only them
     _run(copy, "-m", "autograder.cli.assignment_list", "--write-docs")
     final = _hashes(copy)
     assert sorted(rel for rel in after if final[rel] != after[rel]) == ["README.md", "docs/cli.md"]
     for doc in ("README.md", "docs/cli.md"):
         assert f"| `{AID}` | La activación ReLU | `relu` 3 | 3 |" in (copy / doc).read_text(encoding="utf-8")
+
+    # the translation step, as the guide states it: the catalogue gets the new texts, untranslated,
+    # for the maintainer to fill in (the one existing file edited by hand)
+    _run(copy, "-m", "autograder.text.i18n", "update")
+    translated = _hashes(copy)
+    po = "autograder/text/locale/en/LC_MESSAGES/autograder.po"
+    assert sorted(rel for rel in final if translated[rel] != final[rel]) == [po]
+    catalogue = (copy / po).read_text(encoding="utf-8")
+    assert 'msgid "La activación ReLU"\nmsgstr ""' in catalogue
+    assert 'msgid "valores negativos, cero y positivos"\nmsgstr ""' in catalogue

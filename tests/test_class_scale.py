@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 
-from autograder.grading import results as store
+from autograder.grading import result_files
 from autograder.grading import scoring
 from autograder.pages import build as pages
 from autograder.pages import similarity
@@ -56,7 +56,7 @@ def test_regrade_rewrites_only_that_students_page(tmp_path):
     with open(meta["source"], "a", encoding="utf-8") as f:
         f.write("\n# segunda entrega\n")
     new = synthetic_class.results_for("graded", ("off_by_one", "gradient_ascent"))
-    store.store(os.path.join(out, victim), meta["source"], A, "es", new)
+    result_files.store(os.path.join(out, victim), meta["source"], A, "es", new)
     before = snapshot(out)
     written = pages.build(out, jobs=2)
     after = snapshot(out)

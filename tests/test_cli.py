@@ -74,7 +74,8 @@ def fake_env(tmp_path):
     suite = tmp_path / "fake_suite"
     suite.mkdir(exist_ok=True)
     (suite / "fakeplug.py").write_text(FAKE_PLUGIN)
-    (suite / "test_ps1_corr2d.py").write_text(FAKE_SUITE)
+    (suite / "ps1_corr2d").mkdir(exist_ok=True)
+    (suite / "ps1_corr2d" / "test_ps1_corr2d.py").write_text(FAKE_SUITE)
     env = dict(os.environ, AUTOGRADER_SUITES_DIR=str(suite), AUTOGRADER_SUITES_PLUGIN="fakeplug",
                PYTHONPATH=os.pathsep.join([str(suite), str(ROOT)]))
     return env
@@ -139,7 +140,7 @@ def test_training_cache_options_reach_the_run_and_leave_no_trace(tmp_path, monke
     nbgrader route inherit it) and gone after it, even when the run ends in a usage error; a
     usage error names the command that failed."""
     from autograder.cli import main as cli
-    from autograder.training.check import ENV_CACHE, ENV_CACHE_SINCE
+    from autograder.training.cache import ENV_CACHE, ENV_CACHE_SINCE
 
     before = dict(os.environ)
     seen = {}

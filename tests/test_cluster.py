@@ -25,7 +25,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
 
-from autograder.grading import batch, results as store  # noqa: E402
+from autograder.grading import batch, result_files, results as store  # noqa: E402
 from autograder.cluster import dask_batch as cluster  # noqa: E402
 from test_cli import fake_env, sub  # noqa: E402
 
@@ -227,12 +227,12 @@ def test_gpu_tasks_run_only_on_the_gpu_worker(real_cluster, tmp_path):
 
 def _count_writes(monkeypatch):
     writes = []
-    real = store.store
+    real = result_files.store
 
     def counting(folder, *a, **kw):
         writes.append(os.path.basename(folder))
         return real(folder, *a, **kw)
-    monkeypatch.setattr(store, "store", counting)
+    monkeypatch.setattr(result_files, "store", counting)
     return writes
 
 

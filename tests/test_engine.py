@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import batch, engine, results, scoring
+from autograder.grading import result_files
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"
@@ -46,9 +47,9 @@ BUG = ("learn_kernel: aprende [[1, -1]] en el ejemplo de los bordes",
 @pytest.fixture
 def bug_suite(tmp_path, monkeypatch):
     d = tmp_path / "suite"
-    d.mkdir()
+    (d / "ps1_corr2d").mkdir(parents=True)
     (d / "bugplug.py").write_text(BUG_PLUGIN)
-    (d / "test_ps1_corr2d.py").write_text(BUG_SUITE)
+    (d / "ps1_corr2d" / "test_ps1_corr2d.py").write_text(BUG_SUITE)
     monkeypatch.syspath_prepend(str(d))
     monkeypatch.delitem(sys.modules, "test_ps1_corr2d", raising=False)  # another test's copy
     monkeypatch.setattr(engine, "SUITES_DIR", str(d))
@@ -157,7 +158,7 @@ def test_no_costly_plugins(request):
 def test_in_process_runs_leave_out_the_plugins_that_only_cost_time(bug_suite):
     """unraisableexception and threadexception run full garbage collections over torch's heap
     at every session end (~0.3 s per submission); cacheprovider and friends serve no grade."""
-    (bug_suite / "test_ps1_corr2d.py").write_text(PLUGIN_SUITE)
+    (bug_suite / "ps1_corr2d" / "test_ps1_corr2d.py").write_text(PLUGIN_SUITE)
     res = engine.grade(EXAMPLES / "perfecta.ipynb", "ps1_corr2d")
     assert [t["status"] for t in res["tests"]] == ["passed"], res["tests"][0]["output"]
 
@@ -187,15 +188,15 @@ def test_loader_exception_does_not_escape(monkeypatch):
 
 def test_atomic_write_replaces_whole_files_and_leaves_no_temporaries(tmp_path, monkeypatch):
     target = tmp_path / "r" / "results.json"
-    results.write_json_atomic(target, {"a": 1})
+    result_files.write_json_atomic(target, {"a": 1})
     assert json.loads(target.read_text()) == {"a": 1}
     with pytest.raises(TypeError):
-        results.write_json_atomic(target, {"a": object()})  # fails mid-write
+        result_files.write_json_atomic(target, {"a": object()})  # fails mid-write
     assert json.loads(target.read_text()) == {"a": 1}
     calls = []
     real_replace = os.replace
     monkeypatch.setattr(os, "replace", lambda s, d: (calls.append((s, d)), real_replace(s, d)))
-    results.write_json_atomic(target, {"a": 2})
+    result_files.write_json_atomic(target, {"a": 2})
     assert calls and Path(calls[0][0]).parent == target.parent and Path(calls[0][1]) == target
     assert sorted(p.name for p in target.parent.iterdir()) == ["results.json"]
 
@@ -215,20 +216,20 @@ def test_names_unique_deterministic_and_stable(tmp_path):
     out.mkdir()
     items = [(str(tmp_path / "b" / "x.py"), "x"), (str(tmp_path / "a" / "x.py"), "x"),
              (str(tmp_path / "X.py"), "X"), (str(tmp_path / "y y.py"), "y y")]
-    names = results.assign_names(items, out)
+    names = result_files.assign_names(items, out)
     assert len({n.casefold() for n in names}) == 4
     # in order of path: X.py takes "X", so both x.py (same name, case aside) get hashed names
     assert names[2] == "X" and names[0].startswith("x-") and names[1].startswith("x-")
     assert names[3] == "y_y"
-    assert results.assign_names(list(reversed(items)), out) == list(reversed(names))
+    assert result_files.assign_names(list(reversed(items)), out) == list(reversed(names))
     # once a folder is claimed, that source keeps it whatever else is graded
-    results.claim(out / names[0], items[0][0], "ps1_corr2d", "es", "h")
-    assert results.assign_names([items[0]], out) == [names[0]]
+    result_files.claim(out / names[0], items[0][0], "ps1_corr2d", "es", "h")
+    assert result_files.assign_names([items[0]], out) == [names[0]]
     # a folder owned by another source, or a foreign non-empty folder, is never reused
-    results.claim(out / "z", str(tmp_path / "elsewhere" / "z.py"), "ps1_corr2d", "es", "h")
+    result_files.claim(out / "z", str(tmp_path / "elsewhere" / "z.py"), "ps1_corr2d", "es", "h")
     (out / "w").mkdir()
     (out / "w" / "notes.txt").write_text("mine")
-    z, w = results.assign_names([(str(tmp_path / "z.py"), "z"), (str(tmp_path / "w.py"), "w")], out)
+    z, w = result_files.assign_names([(str(tmp_path / "z.py"), "z"), (str(tmp_path / "w.py"), "w")], out)
     assert z.startswith("z-") and w.startswith("w-")
 
 
@@ -238,16 +239,16 @@ def test_resume_needs_same_source_content_assignment_language(tmp_path):
     folder = tmp_path / "out" / "s"
     res = {"score": 0, "max_score": 20, "output": "", "execution_time": 0.0, "tests": [],
            "extra_data": {"grader_error": False}}
-    results.claim(folder, src, "ps1_corr2d", "es", results.source_hash(src))
-    assert results.load_complete(folder, src, "ps1_corr2d", "es") is None  # pending
-    results.store(folder, src, "ps1_corr2d", "es", res)
-    assert results.load_complete(folder, src, "ps1_corr2d", "es") == res
-    assert results.load_complete(folder, src, "ps1_corr2d", "en") is None
-    assert results.load_complete(folder, src, "ps2_conv2d", "es") is None
+    result_files.claim(folder, src, "ps1_corr2d", "es", result_files.source_hash(src))
+    assert result_files.load_complete(folder, src, "ps1_corr2d", "es") is None  # pending
+    result_files.store(folder, src, "ps1_corr2d", "es", res)
+    assert result_files.load_complete(folder, src, "ps1_corr2d", "es") == res
+    assert result_files.load_complete(folder, src, "ps1_corr2d", "en") is None
+    assert result_files.load_complete(folder, src, "ps2_conv2d", "es") is None
     src.write_text("x = 2\n")
-    assert results.load_complete(folder, src, "ps1_corr2d", "es") is None
-    results.store(folder, src, "ps1_corr2d", "es", {**res, "extra_data": {"grader_error": True}})
-    assert results.load_complete(folder, src, "ps1_corr2d", "es") is None
+    assert result_files.load_complete(folder, src, "ps1_corr2d", "es") is None
+    result_files.store(folder, src, "ps1_corr2d", "es", {**res, "extra_data": {"grader_error": True}})
+    assert result_files.load_complete(folder, src, "ps1_corr2d", "es") is None
 
 
 # ---------------------------------------------------------------- discovery
@@ -294,9 +295,9 @@ def test_ok(record_property):
 
 def test_a_passing_test_can_report_what_it_measured(tmp_path, monkeypatch):
     d = tmp_path / "suite"
-    d.mkdir()
+    (d / "ps1_corr2d").mkdir(parents=True)
     (d / "bugplug.py").write_text(BUG_PLUGIN)
-    (d / "test_ps1_corr2d.py").write_text(NOTE_SUITE)
+    (d / "ps1_corr2d" / "test_ps1_corr2d.py").write_text(NOTE_SUITE)
     monkeypatch.syspath_prepend(str(d))
     monkeypatch.delitem(sys.modules, "test_ps1_corr2d", raising=False)
     monkeypatch.setattr(engine, "SUITES_DIR", str(d))

@@ -84,7 +84,8 @@ def test_check_tensor_names_the_call_and_describes_its_inputs():
 
 
 def test_misconceptions_live_beside_their_suite_and_are_found_everywhere():
-    from autograder.suites import hints_ps1_corr2d, hints_ps4_pooling
+    from autograder.suites.ps1_corr2d import hints as hints_ps1_corr2d
+    from autograder.suites.ps4_pooling import hints as hints_ps4_pooling
 
     assert "flipped_one_axis" in hints_ps1_corr2d.MISCONCEPTIONS
     assert "flipped_one_axis" not in SHARED_MISCONCEPTIONS

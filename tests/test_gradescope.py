@@ -79,7 +79,7 @@ def test_zip_layout(gs_zip):
         # the grader itself travels in the zip
         for f in ("autograder/grading/engine.py", "autograder/sandbox/session.py",
                   "autograder/sandboxed/worker/main.py",
-                  "autograder/suites/plugin.py", "autograder/suites/test_ps1_corr2d.py",
+                  "autograder/suites/plugin.py", "autograder/suites/ps1_corr2d/test_ps1_corr2d.py",
                   "reference/ps1_corr2d.py", "assignments/cursocnn/__init__.py", "pyproject.toml"):
             assert f in names, f
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
@@ -107,7 +107,7 @@ def test_ps5_zip_fetches_data(tmp_path):
     setup = zipfile.ZipFile(z).read("setup.sh").decode()
     assert "dataset-fashion-mnist" in setup
     # the image trains the reference LeNets into the cache run_autograder uses
-    assert "-m autograder.training.check warm --device auto" in setup
+    assert "-m autograder.cli.training_cache warm --device auto" in setup
     assert 'AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache"' in setup
     run = zipfile.ZipFile(z).read("run_autograder").decode()
     assert 'AUTOGRADER_TRAINING_CACHE="${AUTOGRADER_TRAINING_CACHE:-$SRC/.training-cache}"' in run

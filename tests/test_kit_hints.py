@@ -8,7 +8,7 @@ likely cause with the grader's own misconception text, computed on the visible t
   (engine.grade); a correct notebook gets no hint;
 - the kit's hints module imports without torch.
 
-Regenerate the copy after changing a grader text:  python tests/test_kit_hints.py
+Regenerate the copy after changing a grader text:  python -m autograder.cli.kit_copies
 """
 import copy
 import json
@@ -24,28 +24,6 @@ KIT = ROOT / "assignments" / "cursocnn"
 TEXTS_FILE = KIT / "hint_texts.py"
 MUTANTS = ROOT / "tests" / "corpus" / "mutants"
 
-HEADER = '''"""The grader's misconception texts (Spanish) for the keys the kit's hints can name.
-
-A copy of autograder.text.feedback.misconception_text(key, "es") (the kit cannot import the grader):
-tests/test_kit_hints.py checks it is equal; `python tests/test_kit_hints.py` rewrites it.
-Generated file: do not edit by hand.
-"""
-'''
-
-
-def expected_texts_module() -> str:
-    sys.path.insert(0, str(KIT.parent))
-    from autograder.text.feedback import misconception_text
-    from autograder.text.i18n import tr
-    from cursocnn import hints
-
-    lines = [HEADER, f"PREFIX = {tr('es', 'Posible causa: {cause}.')!r}", "", "TEXTS = {"]
-    for key in sorted(hints.KEYS):
-        lines.append(f"    {key!r}: {misconception_text(key, 'es')!r},")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
 def test_kit_texts_are_the_graders():
     from autograder.text.feedback import MISCONCEPTIONS, explain, misconception_text
     from cursocnn import hint_texts, hints
@@ -55,8 +33,9 @@ def test_kit_texts_are_the_graders():
     for key in hints.KEYS:
         assert hint_texts.TEXTS[key] == misconception_text(key, "es"), key
         assert hints.texto(key) == explain("es", key), key
-    assert TEXTS_FILE.read_text(encoding="utf-8") == expected_texts_module(), \
-        "cursocnn/hint_texts.py is stale: run python tests/test_kit_hints.py"
+    from autograder.cli import kit_copies
+    assert TEXTS_FILE.read_text(encoding="utf-8") == kit_copies.hint_texts_text(), \
+        "cursocnn/hint_texts.py is stale: run python -m autograder.cli.kit_copies"
 
 
 def test_every_key_the_diagnoses_return_is_listed():
@@ -258,9 +237,3 @@ def test_correct_notebook_gets_no_hint(aid, tmp_path):
     results = json.loads(out.stdout.strip().splitlines()[-1])
     assert results and all(r["ok"] for r in results), results
     assert "Posible causa" not in out.stdout
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    TEXTS_FILE.write_text(expected_texts_module(), encoding="utf-8")
-    print(f"wrote {TEXTS_FILE}")

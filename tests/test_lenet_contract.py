@@ -5,6 +5,8 @@ import pytest
 import torch
 
 from autograder.training import check as tc
+
+from autograder.training import contract as training_contract
 from autograder.sandboxed.worker import lenet_contract as contract
 from autograder.sandboxed.worker.probes import PROBES
 from reference import ps5_lenet as ref
@@ -75,11 +77,11 @@ def test_course_fields_normalise_the_ways_of_writing_a_layer():
 
 
 def test_the_training_check_compares_with_the_contract():
-    for name in tc.MODELS:
-        assert [kind for kind, _ in tc.EXPECTED[name]] == contract.LENETS[name].kinds
-        layers = tc._layers(PROBES["describe_model"](vars(ref), name), name)
-        tc.compare_with_contract(name, layers)       # the reference raises nothing
-        assert [hp for _, hp, _, _ in layers] == [hp for _, hp in tc.EXPECTED[name]]
+    for name in training_contract.MODELS:
+        assert [kind for kind, _ in training_contract.EXPECTED[name]] == contract.LENETS[name].kinds
+        layers = training_contract.normalised_layers(PROBES["describe_model"](vars(ref), name), name)
+        training_contract.compare_with_contract(name, layers)       # the reference raises nothing
+        assert [hp for _, hp, _, _ in layers] == [hp for _, hp in training_contract.EXPECTED[name]]
 
 
 def test_hints_take_their_numbers_from_the_contract(monkeypatch):
@@ -92,13 +94,13 @@ def test_hints_take_their_numbers_from_the_contract(monkeypatch):
     assert "a 5x5 kernel without padding gives 24x24" in rejected.message("en")
     wider = contract.LENETS["lenet"].changed(0, kernel_size=3, padding=1)
     monkeypatch.setitem(contract.LENETS, "lenet", wider)
-    hint = tc._param_hint("lenet", 1, "Conv2d", "padding", (0, 0), (1, 1)).render("es")
+    hint = training_contract._param_hint("lenet", 1, "Conv2d", "padding", (0, 0), (1, 1)).render("es")
     assert "padding=1" in hint and "3x3" in hint and "26x26" in hint
 
 
 def test_the_suite_hints_quote_the_contract(monkeypatch):
     from autograder.text.feedback import misconception_text
-    from autograder.suites import hints_ps5_lenet as hints
+    from autograder.suites.ps5_lenet import hints
 
     assert "padding=2" in misconception_text("missing_padding", "es")
     assert "24x24 en lugar de 28x28" in misconception_text("missing_padding", "es")

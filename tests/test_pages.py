@@ -151,7 +151,7 @@ def test_student_pages_show_no_test_source_or_reference_code(graded):
     solution_lines = {ln.strip() for block in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION",
                                                          reference, re.S)
                       for ln in block.splitlines() if len(ln.strip()) > 24}
-    suite = (ROOT / "autograder" / "suites" / f"test_{ASSIGNMENT}.py").read_text(encoding="utf-8")
+    suite = (ROOT / "autograder" / "suites" / ASSIGNMENT / f"test_{ASSIGNMENT}.py").read_text(encoding="utf-8")
     suite_lines = {ln.strip() for ln in suite.splitlines()
                    if len(ln.strip()) > 30 and not ln.strip().startswith(("@", "#", '"', "es=", "en="))}
     assert solution_lines and suite_lines
@@ -368,9 +368,9 @@ def test_kill_table_matches_direct_grading(tmp_path, browser):
 def test_training_curve_from_the_training_check(tmp_path, browser):
     """ps5's training test records the per-epoch accuracy; the page draws it against the bar.
     (The CheckResult is built here instead of training a LeNet: minutes on a CPU.)"""
-    from autograder.grading import results as store
+    from autograder.grading import result_files
     from autograder.pages.build import build
-    from autograder.suites.test_ps5_lenet_training import _page_data
+    from autograder.suites.ps5_lenet.test_ps5_lenet_training import _page_data
     from autograder.training.check import CheckResult
 
     result = CheckResult(name="lenet_modern", ok=False, stage="training",
@@ -384,7 +384,7 @@ def test_training_curve_from_the_training_check(tmp_path, browser):
                       "visibility": "visible", "extra_data": data}],
            "extra_data": {"assignment": "ps5_lenet", "lang": "es", "grader_error": False}}
     folder = tmp_path / "out" / "ana"
-    store.store(str(folder), str(ROOT / "examples" / "ps5_lenet" / "sin_resolver.ipynb"), "ps5_lenet", "es", res)
+    result_files.store(str(folder), str(ROOT / "examples" / "ps5_lenet" / "sin_resolver.ipynb"), "ps5_lenet", "es", res)
     build(str(tmp_path / "out"))
     page, errors = open_page(browser, folder / "feedback.html", "ps5_training.png")
     assert images_ok(page) == 1

@@ -1,9 +1,9 @@
 """The ps5 structural suite's declarations: lenet()'s and lenet_modern()'s test pairs come from one
-helper (autograder/suites/test_ps5_lenet.py, lenet_tests), yet run in the order written, each
+helper (autograder/suites/ps5_lenet/test_ps5_lenet.py, lenet_tests), yet run in the order written, each
 declaring its object, points and title once; with the training tests they total ps5's points."""
 from autograder.grading import scoring
 from autograder.mutation import trusted_run
-from autograder.suites import test_ps5_lenet_training as training_suite
+from autograder.suites.ps5_lenet import test_ps5_lenet_training as training_suite
 from autograder.suites.marker import graded_test
 
 

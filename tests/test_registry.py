@@ -32,7 +32,8 @@ def test_the_course_is_registered_in_order():
 @pytest.mark.parametrize("assignment", IDS)
 def test_every_assignment_has_its_files(assignment):
     a = registry.get(assignment)
-    assert list((ROOT / "autograder" / "suites").glob(f"test_{assignment}*.py"))
+    files = registry.suite_files(assignment)
+    assert files and all(Path(f).parent == ROOT / "autograder" / "suites" / assignment for f in files)
     assert (ROOT / "assignments" / "notebooks" / f"{assignment}.py").is_file()
     for example in ("perfecta.ipynb", "con_errores.py", "sin_resolver.ipynb"):
         assert (ROOT / "examples" / assignment / example).is_file(), example
@@ -76,7 +77,7 @@ def test_the_cli_and_the_makefile_list_the_registry():
 
 @pytest.mark.slow
 def test_reading_the_registry_imports_neither_torch_nor_pytest():
-    code = ("import sys\nfrom autograder import budget, registry, scoring\nregistry.ids()\n"
+    code = ("import sys\nfrom autograder.grading import budget, registry, scoring\nregistry.ids()\n"
             "print(sorted(m for m in ('torch', 'pytest', 'autograder.suites') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True).stdout
@@ -93,33 +94,58 @@ DECLARATION = """
 """
 
 
-def test_discovery_needs_a_suite_beside_each_declaration(tmp_path):
-    _write(tmp_path, "pa_one.py", DECLARATION.format(id="pa_one"))
-    _write(tmp_path, "test_pa_one.py", "")
-    _write(tmp_path, "pb_two.py", DECLARATION.format(id="pb_two"))
-    _write(tmp_path, "test_pb_two_part.py", "")
-    _write(tmp_path, "pc_lonely.py", DECLARATION.format(id="pc_lonely"))   # no suite: not registered
-    _write(tmp_path, "helpers.py", "X = 1\n")
-    _write(tmp_path, "test_helpers.py", "")                                # a suite, no ASSIGNMENT
-    _write(tmp_path, "pa10_ten.py", DECLARATION.format(id="pa10_ten"))
-    _write(tmp_path, "test_pa10_ten.py", "")
-    _write(tmp_path, "pa9_nine.py", DECLARATION.format(id="pa9_nine"))
-    _write(tmp_path, "test_pa9_nine.py", "")
+def _assignment(root: Path, aid: str, declaration: str | None = None, *, tests=("test_{id}.py",),
+                inputs=True) -> Path:
+    folder = root / aid
+    folder.mkdir()
+    _write(folder, "__init__.py", DECLARATION.format(id=aid) if declaration is None else declaration)
+    for name in tests:
+        _write(folder, name.format(id=aid), "")
+    if inputs:
+        _write(folder, "inputs.py", "CALLS = {}\n")
+    return folder
+
+
+def test_every_folder_is_an_assignment_in_course_order(tmp_path):
+    _assignment(tmp_path, "pa_one")
+    _assignment(tmp_path, "pb_two", tests=("test_pb_two_part.py",))
+    _assignment(tmp_path, "pa10_ten")
+    _assignment(tmp_path, "pa9_nine")
+    _write(tmp_path, "helpers.py", "X = 1\n")          # modules beside the folders are not assignments
+    (tmp_path / "__pycache__").mkdir()
     found = registry.discover(str(tmp_path))
     assert list(found) == ["pa9_nine", "pa10_ten", "pa_one", "pb_two"]   # numbers by value
     assert found["pb_two"].points == {"f": 2} and found["pb_two"].budget == 30
+    assert registry.suite_files("pb_two", str(tmp_path)) == [str(tmp_path / "pb_two" / "test_pb_two_part.py")]
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda root: _assignment(root, "pa_one", tests=()), r"pa_one: no hidden suite \(test_pa_one.py\)"),
+    (lambda root: _assignment(root, "pa_one", inputs=False), r"pa_one: no inputs.py for the mutation check"),
+    (lambda root: (root / "pa_one").mkdir(), r"pa_one: no __init__.py with the assignment's declaration"),
+    (lambda root: _assignment(root, "pa_one", "X = 1\n"), r"pa_one/__init__.py: defines no ASSIGNMENT"),
+    (lambda root: _assignment(root, "pa_one", DECLARATION.format(id="other")), "ASSIGNMENT.id is 'other'"),
+])
+def test_a_folder_missing_a_piece_is_an_error_that_names_it(tmp_path, make, error):
+    """Never skipped in silence: a half-made assignment stops every command that lists them."""
+    make(tmp_path)
+    with pytest.raises(registry.DeclarationError, match=error):
+        registry.discover(str(tmp_path))
+
+
+def test_an_assignment_without_the_mutation_check_says_so_and_needs_no_inputs(tmp_path):
+    _assignment(tmp_path, "pa_one", DECLARATION.format(id="pa_one").replace(
+        "budget=30", "budget=30, mutation_check=False"), inputs=False)
+    assert registry.discover(str(tmp_path))["pa_one"].mutation_check is False
 
 
 @pytest.mark.parametrize("text, error", [
-    (DECLARATION.format(id="other"), "ASSIGNMENT.id"),
-    ("ASSIGNMENT = {'id': 'pa_one'}\n", "must be an autograder.grading.registry.Assignment"),
     (DECLARATION.format(id="pa_one").replace('Graded("f", 2),', 'Graded("f", 2), Graded("f", 1)'),
      "once each"),
     (DECLARATION.format(id="pa_one").replace('Graded("f", 2)', 'Graded("f", 0)'), "positive"),
 ])
 def test_a_wrong_declaration_is_refused_with_its_file(tmp_path, text, error):
-    _write(tmp_path, "pa_one.py", text)
-    _write(tmp_path, "test_pa_one.py", "")
+    _assignment(tmp_path, "pa_one", text)
     with pytest.raises((TypeError, ValueError), match=error):
         registry.discover(str(tmp_path))
 

@@ -1,4 +1,4 @@
-"""Typed results (autograder/grading/results.py): GradedTest, TestResult, SubmissionResult, their
+"""Typed results (autograder/grading/results.py): RecordedTest, TestResult, SubmissionResult, their
 results.json (to_gradescope / from_gradescope), the one per-object score, and the one atomic
 write; and what the report table, the nbgrader hook and Gradescope make of them."""
 import json
@@ -8,14 +8,15 @@ import stat
 import pytest
 
 from autograder.grading import score_table as report, results
-from autograder.grading.results import GradedTest, SubmissionResult, TestResult
+from autograder.grading import result_files
+from autograder.grading.results import RecordedTest, SubmissionResult, TestResult
 from autograder.grading.scoring import POINTS
 
 AID = "ps1_corr2d"
 
 
 def _graded(obj, points, es, en=None):
-    return GradedTest(obj, points, {"es": f"{obj}: {es}", **({"en": f"{obj}: {en}"} if en else {})})
+    return RecordedTest(obj, points, {"es": f"{obj}: {es}", **({"en": f"{obj}: {en}"} if en else {})})
 
 
 def _sample(lang="es") -> SubmissionResult:
@@ -83,9 +84,9 @@ def test_results_json_written_before_objects_were_recorded_falls_back_to_the_tit
 
 def test_a_suite_record_names_its_object_else_its_spanish_title_does():
     rec = {"points": 3, "title_es": "corr2d: forma", "title_en": "corr2d: shape"}
-    assert GradedTest.from_record(rec) == GradedTest("corr2d", 3, {"es": "corr2d: forma", "en": "corr2d: shape"})
-    assert GradedTest.from_record({**rec, "object": "conv2d_strict"}).object == "conv2d_strict"
-    bare = GradedTest.from_record({}, "test_something")
+    assert RecordedTest.from_record(rec) == RecordedTest("corr2d", 3, {"es": "corr2d: forma", "en": "corr2d: shape"})
+    assert RecordedTest.from_record({**rec, "object": "conv2d_strict"}).object == "conv2d_strict"
+    bare = RecordedTest.from_record({}, "test_something")
     assert bare.title("en") == "test_something" and bare.points == 0
 
 
@@ -120,17 +121,17 @@ def test_report_table_takes_typed_results_and_results_json_alike():
 def test_one_atomic_write_for_every_file_the_grader_writes(tmp_path, monkeypatch):
     from autograder.gradescope import build as gradescope
     from autograder.nbgrader import gradebook as nbgrader_gradebook, snapshot as nbgrader_snapshot
-    assert nbgrader_snapshot.write_atomic is results.write_atomic is gradescope.write_atomic
-    assert nbgrader_gradebook.write_atomic is results.write_atomic
+    assert nbgrader_snapshot.write_atomic is result_files.write_atomic is gradescope.write_atomic
+    assert nbgrader_gradebook.write_atomic is result_files.write_atomic
     target = tmp_path / "deep" / "x.bin"
-    results.write_atomic(target, b"uno", mode=0o644)
+    result_files.write_atomic(target, b"uno", mode=0o644)
     assert target.read_bytes() == b"uno" and stat.S_IMODE(target.stat().st_mode) == 0o644
     monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError):
-        results.write_atomic(target, b"dos")
+        result_files.write_atomic(target, b"dos")
     assert target.read_bytes() == b"uno" and os.listdir(target.parent) == ["x.bin"]
     monkeypatch.undo()
-    results.write_json_atomic(tmp_path / "r.json", _sample())
+    result_files.write_json_atomic(tmp_path / "r.json", _sample())
     assert json.loads((tmp_path / "r.json").read_text()) == _sample().to_gradescope()
     assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o600
 

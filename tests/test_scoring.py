@@ -23,7 +23,7 @@ class Items:
 @pytest.fixture(scope="module")
 def collected():
     plugin = Items()
-    files = sorted(str(p) for p in SUITES.glob("test_*.py"))
+    files = sorted(str(p) for p in SUITES.glob("*/test_*.py"))
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
@@ -65,3 +65,4 @@ def test_assignment_of_each_suite_file(collected):
     for item, _ in collected:
         name = Path(str(item.fspath)).name
         assert name.startswith(f"test_{item_assignment(item)}")
+        assert Path(str(item.fspath)).parent.name == item_assignment(item)

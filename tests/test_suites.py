@@ -34,9 +34,9 @@ class Collector:
 
 
 def run_suite(submission, assignment, lang="es"):
-    """Run test_<assignment>.py on a submission in-process; {object: [test results]}."""
+    """Run suites/<assignment>/test_<assignment>.py on a submission in-process; {object: [test results]}."""
     collector = Collector()
-    args = [str(SUITES / f"test_{assignment}.py"), "-p", "autograder.suites.plugin",
+    args = [str(SUITES / assignment / f"test_{assignment}.py"), "-p", "autograder.suites.plugin",
             "--submission", str(submission), "--assignment", assignment, "--lang", lang,
             "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(SUITES)]
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")

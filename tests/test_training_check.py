@@ -6,6 +6,16 @@ import pytest
 import torch
 
 from autograder.training import check as tc
+
+from autograder.training import cache as training_cache
+
+from autograder.training import contract as training_contract
+
+from autograder.training import progress as training_progress
+
+from autograder.training import rebuild as training_rebuild
+
+from autograder.training import train as training_train
 from autograder.training.layer_behaviour import standard_net_layers
 from autograder.sandbox import Session
 from autograder.sandboxed.worker.probes import PROBES
@@ -81,10 +91,10 @@ def test_mutant_is_rejected_before_training(fname, no_training):
 @pytest.mark.parametrize("fname", ALTERNATIVES)
 @pytest.mark.sandbox
 def test_equivalent_writings_are_accepted(fname):
-    model = tc.build_checked("lenet_modern", describe_file(fname, "lenet_modern"))
-    expected = tc.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
+    model = training_rebuild.build_checked("lenet_modern", describe_file(fname, "lenet_modern"))
+    expected = training_rebuild.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
     assert [type(m) for m in model] == [type(m) for m in expected]
-    assert sum(p.numel() for p in model.parameters()) == tc.N_PARAMS
+    assert sum(p.numel() for p in model.parameters()) == training_contract.N_PARAMS
     # same seed, same construction order: the very initial weights the reference's description gets
     for a, b in zip(model.state_dict().values(), expected.state_dict().values()):
         assert torch.equal(a, b)
@@ -95,12 +105,12 @@ def test_first_edition_reshape_lenets_rebuild_as_the_reference():
     """d2l's first-edition Reshape in front of both LeNets: the probe sees it act as the identity,
     the rebuild leaves it out and is the reference's (structure stage only, no training)."""
     with Session(FIRST_EDITION.read_text(), "ps5_lenet") as s:
-        descs = {name: s.call("describe_model", name, timeout=60) for name in tc.MODELS}
+        descs = {name: s.call("describe_model", name, timeout=60) for name in training_contract.MODELS}
     for name, desc in descs.items():
         first = desc["layers"][0]
         assert (first["type"], first["behaviour"]) == ("Reshape", "identity")
-        model = tc.build_checked(name, desc)
-        expected = tc.build_checked(name, PROBES["describe_model"](vars(ref), name))
+        model = training_rebuild.build_checked(name, desc)
+        expected = training_rebuild.build_checked(name, PROBES["describe_model"](vars(ref), name))
         assert [type(m) for m in model] == [type(m) for m in expected]
         for a, b in zip(model.state_dict().values(), expected.state_dict().values()):
             assert torch.equal(a, b)
@@ -164,7 +174,7 @@ def test_probe_describes_without_weights_and_materialises_lazy_layers():
     assert desc["kind"] == "sequential" and desc["lazy"] and desc["materialise_error"] is None
     assert [layer["type"] for layer in desc["layers"]][:4] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d"]
     assert desc["layers"][0]["hparams"]["in_channels"] == 1
-    assert desc["n_params"] == tc.N_PARAMS
+    assert desc["n_params"] == training_contract.N_PARAMS
 
     def no_tensors(obj):
         if isinstance(obj, torch.Tensor):
@@ -185,8 +195,8 @@ def test_student_weights_are_ignored():
                       "    for p in net.parameters():\n        p.data.fill_(0.5)\n    return net\n"
     with Session(src, "ps5_lenet") as s:
         desc = s.call("describe_model", "lenet_modern", timeout=60)
-    model = tc.build_checked("lenet_modern", desc)
-    ref_model = tc.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
+    model = training_rebuild.build_checked("lenet_modern", desc)
+    ref_model = training_rebuild.build_checked("lenet_modern", PROBES["describe_model"](vars(ref), "lenet_modern"))
     for a, b in zip(model.state_dict().values(), ref_model.state_dict().values()):
         assert torch.equal(a, b) and not torch.all(a == 0.5)
 
@@ -205,7 +215,7 @@ def test_feedback_for_a_miss_says_accuracy_bar_and_causes(monkeypatch):
     monkeypatch.setattr(tc, "train_reference_like", lambda *a, **k: (0.512, fake))
     desc = PROBES["describe_model"](vars(ref), "lenet")
     result = tc.check_description("lenet", desc, device="cpu")
-    bar = tc.THRESHOLDS["cpu"]["lenet"]
+    bar = training_train.THRESHOLDS["cpu"]["lenet"]
     assert not result.ok and result.stage == "training" and result.code == "below_threshold"
     assert result.accuracy == 0.512 and result.threshold == bar
     assert "0.512" in result.message("es") and f"{bar:.3f}" in result.message("es")
@@ -215,8 +225,8 @@ def test_feedback_for_a_miss_says_accuracy_bar_and_causes(monkeypatch):
 
 def test_thresholds_are_consistent():
     for recipe in ("cpu", "gpu"):
-        assert 0.1 < tc.THRESHOLDS[recipe]["lenet"] < tc.THRESHOLDS[recipe]["lenet_modern"] < 1
-    assert tc.threshold_for("lenet", "cpu") == tc.THRESHOLDS["cpu"]["lenet"]
+        assert 0.1 < training_train.THRESHOLDS[recipe]["lenet"] < training_train.THRESHOLDS[recipe]["lenet_modern"] < 1
+    assert training_train.threshold_for("lenet", "cpu") == training_train.THRESHOLDS["cpu"]["lenet"]
 
 
 @pytest.mark.gpu
@@ -260,7 +270,7 @@ def tiny_training(monkeypatch):
     """A real fit on 256 random images with a 2-epoch recipe named like the CPU one; counts fits."""
     gen = torch.Generator().manual_seed(0)
     X, y = torch.rand(256, 1, 28, 28, generator=gen), torch.randint(0, 10, (256,), generator=gen)
-    monkeypatch.setattr(tc, "dataset", lambda device="cpu": ((X, y), (X[:128], y[:128])))
+    monkeypatch.setattr(training_train, "dataset", lambda device="cpu": ((X, y), (X[:128], y[:128])))
     monkeypatch.setattr(training, "CPU_RECIPE", TINY)
     calls = []
     real_fit = training.fit
@@ -274,8 +284,8 @@ def tiny_training(monkeypatch):
 
 
 def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd, monkeypatch):
-    monkeypatch.setenv(tc.ENV_PROGRESS_LOG, str(tmp_path / "progress.log"))
-    cache = tc.TrainingCache(tmp_path / "cache")
+    monkeypatch.setenv(training_progress.ENV_PROGRESS_LOG, str(tmp_path / "progress.log"))
+    cache = training_cache.TrainingCache(tmp_path / "cache")
     modern = PROBES["describe_model"](vars(ref), "lenet_modern")
     first = tc.check_description("lenet_modern", modern, device="cpu", cache=cache,
                                  progress="auto", label="ana.ipynb")
@@ -293,9 +303,9 @@ def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd, m
     # another architecture, seed or a --force run (entries older than `since`) train again
     tc.check_description("lenet", PROBES["describe_model"](vars(ref), "lenet"), device="cpu",
                          cache=cache)
-    tc.check_description("lenet_modern", modern, device="cpu", cache=cache, seed=tc.SEED + 1)
+    tc.check_description("lenet_modern", modern, device="cpu", cache=cache, seed=training_rebuild.SEED + 1)
     assert len(tiny_training) == 3
-    forced = tc.TrainingCache(tmp_path / "cache", since=__import__("time").time())
+    forced = training_cache.TrainingCache(tmp_path / "cache", since=__import__("time").time())
     tc.check_description("lenet_modern", modern, device="cpu", cache=forced)
     assert len(tiny_training) == 4
     tc.check_description("lenet_modern", modern, device="cpu", cache=forced)
@@ -303,21 +313,21 @@ def test_cache_trains_each_distinct_model_once(tmp_path, tiny_training, capfd, m
 
 
 def test_cache_key_depends_on_what_is_trained():
-    modern = tc._layers(PROBES["describe_model"](vars(ref), "lenet_modern"), "lenet_modern")
+    modern = training_contract.normalised_layers(PROBES["describe_model"](vars(ref), "lenet_modern"), "lenet_modern")
     data = [["f", "f.gz", 1, 2]]
-    base = tc.TrainingCache.key(modern, TINY, 1, "cpu", data)
-    assert base == tc.TrainingCache.key(modern, TINY, 1, "cpu", [list(x) for x in data])
-    assert base != tc.TrainingCache.key(modern, TINY.with_(lr=1e-3), 1, "cpu", data)
-    assert base != tc.TrainingCache.key(modern, TINY, 2, "cpu", data)
-    assert base != tc.TrainingCache.key(modern, TINY, 1, "cuda", data)
-    assert base != tc.TrainingCache.key(modern, TINY, 1, "cpu", [["f", "f.gz", 1, 3]])
+    base = training_cache.TrainingCache.key(modern, TINY, 1, "cpu", data)
+    assert base == training_cache.TrainingCache.key(modern, TINY, 1, "cpu", [list(x) for x in data])
+    assert base != training_cache.TrainingCache.key(modern, TINY.with_(lr=1e-3), 1, "cpu", data)
+    assert base != training_cache.TrainingCache.key(modern, TINY, 2, "cpu", data)
+    assert base != training_cache.TrainingCache.key(modern, TINY, 1, "cuda", data)
+    assert base != training_cache.TrainingCache.key(modern, TINY, 1, "cpu", [["f", "f.gz", 1, 3]])
     lazy = [(k, hp, raw, True) if k == "Linear" else (k, hp, raw, lz) for k, hp, raw, lz in modern]
-    assert base != tc.TrainingCache.key(lazy, TINY, 1, "cpu", data)
+    assert base != training_cache.TrainingCache.key(lazy, TINY, 1, "cpu", data)
 
 
 @pytest.mark.parametrize("damage", ["not json", '{"format": 1}', "link"])
 def test_damaged_cache_entries_are_misses_not_errors(tmp_path, tiny_training, damage):
-    cache = tc.TrainingCache(tmp_path)
+    cache = training_cache.TrainingCache(tmp_path)
     modern = PROBES["describe_model"](vars(ref), "lenet_modern")
     tc.check_description("lenet_modern", modern, device="cpu", cache=cache)
     (entry,) = list(tmp_path.glob("*.json"))
@@ -333,27 +343,27 @@ def test_damaged_cache_entries_are_misses_not_errors(tmp_path, tiny_training, da
 
 
 def test_cache_folder_setting(monkeypatch, tmp_path):
-    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "c"))
-    assert tc.default_cache_dir() == tmp_path / "c"
-    monkeypatch.setenv(tc.ENV_CACHE, "off")
-    assert tc.default_cache_dir() is None and tc.default_cache() is None
-    monkeypatch.delenv(tc.ENV_CACHE)
+    monkeypatch.setenv(training_cache.ENV_CACHE, str(tmp_path / "c"))
+    assert training_cache.default_cache_dir() == tmp_path / "c"
+    monkeypatch.setenv(training_cache.ENV_CACHE, "off")
+    assert training_cache.default_cache_dir() is None and training_cache.default_cache() is None
+    monkeypatch.delenv(training_cache.ENV_CACHE)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert tc.default_cache_dir() == tmp_path / "cnn-autograder" / "training"
+    assert training_cache.default_cache_dir() == tmp_path / "cnn-autograder" / "training"
 
 
 def test_cli_force_and_training_cache_reach_the_check(monkeypatch, tmp_path):
     from autograder.cli import main as cli
 
-    monkeypatch.delenv(tc.ENV_CACHE, raising=False)
-    monkeypatch.delenv(tc.ENV_CACHE_SINCE, raising=False)
+    monkeypatch.delenv(training_cache.ENV_CACHE, raising=False)
+    monkeypatch.delenv(training_cache.ENV_CACHE_SINCE, raising=False)
     args = cli.build_parser().parse_args(["grade", "-a", "ps5_lenet", "--force",
                                           "--training-cache", str(tmp_path), "x.ipynb"])
     before = __import__("time").time()
     for key, value in cli.training_cache_env(args).items():
         monkeypatch.setenv(key, value)
-    assert tc.default_cache_dir() == tmp_path
-    assert tc.default_cache().since >= before
+    assert training_cache.default_cache_dir() == tmp_path
+    assert training_cache.default_cache().since >= before
 
 
 @pytest.mark.slow
@@ -364,8 +374,8 @@ def test_real_ps5_grading_twice_trains_only_once(tmp_path, monkeypatch, capfd):
     submission with the same models, reuses the stored results."""
     from autograder.grading import engine
 
-    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "cache"))
-    monkeypatch.delenv(tc.ENV_CACHE_SINCE, raising=False)
+    monkeypatch.setenv(training_cache.ENV_CACHE, str(tmp_path / "cache"))
+    monkeypatch.delenv(training_cache.ENV_CACHE_SINCE, raising=False)
     checked = {}
     real_check = tc.check_description
 
@@ -381,7 +391,7 @@ def test_real_ps5_grading_twice_trains_only_once(tmp_path, monkeypatch, capfd):
     for name, result in checked.items():
         assert result.ok and result.stage == "training", result.message("en")
         assert result.recipe == "cpu" and len(result.history["test_acc"]) == training.CPU_RECIPE.epochs
-        assert result.accuracy >= tc.THRESHOLDS["cpu"][name]
+        assert result.accuracy >= training_train.THRESHOLDS["cpu"][name]
         assert f"{result.accuracy:.3f}" in result.message("es")
     err = capfd.readouterr().err
     assert "lenet_modern: época 1/" in err and "lenet: época 1/" in err
@@ -410,10 +420,10 @@ def test_interactive_terminal_gets_a_progress_bar(tmp_path, tiny_training, monke
 
     import sys
     monkeypatch.setattr(training, "fit", fit_spy)
-    monkeypatch.setattr(tc, "_interactive", lambda: True)
+    monkeypatch.setattr(tc, "interactive", lambda: True)
     modern = PROBES["describe_model"](vars(ref), "lenet_modern")
     tc.check_description("lenet_modern", modern, device="cpu", progress="auto",
-                         cache=tc.TrainingCache(tmp_path))
+                         cache=training_cache.TrainingCache(tmp_path))
     assert seen == [(True, sys.__stderr__)]      # tqdm on the real terminal, not the capture
 
 
@@ -421,9 +431,9 @@ def test_interactive_terminal_gets_a_progress_bar(tmp_path, tiny_training, monke
 def test_warming_with_the_reference_covers_correct_submissions(tmp_path, tiny_training):
     """What the Gradescope image does at build time: afterwards a correct submission's models
     (described in the sandbox) hit the cache."""
-    cache = tc.TrainingCache(tmp_path)
+    cache = training_cache.TrainingCache(tmp_path)
     warmed = tc.warm_cache("cpu", cache=cache)
-    assert [r.name for r in warmed] == list(tc.MODELS) and len(tiny_training) == 2
+    assert [r.name for r in warmed] == list(training_contract.MODELS) and len(tiny_training) == 2
     for fname, name in (("lazy_ok.py", "lenet_modern"), ("nested_ok.py", "lenet_modern")):
         desc = describe_file(fname, name)
         result = tc.check_description(name, desc, device="cpu", cache=cache)
@@ -432,9 +442,10 @@ def test_warming_with_the_reference_covers_correct_submissions(tmp_path, tiny_tr
 
 
 def test_warm_command_fills_the_configured_cache(tmp_path, tiny_training, monkeypatch, capsys):
-    monkeypatch.setenv(tc.ENV_CACHE, str(tmp_path / "c"))
+    monkeypatch.setenv(training_cache.ENV_CACHE, str(tmp_path / "c"))
     # 2 epochs on 256 random images: the reference stays below its bar, which the command reports
-    assert tc._main(["warm", "--device", "cpu"]) == 1
+    from autograder.cli import training_cache as warm_command
+    assert warm_command.main(["warm", "--device", "cpu"]) == 1
     assert len(list((tmp_path / "c").glob("*.json"))) == 2 and len(tiny_training) == 2
     out = capsys.readouterr().out
     assert out.startswith("lenet(): after training") and "\nlenet_modern(): after training" in out

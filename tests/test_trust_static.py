@@ -59,6 +59,17 @@ def test_guarded_list_is_what_the_suites_guard(monkeypatch):
     assert asked == set(rule.GUARDED)
 
 
+def test_the_kits_guarded_list_is_generated_from_the_declarations():
+    """GUARDED is the declarations' guarded=True objects, in course order, and the kit's copy
+    (cursocnn/allowlist.py's GENERATED block) is current."""
+    from autograder.cli import kit_copies
+    from autograder.grading import registry
+
+    assert rule.GUARDED == registry.guarded()
+    assert (ROOT / "assignments" / "cursocnn" / "allowlist.py").read_text(encoding="utf-8") == \
+        kit_copies.allowlist_text(), "run python -m autograder.cli.kit_copies"
+
+
 # --------------------------------------------------------------------------- valid code is clean
 
 def _valid_files():

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import batch, engine, results
+from autograder.grading import batch, engine
+from autograder.grading import result_files
 from autograder.intake.submission import load_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,8 +163,8 @@ def test_dev_zero_and_fifos_give_a_note_without_hanging(tmp_path):
     sub, took = within(10, load_submission, "/dev/zero")
     assert took < 5 and sub.fatal and "dispositivo" in sub.fatal
     # the batch side (discovery, resume hash) does not open them either
-    for fn, arg in ((batch.discover_all, ([tmp_path], "ps1_corr2d")), (results.source_hash, (folder,)),
-                    (results.source_hash, (fifo,))):
+    for fn, arg in ((batch.discover_all, ([tmp_path], "ps1_corr2d")), (result_files.source_hash, (folder,)),
+                    (result_files.source_hash, (fifo,))):
         _value, took = within(10, fn, *arg)
         assert took < 5
 

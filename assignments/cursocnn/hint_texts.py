@@ -1,8 +1,7 @@
 """The grader's misconception texts (Spanish) for the keys the kit's hints can name.
 
-A copy of autograder.text.feedback.misconception_text(key, "es") (the kit cannot import the grader):
-tests/test_kit_hints.py checks it is equal; `python tests/test_kit_hints.py` rewrites it.
-Generated file: do not edit by hand.
+A copy of autograder.text.feedback.misconception_text(key, "es") (the kit cannot import the grader).
+Generated file: do not edit by hand; `python -m autograder.cli.kit_copies` rewrites it.
 """
 
 PREFIX = 'Posible causa: {cause}.'

@@ -74,7 +74,7 @@ def write_docs(root: str = REPO) -> list[str]:
 def add_parser(sub) -> None:
     p = sub.add_parser("list", help="tareas registradas / registered assignments",
                        description="Las tareas registradas, una por línea / the registered "
-                                   "assignments, one a line (autograder/suites/<id>.py).")
+                                   "assignments, one a line (autograder/suites/<id>/__init__.py).")
     p.add_argument("--markdown", action="store_true",
                    help="tabla con objetos y puntos / table of objects and points")
     p.set_defaults(func=cmd_list)

@@ -107,7 +107,7 @@ def training_cache_env(args) -> dict[str, str]:
     """The environment that passes --training-cache and --force to the training check (the
     grading lanes, forked, and the nbgrader route inherit it). --force does not disable the
     cache: results stored before this run are ignored, those of this run are shared."""
-    from autograder.training.check import ENV_CACHE, ENV_CACHE_SINCE
+    from autograder.training.cache import ENV_CACHE, ENV_CACHE_SINCE
 
     env = {}
     if getattr(args, "training_cache", None):

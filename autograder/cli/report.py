@@ -110,7 +110,7 @@ def cmd_mutants(args, parser) -> int:
 
 
 def _save_killtable(out, table):
-    from autograder.grading.results import write_json_atomic
+    from autograder.grading.result_files import write_json_atomic
     from autograder.mutation.killtable import FILE
     write_json_atomic(os.path.join(out, FILE), table)
 

@@ -30,9 +30,10 @@ import threading
 import time
 import uuid
 
+from autograder.grading import registry
 from autograder.grading import results as store
+from autograder.grading import result_files
 from autograder.text.i18n import N_, tr
-from autograder import locations
 
 # Retries of a task whose worker died (distributed.scheduler.allowed-failures): a submission that
 # kills every worker it lands on is stopped after ALLOWED_FAILURES + 1 attempts.
@@ -47,13 +48,11 @@ COULD_NOT_FINISH = N_("El corrector no pudo terminar de calificar esta entrega: 
 # ---------------------------------------------------------------- what a task asks for
 
 def trains(assignment: str) -> bool:
-    """True when the assignment's hidden suite trains models (a test_<id>_training*.py file)."""
-    suites = locations.SUITES
+    """True when the assignment's declaration says its suite trains models (ps5's LeNets)."""
     try:
-        names = os.listdir(suites)
-    except OSError:
+        return registry.get(assignment).trains
+    except KeyError:
         return False
-    return any(n.startswith(f"test_{assignment}_training") and n.endswith(".py") for n in names)
 
 
 def task_resources(assignment: str, device: str) -> dict | None:
@@ -211,7 +210,7 @@ def _store_result(job, assignment, lang, res, state, started, detail=""):
     job.seconds = time.perf_counter() - started
     job.results, job.state, job.detail = res, state, detail
     try:
-        store.store(job.folder, job.source, assignment, lang, res, job.digest)
+        result_files.store(job.folder, job.source, assignment, lang, res, job.digest)
     except OSError as exc:
         from autograder.grading import engine
         engine.log(job.source, f"cannot write {job.folder}: {exc}")
@@ -279,7 +278,7 @@ def run(jobs, assignment, lang, device, scheduler, progress=None, *, resources="
     futures = {}
     try:
         for job in jobs:
-            store.claim(job.folder, job.source, assignment, lang, job.digest)
+            result_files.claim(job.folder, job.source, assignment, lang, job.digest)
         if allowed_failures is not None:
             _set_allowed_failures(client, allowed_failures)
         _warn_missing_resource(client, resources)
@@ -290,7 +289,7 @@ def run(jobs, assignment, lang, device, scheduler, progress=None, *, resources="
             except Unreadable as exc:
                 local.append((job, exc))
                 continue
-            key = f"autograder-{store.safe_name(job.name)[:40]}-{uuid.uuid4().hex[:12]}"
+            key = f"autograder-{result_files.safe_name(job.name)[:40]}-{uuid.uuid4().hex[:12]}"
             fut = client.submit(grade_payload, payload, assignment, lang, device, budget, key=key,
                                 resources=resources, pure=False, retries=0)
             futures[fut] = job

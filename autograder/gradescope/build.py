@@ -37,7 +37,8 @@ from pathlib import Path
 
 from autograder.grading import registry
 from autograder.text.i18n import tr
-from autograder.grading.results import GRADER_FAILED, SubmissionResult, as_result, write_atomic, write_json_atomic
+from autograder.grading.results import GRADER_FAILED, SubmissionResult, as_result
+from autograder.grading.result_files import write_atomic, write_json_atomic
 from autograder.grading.scoring import ASSIGNMENTS, max_score
 from autograder import locations
 
@@ -92,7 +93,7 @@ fi
 # a submission whose models equal the contract's is then graded without training.
 if [ -d data/fashion-mnist ]; then export FASHION_MNIST_DIR="$PWD/data/fashion-mnist"; fi
 AUTOGRADER_TRAINING_CACHE="$PWD/.training-cache" PYTHONPATH="$PWD:$PWD/assignments" \
-  .venv/bin/python -m autograder.training.check warm --device __DEVICE__ \
+  .venv/bin/python -m autograder.cli.training_cache warm --device __DEVICE__ \
   || echo "warming the training cache failed: submissions will train" >&2
 """  # noqa: E501 (the python -c line stays one shell line)
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import results as store
+from . import result_files
 from autograder.intake import safefiles
 from autograder import locations
 
@@ -128,13 +129,13 @@ class Plan:
 
 def plan(items, out_dir, assignment, lang, force=False) -> Plan:
     """Assign result folders and load complete results to skip (unless force)."""
-    names = store.assign_names(items, out_dir)
+    names = result_files.assign_names(items, out_dir)
     p = Plan()
     for (src, _hint), name in zip(items, names):
         folder = os.path.join(out_dir, name)
-        job = Job(source=src, name=name, folder=folder, digest=store.source_hash(src))
+        job = Job(source=src, name=name, folder=folder, digest=result_files.source_hash(src))
         if not force:
-            done = store.load_complete(folder, src, assignment, lang, job.digest)
+            done = result_files.load_complete(folder, src, assignment, lang, job.digest)
             if done is not None:
                 job.results, job.state = done, "resumed"
         p.jobs.append(job)
@@ -153,11 +154,11 @@ def preload(assignment) -> None:
         except Exception:  # noqa: BLE001 - the child reports real problems
             pass
     from . import engine
-    if os.path.abspath(engine.SUITES_DIR) == os.path.abspath(
-            locations.SUITES):
+    if os.path.abspath(engine.SUITES_DIR) == os.path.abspath(locations.SUITES):
         for f in engine.suite_files(assignment):
             try:
-                importlib.import_module("autograder.suites." + os.path.splitext(os.path.basename(f))[0])
+                module = os.path.splitext(os.path.basename(f))[0]
+                importlib.import_module(f"autograder.suites.{assignment}.{module}")
             except Exception:  # noqa: BLE001
                 pass
 
@@ -165,7 +166,7 @@ def preload(assignment) -> None:
 def _grade_and_store(job, assignment, lang, device, budget=None):
     from . import engine
     res = engine.grade_result(job.source, assignment, lang=lang, device=device, budget=budget)
-    store.store(job.folder, job.source, assignment, lang, res, job.digest)
+    result_files.store(job.folder, job.source, assignment, lang, res, job.digest)
     return res
 
 
@@ -208,9 +209,9 @@ def _lane_main(conn, jobs, assignment, lang, device, budget=None):
 
 def _finish(job, assignment, lang, exitcode, started):
     job.seconds = time.perf_counter() - started
-    stored = store.read_json(os.path.join(job.folder, store.RESULTS))
-    meta = store.read_json(os.path.join(job.folder, store.META)) or {}
-    if exitcode in (0, 3) and meta.get("status") in (store.STATUS_COMPLETE, store.STATUS_GRADER_ERROR) \
+    stored = result_files.read_json(os.path.join(job.folder, result_files.RESULTS))
+    meta = result_files.read_json(os.path.join(job.folder, result_files.META)) or {}
+    if exitcode in (0, 3) and meta.get("status") in (result_files.STATUS_COMPLETE, result_files.STATUS_GRADER_ERROR) \
             and not store.validate(stored):
         job.results = stored
         job.state = "grader_error" if store.is_grader_error(stored) else "graded"
@@ -222,7 +223,7 @@ def _finish(job, assignment, lang, exitcode, started):
     job.results = result.to_gradescope()
     job.state, job.detail = "grader_error", why
     try:
-        store.store(job.folder, job.source, assignment, lang, result, job.digest)
+        result_files.store(job.folder, job.source, assignment, lang, result, job.digest)
     except OSError as exc:
         engine.log(job.source, f"cannot write {job.folder}: {exc}")
 
@@ -239,7 +240,7 @@ def run(jobs, assignment, lang, device, n_jobs=1, progress=None, on_done=None, b
     if not jobs:
         return jobs
     for job in jobs:
-        store.claim(job.folder, job.source, assignment, lang, job.digest)
+        result_files.claim(job.folder, job.source, assignment, lang, job.digest)
     if not _can_fork():
         for job in jobs:
             started = time.perf_counter()

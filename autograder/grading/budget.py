@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import registry
 
-# Seconds of student time per submission: each assignment's `budget` (autograder/suites/<id>.py).
+# Seconds of student time per submission: each assignment's `budget` (autograder/suites/<id>/__init__.py).
 # The reference needs 2-3 s (docs/benchmarks.md); the margin (40x and more) covers slow but
 # honest loops, cold imports and a loaded machine.
 DEFAULT_SECONDS = {a.id: a.budget for a in registry.assignments()}

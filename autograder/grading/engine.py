@@ -18,7 +18,6 @@ instructor, never into the result. A result produced while the grader itself fai
 from __future__ import annotations
 
 import contextlib
-import glob
 import io
 import os
 import sys
@@ -27,9 +26,9 @@ import traceback
 
 import pytest
 
-from . import scoring
+from . import registry, scoring
 from autograder.text.i18n import N_, languages, tr
-from .results import FAILED, GRADER_FAILED, PASSED, GradedTest, SubmissionResult, TestResult
+from .results import FAILED, GRADER_FAILED, PASSED, RecordedTest, SubmissionResult, TestResult
 from autograder import locations
 
 # Developer hooks (tests of the engine itself): another suite folder and plugin module.
@@ -42,8 +41,8 @@ TEST_GRADER_FAILED = N_("Error interno del corrector en esta prueba (no es un er
 
 
 def suite_files(assignment: str) -> list[str]:
-    """The hidden suite files of an assignment: autograder/suites/test_<assignment>*.py."""
-    return sorted(glob.glob(os.path.join(SUITES_DIR, f"test_{assignment}*.py")))
+    """The hidden suite files of an assignment: autograder/suites/<assignment>/test_*.py."""
+    return registry.suite_files(assignment, SUITES_DIR)
 
 
 def log(submission, message: str) -> None:
@@ -119,7 +118,7 @@ class Collector:
 
     def __init__(self, lang: str):
         self.lang = lang
-        self.items = []          # [(nodeid, GradedTest)] in collection order
+        self.items = []          # [(nodeid, RecordedTest)] in collection order
         self.excinfo = {}        # nodeid -> {phase: exception}
         self.passed = set()      # nodeids whose call phase passed
         self.outputs = {}        # nodeid -> output of a passing test (user property output_<lang>)
@@ -131,7 +130,7 @@ class Collector:
     def pytest_collection_finish(self, session):
         from autograder.suites.plugin import item_info   # the suites' record of a test: points, titles, object
         for item in session.items:
-            self.items.append((item.nodeid, GradedTest.from_record(item_info(item), item.name)))
+            self.items.append((item.nodeid, RecordedTest.from_record(item_info(item), item.name)))
 
     @pytest.hookimpl(trylast=True)  # after pytest's own sessionfinish has torn down the fixtures
     def pytest_sessionfinish(self, session):
@@ -232,12 +231,12 @@ def _run_pytest(args, collector):
 def _fallback_tests(assignment, lang="es"):
     """One test per graded object when the suite itself cannot even be collected."""
     label = tr(lang, "todas las pruebas")
-    return [(obj, GradedTest(obj, pts, {lang: f"{obj}: {label}"}))
+    return [(obj, RecordedTest(obj, pts, {lang: f"{obj}: {label}"}))
             for obj, pts in scoring.POINTS[assignment].items()]
 
 
 def _all_failed(assignment, items, message, lang, grader_error, started, notes=()):
-    """Every test failed with `message` (items: [(nodeid, GradedTest)], else one per object)."""
+    """Every test failed with `message` (items: [(nodeid, RecordedTest)], else one per object)."""
     items = items or _fallback_tests(assignment, lang)
     tests = [TestResult(test, 0, FAILED, message) for _nodeid, test in items]
     return SubmissionResult(assignment, tests, lang, scoring.max_score(assignment), message, list(notes),

@@ -1,6 +1,12 @@
 """The assignments of the course, one declaration each, read by everything else.
 
-An assignment is declared next to its hidden suite, in `autograder/suites/<id>.py`:
+An assignment is one folder, `autograder/suites/<id>/`:
+
+    __init__.py        its declaration (below): facts only
+    test_<id>*.py      its hidden pytest suite
+    hints.py           the misconceptions its suite names (MISCONCEPTIONS; optional)
+    inputs.py          random calls of its functions for the mutation check (unless the
+                       declaration says mutation_check=False)
 
     from autograder.text.i18n import N_
     from autograder.grading.registry import Assignment, Graded
@@ -8,15 +14,15 @@ An assignment is declared next to its hidden suite, in `autograder/suites/<id>.p
     ASSIGNMENT = Assignment(
         id="ps1_corr2d",
         title=N_("La correlación cruzada"),
-        graded=(Graded("corr2d", 10), Graded("conv2d_strict", 4), Graded("learn_kernel", 6)),
+        graded=(Graded("corr2d", 10, guarded=True), Graded("conv2d_strict", 4), Graded("learn_kernel", 6)),
     )
 
-A file `autograder/suites/<name>.py` is a declaration when a suite `test_<name>*.py` sits beside
-it and it defines ASSIGNMENT (whose id must be <name>); there is no list to keep by hand. Course
-order is the order of the ids, numbers by value (ps2_... before ps10_...). Scoring, budgets, the
+Every folder of autograder/suites/ is an assignment: there is no list to keep by hand, and a
+folder that lacks a piece is an error naming it (`DeclarationError`), never skipped. Course order
+is the order of the ids, numbers by value (ps2_... before ps10_...). Scoring, budgets, the
 reference modules, nbgrader_config.py, the Makefile and the CLI (`autograder list`), the
-Gradescope builder, the mutation check and the docs' tables all derive from here
-(docs/adding-an-assignment.md).
+Gradescope builder, the mutation check, the kit's guarded list and the docs' tables all derive
+from here (docs/adding-an-assignment.md).
 
 Reading the registry imports neither torch nor pytest: the declarations are loaded by file path,
 without importing the autograder.suites package.
@@ -73,23 +79,28 @@ DEFAULT_BUDGET_SECONDS = 120.0
 
 @dataclass(frozen=True)
 class Graded:
-    """A graded object (function or class) of an assignment and its points."""
+    """A graded object (function or class) of an assignment and its points. guarded: the suites
+    call it with guard=True, so the "implement it yourself" rule applies to it (the kit's
+    cursocnn/allowlist.py GUARDED is generated from these: `python -m autograder.cli.kit_copies`)."""
     name: str
     points: int
+    guarded: bool = False
 
 
 @dataclass(frozen=True)
 class Assignment:
     """One assignment: everything the grader, nbgrader and the docs need to know about it.
 
-    id          fixed id (COURSE.md); also the name of reference/<id>.py, of the notebook source
-                assignments/notebooks/<id>.py and of the suite files autograder/suites/test_<id>*.py
+    id          fixed id (COURSE.md); also the name of its folder autograder/suites/<id>/, of
+                reference/<id>.py and of the notebook source assignments/notebooks/<id>.py
     title       short Spanish title (marked with N_; shown by `autograder list` and the docs)
     graded      the graded objects with their points, in notebook order
     budget      seconds of student time per submission (autograder/grading/budget.py)
     needs_data  grading reads Fashion-MNIST (installed by the Gradescope image)
     trains      a suite trains the student's model (ps5's LeNet: cached, --device)
     forbidden   built-ins a guard=True call may not use (see CONV_POOL_BUILTINS)
+    mutation_check  the mutation check mutates reference/<id>.py and compares survivors on the
+                folder's inputs.py (False: say in the declaration what checks the suite instead)
     """
     id: str
     title: str
@@ -98,6 +109,7 @@ class Assignment:
     needs_data: bool = False
     trains: bool = False
     forbidden: tuple[str, ...] = CONV_POOL_BUILTINS
+    mutation_check: bool = True
 
     def __post_init__(self):
         if not self.id.isidentifier():
@@ -131,44 +143,62 @@ def _course_order(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
-def _declaration_files(suites_dir: str) -> list[tuple[str, str]]:
-    """(name, path) of every suites/<name>.py with a test_<name>*.py beside it, in course order."""
-    files = set(os.listdir(suites_dir))
-    out = []
-    for entry in sorted(files, key=_course_order):
-        name, ext = os.path.splitext(entry)
-        if ext != ".py" or name.startswith(("test_", "_")):
-            continue
-        suite = f"test_{name}"
-        if any(f == suite + ".py" or (f.startswith(suite + "_") and f.endswith(".py")) for f in files):
-            out.append((name, os.path.join(suites_dir, entry)))
-    return out
+class DeclarationError(RuntimeError):
+    """An assignment folder that lacks a piece (or a declaration that contradicts its folder)."""
 
 
-def _load_declaration(name: str, path: str) -> Assignment | None:
+def _folders(suites_dir: str) -> list[str]:
+    """The assignment folders of suites_dir, in course order."""
+    return sorted((e for e in os.listdir(suites_dir)
+                   if os.path.isdir(os.path.join(suites_dir, e)) and not e.startswith(("_", "."))),
+                  key=_course_order)
+
+
+def suite_files(assignment_id: str, suites_dir: str = SUITES_DIR) -> list[str]:
+    """The hidden suite files of an assignment: autograder/suites/<id>/test_*.py."""
+    folder = os.path.join(suites_dir, assignment_id)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return sorted(os.path.join(folder, n) for n in names if n.startswith("test_") and n.endswith(".py"))
+
+
+def _load_declaration(name: str, path: str) -> Assignment:
     spec = importlib.util.spec_from_file_location(f"_autograder_declaration_{name}", path)
     if spec is None or spec.loader is None:   # a .py path always has both; said for the type checker
-        raise ImportError(f"{path}: not loadable as a Python module")
+        raise DeclarationError(f"{path}: not loadable as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     found = getattr(module, "ASSIGNMENT", None)
-    if found is None:
-        return None
     if not isinstance(found, Assignment):
-        raise TypeError(f"{path}: ASSIGNMENT must be an autograder.grading.registry.Assignment")
+        raise DeclarationError(f"{path}: defines no ASSIGNMENT = autograder.grading.registry.Assignment(...)")
     if found.id != name:
-        raise ValueError(f"{path}: ASSIGNMENT.id is {found.id!r}, the file says {name!r}")
+        raise DeclarationError(f"{path}: ASSIGNMENT.id is {found.id!r}, the folder says {name!r}")
     return found
+
+
+def _check_folder(found: Assignment, folder: str) -> None:
+    if not suite_files(found.id, os.path.dirname(folder)):
+        raise DeclarationError(f"{folder}: no hidden suite (test_{found.id}.py)")
+    if found.mutation_check and not os.path.isfile(os.path.join(folder, "inputs.py")):
+        raise DeclarationError(f"{folder}: no inputs.py for the mutation check (random calls of its "
+                               "functions), and the declaration does not say mutation_check=False")
 
 
 @functools.lru_cache(maxsize=None)
 def discover(suites_dir: str = SUITES_DIR) -> dict[str, Assignment]:
-    """{id: Assignment} of every declaration in suites_dir, in course order."""
+    """{id: Assignment} of every assignment folder in suites_dir, in course order (DeclarationError
+    for a folder that lacks a piece)."""
     out = {}
-    for name, path in _declaration_files(suites_dir):
-        found = _load_declaration(name, path)
-        if found is not None:
-            out[name] = found
+    for name in _folders(suites_dir):
+        folder = os.path.join(suites_dir, name)
+        declaration = os.path.join(folder, "__init__.py")
+        if not os.path.isfile(declaration):
+            raise DeclarationError(f"{folder}: no __init__.py with the assignment's declaration")
+        found = _load_declaration(name, declaration)
+        _check_folder(found, folder)
+        out[name] = found
     return out
 
 
@@ -186,3 +216,8 @@ def get(assignment_id: str) -> Assignment:
     if found is None:
         raise KeyError(f"unknown assignment {assignment_id!r} (known: {', '.join(ids())})")
     return found
+
+
+def guarded() -> tuple[str, ...]:
+    """The objects every suite calls with guard=True, in course order (the kit's GUARDED)."""
+    return tuple(g.name for a in assignments() for g in a.graded if g.guarded)

@@ -15,9 +15,9 @@ import random
 
 import torch
 
+from autograder.suites.random_calls import TRIALS
+from autograder.suites.random_calls import tensor as _tensor
 from autograder.text.feedback import ATOL, RTOL
-
-TRIALS = 12
 
 
 def reference_namespace(assignment):
@@ -83,160 +83,30 @@ def _compare_calls(name, ref_ns, cand_ns, calls, rtol=RTOL, atol=ATOL):
 
 
 # ---------------------------------------------------------------------------------------------
-# Random inputs per graded function.
+# Random inputs per graded function: each assignment's autograder/suites/<id>/inputs.py.
 
 def _rng(function):
     return random.Random(f"equivalence:{function}")
 
 
-def _tensor(r, *shape, dtype=None, shift=0.0):
-    g = torch.Generator().manual_seed(r.randrange(1 << 30))
-    dtype = dtype or r.choice([torch.float32, torch.float64])
-    return (torch.randn(*shape, generator=g, dtype=torch.float64) * r.choice([0.5, 1, 3])
-            + shift).to(dtype)
+def inputs(assignment):
+    """The assignment's inputs module (CALLS, and LAYERS compared as layers), or None without one."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"autograder.suites.{assignment}.inputs")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"autograder.suites.{assignment}.inputs":
+            raise
+        return None
 
 
-def _pair_or_int(r, lo, hi):
-    """An int, or an (h, w) pair given as a tuple or, a third of the time, as a list (COURSE.md:
-    "an int or a pair" - students pass either)."""
-    if r.random() < 0.5:
-        return r.randint(lo, hi)
-    pair = (r.randint(lo, hi), r.randint(lo, hi))
-    return list(pair) if r.random() < 0.33 else pair
+def comparable(assignment) -> set:
+    """The functions of `assignment` a survivor of which can be compared with the reference."""
+    found = inputs(assignment)
+    return set(getattr(found, "CALLS", {})) | set(getattr(found, "LAYERS", ())) if found else set()
 
 
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
-
-
-def _corr_calls(r):
-    calls = []
-    for _ in range(TRIALS):
-        h, w = r.randint(1, 9), r.randint(1, 9)
-        kh, kw = r.randint(1, h), r.randint(1, w)
-        calls.append(((_tensor(r, h, w), _tensor(r, kh, kw)), {}))
-    return calls
-
-
-def _learn_calls(r):
-    calls = []
-    X = torch.ones((6, 8))
-    X[:, 2:6] = 0
-    Y = X[:, :-1] - X[:, 1:]
-    calls.append(((X, Y, (1, 2)), {}))
-    for _ in range(TRIALS):
-        kh, kw = r.randint(1, 3), r.randint(1, 3)
-        h, w = kh + r.randint(0, 4), kw + r.randint(0, 4)
-        X = _tensor(r, h, w, dtype=torch.float32) * 0.3
-        Y = _tensor(r, h - kh + 1, w - kw + 1, dtype=torch.float32)
-        kwargs = {}
-        if r.random() < 0.7:
-            kwargs["lr"] = r.choice([0.0, 1e-3, 5e-3, 1e-2])
-        if r.random() < 0.7:
-            kwargs["num_iters"] = r.randint(1, 12)
-        calls.append(((X, Y, (kh, kw)), kwargs))
-    return calls
-
-
-def _shape_calls(r):
-    calls = []
-    for _ in range(4 * TRIALS):
-        k = _pair_or_int(r, 1, 6)
-        n = tuple(a + r.randint(0, 20) for a in _pair(k)) if not isinstance(k, int) else \
-            k + r.randint(0, 20)
-        kwargs = {}
-        if r.random() < 0.7:
-            kwargs["padding"] = _pair_or_int(r, 0, 3)
-        if r.random() < 0.7:
-            kwargs["stride"] = _pair_or_int(r, 1, 4)
-        calls.append(((n, k), kwargs))
-    return calls
-
-
-def _pad_stride_calls(r):
-    calls = []
-    for _ in range(TRIALS):
-        kh, kw = r.randint(1, 4), r.randint(1, 4)
-        X = _tensor(r, kh + r.randint(0, 6), kw + r.randint(0, 6))
-        kwargs = {}
-        if r.random() < 0.7:
-            kwargs["padding"] = _pair_or_int(r, 0, 3)
-        if r.random() < 0.7:
-            kwargs["stride"] = _pair_or_int(r, 1, 3)
-        calls.append(((X, _tensor(r, kh, kw)), kwargs))
-    return calls
-
-
-def _multi_in_calls(r, out_channels):
-    calls = []
-    for _ in range(TRIALS):
-        c, h, w = r.randint(1, 4), r.randint(1, 7), r.randint(1, 7)
-        kh, kw = r.randint(1, h), r.randint(1, w)
-        dtype = r.choice([torch.float32, torch.float64])
-        X = _tensor(r, c, h, w, dtype=dtype)
-        K = _tensor(r, *((r.randint(1, 4),) if out_channels else ()), c, kh, kw, dtype=dtype)
-        calls.append(((X, K), {}))
-    return calls
-
-
-def _one_by_one_calls(r):
-    calls = []
-    for _ in range(TRIALS):
-        co, ci, h, w = r.randint(1, 5), r.randint(1, 5), r.randint(1, 9), r.randint(1, 9)
-        dtype = r.choice([torch.float32, torch.float64])
-        calls.append(((_tensor(r, ci, h, w, dtype=dtype), _tensor(r, co, ci, 1, 1, dtype=dtype)), {}))
-    return calls
-
-
-def _pool_calls(r):
-    calls = []
-    for _ in range(2 * TRIALS):
-        h, w = r.randint(1, 8), r.randint(1, 8)
-        size = (r.randint(1, h), r.randint(1, w))
-        X = _tensor(r, h, w, shift=r.choice([-3.0, 0.0, 2.0]))
-        kwargs = {} if r.random() < 0.3 else {"mode": r.choice(["max", "avg"])}
-        calls.append(((X, size), kwargs))
-    calls += [((_tensor(r, 4, 4), (2, 2)), {"mode": m}) for m in ("min", "average", "MAX", "")]
-    return calls
-
-
-def _pool_pad_stride_calls(r):
-    calls = []
-    for _ in range(4 * TRIALS):
-        size = _pair_or_int(r, 1, 7)
-        k = _pair(size)
-        lead = tuple(r.randint(1, 3) for _ in range(r.randint(0, 2)))
-        X = _tensor(r, *lead, k[0] + r.randint(0, 6), k[1] + r.randint(0, 6),
-                    shift=r.choice([-3.0, 0.0, 2.0]))
-        kwargs = {}
-        if r.random() < 0.7:
-            kwargs["mode"] = r.choice(["max", "avg"])
-        if r.random() < 0.7:  # up to PyTorch's limit, half the window: padding 3 with window 6-7
-            p = (r.randint(0, k[0] // 2), r.randint(0, k[1] // 2))
-            kwargs["padding"] = (p if r.random() < 0.5 else list(p)) if r.random() < 0.5 or p[0] != p[1] \
-                else p[0]
-        if r.random() < 0.6:
-            kwargs["stride"] = _pair_or_int(r, 1, 3)
-        calls.append(((X, size), kwargs))
-    # windows that reach the last padded rows and columns: the padded border, read in full
-    # (n + 2p - k a multiple of the default stride, the window: the last window ends on the border)
-    for size, pad, shape in ((4, 2, (1, 1, 4, 4)), (6, 3, (1, 6, 12)), ((4, 6), (2, 3), (4, 6)),
-                             (2, 1, (2, 4))):
-        for mode in ("max", "avg"):
-            calls.append(((_tensor(r, *shape, shift=1.0), size), {"mode": mode, "padding": pad}))
-    calls += [((_tensor(r, 2, 4, 4), 2), {"mode": m}) for m in ("min", "average", "MAX", "")]
-    return calls
-
-
-CALLS = {
-    "ps1_corr2d": {"corr2d": _corr_calls, "conv2d_strict": _corr_calls,
-                   "learn_kernel": _learn_calls},
-    "ps2_conv2d": {"conv_output_shape": _shape_calls, "corr2d_pad_stride": _pad_stride_calls},
-    "ps3_channels": {"corr2d_multi_in": lambda r: _multi_in_calls(r, False),
-                     "corr2d_multi_in_out": lambda r: _multi_in_calls(r, True),
-                     "corr2d_multi_in_out_1x1": _one_by_one_calls},
-    "ps4_pooling": {"pool2d": _pool_calls, "pool2d_pad_stride": _pool_pad_stride_calls},
-}
 # learn_kernel runs many float32 steps: compared as the hidden suite compares the update rule
 TOLERANCES = {"learn_kernel": (1e-4, 1e-5)}
 
@@ -279,6 +149,10 @@ def _conv2d_layer_difference(ref_ns, cand_ns):
     return None
 
 
+# the layers an inputs.py may list in LAYERS: name -> (reference ns, candidate ns) -> difference
+LAYER_COMPARISONS = {"Conv2D": _conv2d_layer_difference}
+
+
 def first_difference(assignment, function, reference_ns, candidate_source):
     """None when the candidate's `function` behaves as the reference's everywhere we look, else a
     short description of the first call where it does not (or of why it cannot be run)."""
@@ -286,8 +160,15 @@ def first_difference(assignment, function, reference_ns, candidate_source):
         cand_ns = _namespace(candidate_source)
     except Exception as exc:  # noqa: BLE001
         return f"the module does not load: {type(exc).__name__}: {exc}"
-    if function == "Conv2D":
-        return _conv2d_layer_difference(reference_ns, cand_ns)
-    calls = CALLS[assignment][function](_rng(function))
+    found = inputs(assignment)
+    if function in getattr(found, "LAYERS", ()):
+        compare = LAYER_COMPARISONS.get(function)
+        if compare is None:
+            return f"no layer comparison for {function} in autograder/mutation/equivalence.py"
+        return compare(reference_ns, cand_ns)
+    if found is None or function not in getattr(found, "CALLS", {}):
+        return (f"no random inputs for {function} in autograder/suites/{assignment}/inputs.py: "
+                "cannot tell whether this survivor is equivalent")
+    calls = found.CALLS[function](_rng(function))
     rtol, atol = TOLERANCES.get(function, (RTOL, ATOL))
     return _compare_calls(function, reference_ns, cand_ns, calls, rtol, atol)

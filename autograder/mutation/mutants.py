@@ -23,7 +23,7 @@ operators, one change per mutant:
   argument   one positional argument of a call replaced by another one of the same call, or
              dropped when the call has several
 
-Every mutant is graded by the real structural suite (autograder/suites/test_<assignment>.py);
+Every mutant is graded by the real structural suite (autograder/suites/<id>/test_<id>.py);
 by default in this process (autograder/mutation/trusted_run.py: mutants are our own code), with
 engine=True through autograder.grading.engine.grade and the sandbox (slow, for cross-checks). A mutant
 is killed when it loses at least one point. A survivor is then compared with the reference on
@@ -40,15 +40,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from autograder.mutation import equivalence
 from autograder.grading import registry, scoring
 from autograder import locations
 
 ROOT = locations.PACKAGE_PARENT
 REFERENCE_DIR = os.path.join(ROOT, "reference")
-# The registered assignments that autograder/mutation/equivalence.py can compare (it has random inputs for
-# their graded objects); ps5's networks and training loops are checked by tests/corpus/lenet_mutants.
-MUTABLE_ASSIGNMENTS = tuple(a for a in registry.ids() if a in equivalence.CALLS)
+# The assignments whose declaration asks for the mutation check (a missing inputs.py is a registry
+# error, a function without inputs a gap); ps5 declares mutation_check=False: its networks and
+# training loops are checked by tests/corpus/lenet_mutants.
+MUTABLE_ASSIGNMENTS = tuple(a.id for a in registry.assignments() if a.mutation_check)
 OPERATORS = ("arith", "constant", "reduction", "keyword", "default", "delete", "negate",
              "compare", "operand", "slice", "argument")
 _COMPARE = {ast.Lt: (ast.LtE,), ast.LtE: (ast.Lt,), ast.Gt: (ast.GtE,), ast.GtE: (ast.Gt,),

@@ -87,11 +87,11 @@ class TrustedStudent(Student):
 
 
 def suite_tests(assignment):
-    """[(test name, graded object, points, function)] of autograder/suites/test_<assignment>.py,
+    """[(test name, graded object, points, function)] of autograder/suites/<id>/test_<id>.py,
     in the order pytest collects them: the module's definition order (a test made by a helper
     function is where it is assigned). The structural suite: the ps5 training file is not
     included."""
-    module = importlib.import_module(f"autograder.suites.test_{assignment}")
+    module = importlib.import_module(f"autograder.suites.{assignment}.test_{assignment}")
     tests = []
     for name, fn in vars(module).items():
         declared = graded_test(fn) if name.startswith("test_") and inspect.isfunction(fn) else None

@@ -39,7 +39,8 @@ from pathlib import Path
 
 from autograder.text.i18n import tr
 from autograder.nbgrader.grade_cells import HOOK_CALL
-from autograder.grading.results import as_result, write_atomic, write_json_atomic
+from autograder.grading.results import as_result
+from autograder.grading.result_files import write_atomic, write_json_atomic
 from autograder.grading.scoring import POINTS
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
@@ -271,7 +272,7 @@ def _grade_notebook(store, student, assignment, name, path: Path, *, lang, devic
 
 def _write_results(out_dir: Path, student: str, assignment: str, row) -> None:
     """OUT/<student>/results.json: the assignment's notebook's results (Gradescope format)."""
-    from autograder.grading.results import safe_name
+    from autograder.grading.result_files import safe_name
     results = [r for r in row["notebooks"].values() if r is not None]
     if not results:
         return

@@ -47,7 +47,8 @@ from autograder.intake import safefiles
 from autograder.text.i18n import N_, tr
 from autograder.nbgrader.grade_cells import HOOK_CALL, feedback_text, is_hook_cell, without_stderr
 from autograder.sandboxed.kernel_hook import HookError
-from autograder.grading.results import as_result, write_atomic, write_json_atomic
+from autograder.grading.results import as_result
+from autograder.grading.result_files import write_atomic, write_json_atomic
 from autograder.grading.scoring import POINTS
 from autograder import locations
 

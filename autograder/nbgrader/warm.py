@@ -347,7 +347,7 @@ class _Service:
             return {"ok": True}
         if op == "grade":
             from autograder.grading import engine
-            from autograder.grading.results import write_json_atomic
+            from autograder.grading.result_files import write_json_atomic
             with self.grading:
                 self.current = conn
                 try:

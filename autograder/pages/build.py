@@ -26,7 +26,9 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from autograder import locations
 from autograder.grading import results as store
+from autograder.grading import result_files
 from autograder.grading import scoring
 from autograder.text.i18n import N_, languages, tr
 from autograder.grading.score_table import fmt, per_object
@@ -183,12 +185,12 @@ class Entry:
 def load(out_dir) -> list[Entry]:
     """The result folders of out_dir (those with a readable results.json), sorted by name."""
     entries = []
-    for name, _src in sorted(store.existing_folders(out_dir).items()):
+    for name, _src in sorted(result_files.existing_folders(out_dir).items()):
         folder = os.path.join(out_dir, name)
-        res = store.read_json(os.path.join(folder, store.RESULTS))
+        res = result_files.read_json(os.path.join(folder, result_files.RESULTS))
         if not isinstance(res, dict) or store.validate(res):
             continue
-        meta = store.read_json(os.path.join(folder, store.META)) or {}
+        meta = result_files.read_json(os.path.join(folder, result_files.META)) or {}
         entries.append(entry_of(name, res, meta))
     return entries
 
@@ -381,7 +383,7 @@ def class_context(entries, out_dir, lang="es", similarity=True, killtables=None,
 
 def _stored_killtable(out_dir, assignment):
     from autograder.mutation.killtable import FILE
-    data = store.read_json(os.path.join(out_dir, FILE))
+    data = result_files.read_json(os.path.join(out_dir, FILE))
     if isinstance(data, dict) and data.get("assignment") == assignment:
         return data
     return None
@@ -421,7 +423,7 @@ def _inputs_digest(lang) -> str:
     paths = [os.path.join(here, "build.py"), os.path.join(here, "figures.py")]
     templates = os.path.join(here, "templates")
     paths += [os.path.join(templates, n) for n in sorted(os.listdir(templates))]
-    paths.append(os.path.join(os.path.dirname(here), "locale", lang, "LC_MESSAGES", "autograder.mo"))
+    paths.append(os.path.join(locations.LOCALE, lang, "LC_MESSAGES", "autograder.mo"))
     for path in paths:
         try:
             with open(path, "rb") as f:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from autograder.grading import results as store
+from autograder.grading import result_files
 from autograder.grading import scoring
 from . import similarity
 from .parallel import pool_map
@@ -36,13 +36,13 @@ def _fingerprint_job(job):
     """Pool worker: (folder, source path, assignment, sha256) -> sorted hashes, cached."""
     folder, path, assignment, digest = job
     hashes = sorted(similarity.fingerprints(graded_source_of(path, assignment)).hashes)
-    store.write_json_atomic(os.path.join(folder, CACHE), {
+    result_files.write_json_atomic(os.path.join(folder, CACHE), {
         "version": CACHE_VERSION, "assignment": assignment, "sha256": digest, "hashes": hashes})
     return hashes
 
 
 def _cached(folder, assignment, digest):
-    data = store.read_json(os.path.join(folder, CACHE))
+    data = result_files.read_json(os.path.join(folder, CACHE))
     if isinstance(data, dict) and data.get("version") == CACHE_VERSION and digest \
             and data.get("sha256") == digest and data.get("assignment") == assignment \
             and isinstance(data.get("hashes"), list):

@@ -22,7 +22,7 @@ import contextlib
 import torch
 
 from autograder.text.feedback import Feedback, with_misconception
-from autograder.suites.marker import GradedTest, graded, graded_test  # the API
+from autograder.suites.marker import DeclaredTest, graded, graded_test  # the API
 
 
 def generator(seed: int) -> torch.Generator:
@@ -105,5 +105,5 @@ def diagnosis(say, *probes):
         raise
 
 
-__all__ = ["Call", "GradedTest", "diagnosis", "generator", "graded", "graded_test", "in_both_dtypes",
+__all__ = ["Call", "DeclaredTest", "diagnosis", "generator", "graded", "graded_test", "in_both_dtypes",
            "rand", "randn", "random_pairs"]

@@ -8,7 +8,7 @@
 
 The student sees "corr2d: ejemplo del curso (X 3x3, K 2x2)": the object, then the title (a
 Spanish catalogue message) in the session's language. Everything that needs a test's object,
-points or title reads them through graded_test(item or function) -> GradedTest, nowhere else.
+points or title reads them through graded_test(item or function) -> DeclaredTest, nowhere else.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ MARKER = "graded"
 
 
 @dataclass(frozen=True)
-class GradedTest:
+class DeclaredTest:
+    """What `@graded` declares of a hidden-suite test (results.RecordedTest is its trace in a result)."""
     object: str          # the graded function/class (a key of scoring.POINTS[assignment])
     points: int
     title: str           # Spanish catalogue message, without the object
@@ -57,10 +58,10 @@ def _closest(node, name):
     return None
 
 
-def graded_test(node) -> GradedTest | None:
+def graded_test(node) -> DeclaredTest | None:
     """The declaration of a suite test (a pytest item or the test function), None when it
     declares nothing."""
     mark = _closest(node, MARKER)
     if mark is None:
         return None
-    return GradedTest(mark.args[0], mark.kwargs["points"], mark.kwargs["title"])
+    return DeclaredTest(mark.args[0], mark.kwargs["points"], mark.kwargs["title"])

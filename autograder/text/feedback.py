@@ -15,13 +15,14 @@ kernel would give). Never put test source in a message.
 from __future__ import annotations
 
 import functools
-import importlib
+import importlib.util
 import math
-import pkgutil
+import os
 from collections.abc import Mapping
 
 import torch
 
+from autograder import locations
 from autograder.text.i18n import N_, tr
 
 
@@ -95,7 +96,7 @@ class Say:
 
 # ---------------------------------------------------------------------------------------------
 # Misconceptions: key -> Spanish hint (a catalogue message). The keys several assignments share
-# live here; each assignment's own keys live beside its suite (autograder/suites/hints_<id>.py).
+# live here; each assignment's own keys live in its folder (autograder/suites/<id>/hints.py).
 # tests/test_suites.py checks that the feedback of a mutant contains the text of its
 # misconception.
 
@@ -130,20 +131,28 @@ SHARED_MISCONCEPTIONS = {
 _HINT_FIELDS = {}
 
 
+def _hint_modules():
+    """Each assignment folder's hints.py (autograder/suites/<id>/hints.py), loaded by path: the
+    tables are data, and reading them must not import the suites (torch, pytest)."""
+    for name in sorted(os.listdir(locations.SUITES)):
+        path = os.path.join(locations.SUITES, name, "hints.py")
+        if os.path.isfile(path):
+            spec = importlib.util.spec_from_file_location(f"_autograder_hints_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            yield name, module
+
+
 @functools.lru_cache(maxsize=None)
 def _all_misconceptions() -> dict:
-    import autograder.suites as suites
-
     table = dict(SHARED_MISCONCEPTIONS)
-    for info in pkgutil.iter_modules(suites.__path__):
-        if info.name.startswith("hints_"):
-            module = importlib.import_module(f"autograder.suites.{info.name}")
-            own = module.MISCONCEPTIONS
-            _HINT_FIELDS.update(getattr(module, "FIELDS", {}))
-            clash = set(own) & set(table)
-            if clash:
-                raise RuntimeError(f"{info.name}: misconception keys defined twice: {sorted(clash)}")
-            table.update(own)
+    for name, module in _hint_modules():
+        own = module.MISCONCEPTIONS
+        _HINT_FIELDS.update(getattr(module, "FIELDS", {}))
+        clash = set(own) & set(table)
+        if clash:
+            raise RuntimeError(f"{name}/hints.py: misconception keys defined twice: {sorted(clash)}")
+        table.update(own)
     return table
 
 

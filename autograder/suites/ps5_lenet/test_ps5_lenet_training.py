@@ -11,6 +11,8 @@ import os
 import pytest
 
 from autograder.training import check as training_check
+
+from autograder.training import cache as training_cache
 from autograder.text.feedback import Feedback
 from autograder.text.i18n import N_
 from autograder.suites import graded
@@ -25,7 +27,7 @@ def _result(student, name, device, lang):
         description = student.probe(name, "describe_model", name, timeout=60)
         memo[key] = training_check.check_description(
             name, description, device=device, progress="auto",
-            cache=training_check.default_cache(), label=os.fspath(student.path), lang=lang)
+            cache=training_cache.default_cache(), label=os.fspath(student.path), lang=lang)
     return memo[key]
 
 

@@ -1,4 +1,6 @@
-"""Declaration of ps5_lenet (autograder/grading/registry.py); its hidden suite is test_ps5_lenet*.py."""
+"""ps5_lenet: this folder is the whole assignment on the grader's side (autograder/grading/registry.py):
+its declaration (here), its hidden suite (test_ps5_lenet*.py), the misconceptions it names
+(hints.py)."""
 from autograder.text.i18n import N_
 from autograder.grading.registry import Assignment, Graded
 
@@ -19,4 +21,6 @@ ASSIGNMENT = Assignment(
     budget=240.0,
     needs_data=True,
     trains=True,
+    # no mutation check: its networks and training loops are checked by tests/corpus/lenet_mutants
+    mutation_check=False,
 )
