@@ -3,7 +3,7 @@
 #   make test       run the test suite (all of it, on 2 workers)
 # and, while working on the code (CONTRIBUTING.md):
 #   make test-fast  the tests that start no sandbox and no process (under a minute)
-#   make lint       ruff and mypy, as tests/test_conventions.py runs them
+#   make lint       ruff and mypy, as tests/repo/test_conventions.py runs them
 # Both create .venv and install what is missing first (system packages need root).
 
 PYTHON ?= python3

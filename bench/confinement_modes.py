@@ -3,7 +3,7 @@
     python bench/confinement_modes.py --user agtest [--n 10] [--rounds 2]
 
 Run as root. `--user` is an ordinary account with its own checkout and venv in ~/repo (what
-tests/test_ordinary_user.py builds: `make setup PYTHON=/usr/bin/python3` as that user). The same
+tests/sandbox/test_ordinary_user.py builds: `make setup PYTHON=/usr/bin/python3` as that user). The same
 N ps1 submissions (copies of the reference solution) are graded with `autograder grade --jobs 2`:
 as root (bwrap-root: workers forked from a preloaded zygote), as the ordinary user (bwrap-userns:
 a fresh sandbox per worker), as the ordinary user with bwrap standing in as /bin/false (Landlock:

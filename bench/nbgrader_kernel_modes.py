@@ -4,7 +4,7 @@
     python bench/nbgrader_kernel_modes.py --user agtest [--n 4]
 
 Run as root. `--user` is an ordinary account with its own checkout and venv in ~/repo (what
-tests/test_ordinary_user.py builds). One course (ps1_corr2d released with nbgrader) holds N
+tests/sandbox/test_ordinary_user.py builds). One course (ps1_corr2d released with nbgrader) holds N
 submissions (the release with the solutions filled in); `nbgrader autograde ps1_corr2d` grades
 all of them: as root (bwrap-root: kernels forked from a preloaded zygote, a uid each), as the
 ordinary user (bwrap-userns: a sandbox per kernel) and as the ordinary user with bwrap standing in

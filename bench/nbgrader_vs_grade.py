@@ -316,7 +316,7 @@ def main():
             autograder(1, tmp / "out-j1")
             autograder(2, tmp / "out-j2")
             if args.ours:   # the course's warm grading service (kept between commands) ends with the bench
-                from autograder.nbgrader.warm import stop
+                from autograder.nbgrader.warm_client import stop
                 stop(real / "autograded" / ".autograder")
     finally:
         meter.close()

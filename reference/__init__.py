@@ -5,7 +5,7 @@ students' notebooks; assignments/build_notebooks.py copies these functions into 
 so this package is the single source of the solutions.
 
 MODULES: {assignment id: reference.<id>} for every assignment of the registry
-(autograder/grading/registry.py); tests/test_registry.py checks that each has its module here.
+(autograder/grading/registry.py); tests/grading/test_registry.py checks that each has its module here.
 """
 import importlib
 

@@ -38,7 +38,7 @@ else:
     os.environ[_SHARED] = _CACHE
 os.environ["AUTOGRADER_TRAINING_CACHE"] = _CACHE
 # No nbgrader command of the suite leaves a warm grading service behind (autograder/
-# nbgrader_warm.py, kept for minutes after a command); tests/test_nbgrader_warm.py turns it on.
+# nbgrader_warm.py, kept for minutes after a command); tests/nbgrader/test_nbgrader_warm.py turns it on.
 os.environ["AUTOGRADER_WARM_SECONDS"] = "0"
 
 CHROMIUM = "/usr/bin/chromium"

@@ -3,7 +3,7 @@ per test, its graded object, score, max score and recognised misconception, plus
 
     python tests/corpus_scores.py --record    # writes tests/corpus_scores.json (the baseline)
 
-tests/test_corpus_scores.py grades the corpus again the same way (once per test session, the
+tests/suites/test_corpus_scores.py grades the corpus again the same way (once per test session, the
 `corpus_results` fixture of tests/conftest.py), compares with the baseline and checks what each
 kind of file is for: mutants lose points on their object only, correct code gets full marks.
 """

@@ -47,7 +47,7 @@ def course_copy(base: Path, assignment: str, configure=None):
     (base / "tmp").mkdir()
     env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"),
                AUTOGRADER_DEVICE="cpu", AUTOGRADER_LANG="es",
-               AUTOGRADER_WARM_SECONDS="0")   # no service outliving the test (tests/test_nbgrader_warm.py)
+               AUTOGRADER_WARM_SECONDS="0")   # no service outliving the test (tests/nbgrader/test_nbgrader_warm.py)
     env.pop("AUTOGRADER_NOTEBOOK", None)
     subprocess.run([sys.executable, str(course / "build_notebooks.py"), assignment], check=True, env=env,
                    capture_output=True)

@@ -31,7 +31,7 @@ GUARDED = ("corr2d", "corr2d_pad_stride", "corr2d_multi_in", "corr2d_multi_in_ou
 # END GENERATED
 
 # Student helpers the grader replaces with its own correct version while it grades another
-# function (autograder/sandboxed/worker/probes.py HELPERS): a graded function is judged without them.
+# function (autograder/sandboxed/worker/stand_ins.py HELPERS): a graded function is judged without them.
 STAND_INS = ("corr2d", "corr2d_multi_in")
 
 

@@ -14,7 +14,7 @@ pista nunca hace fallar una prueba.
 (Developer note: the alternatives mirror the ones the grader's hidden suites compute for each
 object (autograder/suites/<id>/test_<id>.py) and the texts are the grader's misconception texts
 (cursocnn/hint_texts.py, kept equal to autograder.text.feedback.misconception_text by
-tests/test_kit_hints.py). Only the visible tests' own inputs ever reach this module. torch is
+tests/kit/test_kit_hints.py). Only the visible tests' own inputs ever reach this module. torch is
 imported lazily: the module imports without it.)
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ README.md and docs/cli.md hold the table between the two marker lines below; it 
     python -m autograder.cli.assignment_list --write-docs     # rewrite the tables from the registry
     python -m autograder.cli.assignment_list --check-docs     # exit 1 when a table is out of date
 
-tests/test_registry.py fails while a table differs from the registry.
+tests/grading/test_registry.py fails while a table differs from the registry.
 """
 from __future__ import annotations
 

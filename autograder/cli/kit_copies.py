@@ -8,8 +8,8 @@ copied in, generated from the one source:
 - cursocnn/hint_texts.py: the misconception texts (autograder.text.feedback) of the keys the
   kit's hints can name.
 
---check writes nothing and exits 1 when a copy is stale (tests/test_kit_hints.py and
-tests/test_trust_static.py check the same).
+--check writes nothing and exits 1 when a copy is stale (tests/kit/test_kit_hints.py and
+tests/suites/test_trust_static.py check the same).
 """
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def classify(exc: BaseException, lang: str) -> tuple[str, str]:
         text = tr(lang, "Tu código lanzó una excepción: {type}: {message}",
                   type=exc.type_name, message=exc.message)
         try:  # where it passed through the student's code (not torch's internals)
-            from autograder.suites.plugin import student_location
+            from autograder.suites.tracebacks import student_location
             text += student_location(getattr(exc, "traceback_text", "") or "", lang)
         except Exception:  # noqa: BLE001 - the location is a nicety
             pass

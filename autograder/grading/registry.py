@@ -40,7 +40,7 @@ SUITES_DIR = locations.SUITES
 
 # Built-ins that do the whole job of a convolution or a pooling ("implement it yourself",
 # COURSE.md). While a suite calls a graded function with guard=True, the worker makes each of
-# these raise (autograder/sandboxed/worker/probes.py). A dotted name is an attribute of an imported module
+# these raise (autograder/sandboxed/worker/guard.py). A dotted name is an attribute of an imported module
 # or namespace; a torch.nn class stands for its forward. Modules the student has not imported
 # (scipy's) are left alone: the static rule (cursocnn/implementation_check.py) refuses them.
 _F = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",

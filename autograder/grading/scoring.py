@@ -1,5 +1,5 @@
 """Points per graded object, from the assignments' declarations (autograder/grading/registry.py). The
-hidden suites' tests for an object add up to exactly its points (tests/test_scoring.py checks
+hidden suites' tests for an object add up to exactly its points (tests/grading/test_scoring.py checks
 it); the nbgrader grade cell of each object is worth the same points."""
 from . import registry
 

@@ -7,7 +7,7 @@ identical: the same suite test functions, the same `Student` helper of the plugi
 (autograder/sandboxed/worker/probes.py) and the same data-only round trip of arguments and results
 (wire.encode / wire.decode, so a mutant that writes into its inputs cannot corrupt the trusted
 side's tensors). Only the transport differs: a probe runs in this process under a SIGALRM
-deadline instead of in a sandboxed worker. tests/test_mutation.py checks that both paths give
+deadline instead of in a sandboxed worker. tests/mutation/test_mutation.py checks that both paths give
 the same verdicts on a sample of mutants.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import signal
 from autograder.text.feedback import Feedback, Say
 from autograder.sandbox import StudentCrash, StudentError
 from autograder.suites.marker import graded_test
-from autograder.suites.plugin import Student
+from autograder.suites.student import Student
 from autograder.sandboxed.worker import loader, wire
 from autograder.sandboxed.worker.probes import PROBES
 

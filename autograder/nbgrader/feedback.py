@@ -5,7 +5,7 @@ feedback HTML shows that source. Ours is two lines that name the grader's hook
 (`from autograder.nbgrader_hook import hidden_score` / `hidden_score("ps1_corr2d", "corr2d")`);
 `HideHiddenTests` replaces them, in the feedback copy only, with a comment in the course's
 language (AUTOGRADER_LANG, as for the rest of the nbgrader route). The cell
-outputs (the trusted feedback text and score, autograder.nbgrader.snapshot.TrustedGradeCells)
+outputs (the trusted feedback text and score, autograder.nbgrader.preprocessors.TrustedGradeCells)
 stay as they are. `DescribeImages` gives every plot alternative text, and `AttachStudentPage`
 appends the student's graphical page (autograder/pages) to the feedback notebook as an HTML
 output, so that the `<notebook>.html` that `release_feedback`/`fetch_feedback` deliver shows it.
@@ -60,8 +60,8 @@ class HideHiddenTests(_FeedbackPreprocessor):
 
     def preprocess_cell(self, cell, resources, cell_index):
         if is_hook_cell(cell):
-            from autograder.nbgrader.snapshot import _settings
-            cell.source = hide_hook_lines(cell.source, lang=_settings()[0])
+            from autograder.nbgrader.trusted_grading import settings
+            cell.source = hide_hook_lines(cell.source, lang=settings()[0])
         return cell, resources
 
 
@@ -81,8 +81,8 @@ class DescribeImages(_FeedbackPreprocessor):
     it nbconvert warns "Alternative text is missing on N image(s)" and screen readers get nothing."""
 
     def preprocess(self, nb, resources):
-        from autograder.nbgrader.snapshot import _settings
-        lang, section = _settings()[0], None
+        from autograder.nbgrader.trusted_grading import settings
+        lang, section = settings()[0], None
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 headings = _HEADING.findall(cell.source or "")
@@ -156,7 +156,8 @@ class AttachStudentPage(_FeedbackPreprocessor):
     def _page(self, resources):
         from nbgrader.coursedir import CourseDirectory
 
-        from autograder.nbgrader.snapshot import Store, _settings, cached_result
+        from autograder.nbgrader.snapshot import Store
+        from autograder.nbgrader.trusted_grading import settings, cached_result
         from autograder.pages.build import student_fragment, student_page
 
         info = resources.get("nbgrader") or {}
@@ -168,7 +169,7 @@ class AttachStudentPage(_FeedbackPreprocessor):
         snap = store.find(assignment, student, notebook)
         if snap is None:
             return None
-        lang, device = _settings()
+        lang, device = settings()
         result = cached_result(snap.path, assignment, lang=lang, device=device, cache_dir=store.cache_dir)
         if result is None:
             return None

@@ -115,7 +115,7 @@ def _update_autograded(nb_path: Path, cell_objects: dict, result, assignment, la
     feedback and score. Returns True when the file was rewritten."""
     import nbformat
 
-    from autograder.nbgrader.snapshot import grade_cell_outputs
+    from autograder.nbgrader.grade_cells import grade_cell_outputs
     if nb_path.is_symlink() or not nb_path.is_file():
         return False
     nb = nbformat.read(str(nb_path), as_version=4)
@@ -233,7 +233,8 @@ def grade_course(root, assignment: str, *, lang: str = "es", device: str = "auto
 def _grade_notebook(store, student, assignment, name, path: Path, *, lang, device, force, grade, log):
     """(result or None, from the cache?, note or None) for one notebook of a student: its snapshot
     when `nbgrader autograde` took one, else the submitted file as it is."""
-    from autograder.nbgrader.snapshot import SnapshotError, grade_cached, read_regular, sha256
+    from autograder.nbgrader.snapshot import SnapshotError, read_regular, sha256
+    from autograder.nbgrader.trusted_grading import grade_cached
     snap = store.find(assignment, student, name)
     note = None
     if snap is not None:

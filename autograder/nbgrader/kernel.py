@@ -309,7 +309,7 @@ class RemoteKernelZygote:
     between commands: the same interface as KernelZygote (shared, sandbox.request, usable)."""
 
     def __init__(self, warm, notebook_dir: str, env: dict):
-        from autograder.nbgrader.warm import WarmError
+        from autograder.nbgrader.warm_client import WarmError
         self.warm = warm
         try:
             reply = warm.request({"op": "kernels", "notebook_dir": notebook_dir, "env": env}, timeout=180)
@@ -319,7 +319,7 @@ class RemoteKernelZygote:
         self.sandbox = self
 
     def request(self, message, fds=(), timeout=30.0):
-        from autograder.nbgrader.warm import WarmError
+        from autograder.nbgrader.warm_client import WarmError
         try:
             return self.warm.request({"op": "zygote", "message": message, "timeout": timeout}, fds,
                                      timeout=timeout + 10)
@@ -336,8 +336,8 @@ class RemoteKernelZygote:
 def _course_zygote(warm_store: str, folder: str, env: dict, log):
     """The warm service's kernels' zygote when there is one for this course, else this process's."""
     if warm_store:
-        from autograder.nbgrader import warm as nbgrader_warm
-        warm = nbgrader_warm.client(warm_store)
+        from autograder.nbgrader import warm_client
+        warm = warm_client.client(warm_store)
         if warm is not None:
             try:
                 return RemoteKernelZygote(warm, folder, env)
@@ -668,7 +668,7 @@ def nbformat_output_note(text: str):
 class ConfinedExecute(Execute):
     """nbgrader's Execute with the kernel in the sandbox (ConfinedKernelManager). Reads the
     trusted grading's view of this notebook from resources["autograder"] (set before it by
-    autograder.nbgrader.snapshot.SnapshotSubmission).
+    autograder.nbgrader.preprocessors.SnapshotSubmission).
 
     Each notebook has a wall-clock budget (notebook_budget; 0: the assignment's student budget,
     autograder/grading/budget.py): a cell gets at most what is left of it (the course's per-cell timeout,
@@ -705,8 +705,8 @@ class ConfinedExecute(Execute):
 
     def _note(self):
         from autograder.text.i18n import tr
-        from autograder.nbgrader.snapshot import _settings
-        return tr(_settings()[0], "Celda detenida: el cuaderno ya usó los {seconds:g} s que tiene para "
+        from autograder.nbgrader.trusted_grading import settings
+        return tr(settings()[0], "Celda detenida: el cuaderno ya usó los {seconds:g} s que tiene para "
                                   "ejecutarse al calificar. Las celdas siguientes no se ejecutaron; la "
                                   "nota viene de las pruebas ocultas, que no dependen de esta ejecución.",
                   seconds=self._budget_seconds)

@@ -28,7 +28,7 @@ from autograder.grading.results import as_result
 from autograder.grading.scoring import POINTS
 from autograder.intake import safefiles
 from autograder.nbgrader.grade_cells import HOOK_CALL, feedback_text
-from autograder.nbgrader.snapshot import grade_cached
+from autograder.nbgrader.trusted_grading import grade_cached
 from autograder.sandboxed.kernel_hook import HookError, not_graded, quiet
 from autograder.text.i18n import tr
 

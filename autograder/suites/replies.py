@@ -1,4 +1,4 @@
-"""The shapes of what the genuine probes (autograder/sandboxed/worker/probes.py, probes_model.py) return.
+"""The shapes of what the genuine probes (autograder/sandboxed/worker/probes*.py) return.
 
 A reply of another shape was forged by the student's code (a replaced probe, a frame written
 straight to the protocol pipe): the plugin makes it that student's failure, flagged for review,

@@ -97,7 +97,7 @@ class Say:
 # ---------------------------------------------------------------------------------------------
 # Misconceptions: key -> Spanish hint (a catalogue message). The keys several assignments share
 # live here; each assignment's own keys live in its folder (autograder/suites/<id>/hints.py).
-# tests/test_suites.py checks that the feedback of a mutant contains the text of its
+# tests/suites/test_suites.py checks that the feedback of a mutant contains the text of its
 # misconception.
 
 SHARED_MISCONCEPTIONS = {

@@ -13,7 +13,7 @@ compile):
     python -m autograder.text.i18n update     # extract marked text from autograder/, merge into every .po
     python -m autograder.text.i18n compile    # .po -> .mo
 
-tests/test_i18n.py checks that every marked text has a translation, the .mo files match their .po,
+tests/text/test_i18n.py checks that every marked text has a translation, the .mo files match their .po,
 and no Spanish text lives in autograder/ outside a marked call. A third language is one more .po.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Trusted reading of the worker's evidence about custom parameterless layers of a ps5 model.
 
 d2l's first edition starts LeNet with ``class Reshape(nn.Module)`` (``x.view(-1, 1, 28, 28)``),
-and some course code writes its own Flatten. The describing probes (autograder/sandboxed/worker/probes.py
+and some course code writes its own Flatten. The describing probes (autograder/sandboxed/worker/probes_nets.py
 ``describe_net``, autograder/sandboxed/worker/probes_model.py ``describe_model``) run each layer that is
 not a torch.nn class and has no parameters on the contract's input at that point and report
 "identity", "flatten" or "other". Here an "identity" layer is dropped and a "flatten" layer

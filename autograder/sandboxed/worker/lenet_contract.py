@@ -8,7 +8,7 @@ probes take their default input from here. Standard library only: the trusted si
 
 A layer is ``(kind, hparams)``: the torch.nn class name and the constructor arguments the course
 fixes, with torch's names (anything not given is torch's default). Shapes and parameter counts
-are derived from the layers, so they cannot disagree with them; tests/test_lenet_contract.py
+are derived from the layers, so they cannot disagree with them; tests/training/test_lenet_contract.py
 checks them against the course's own figures and the reference solution.
 """
 from __future__ import annotations

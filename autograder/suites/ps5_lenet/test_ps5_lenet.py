@@ -12,7 +12,7 @@ from autograder.text.feedback import as_number, fmt_value
 from autograder.text.i18n import N_
 from autograder.training.layer_behaviour import standard_model_layers, standard_net_layers
 from autograder.suites import generator, graded, randn
-from autograder.sandboxed.worker import probes
+from autograder.sandboxed.worker import probes, probes_nets
 from autograder.sandboxed.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT, LENETS, course_fields
 from reference import ps5_lenet as ref
 
@@ -275,7 +275,7 @@ def _normalise_shapes(value):
 def test_layer_shapes(student, say):
     for spec, shape in SHAPE_NETS:
         got = student.probe("layer_shapes", "run_layer_shapes", spec, shape)["value"]
-        want = ref.layer_shapes(probes.build_net(spec), shape)
+        want = ref.layer_shapes(probes_nets.build_net(spec), shape)
         layers = ", ".join(name for name, _, _ in spec)
         norm = _normalise_shapes(got)
         if norm is None:
