@@ -14,7 +14,7 @@ their tests are written with:
 
 Fixtures (autograder/suites/plugin.py): `student` (the submission in the sandbox), `say` (feedback
 in the session's language, autograder.text.feedback.Say), `lang`, `device`. A suite's own
-misconception hints live beside it in hints_<assignment>.py. Also here: seeded random inputs and
+misconception hints live in its folder (suites/<assignment>/hints.py). Also here: seeded random inputs and
 diagnosis after a failure.
 """
 import contextlib

@@ -20,6 +20,7 @@ from autograder.grading.scoring import ASSIGNMENTS
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
+SUITES = REPO / "autograder" / "suites"
 VENV_BIN = Path(sys.executable).parent
 MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
            "hidden_score", "nbgrader_hook", "@graded(", "autograder.suites", "autograder.sandboxed.worker"]
@@ -63,10 +64,19 @@ def _secret_runs(assignment=None) -> dict:
     for body in _solution_bodies(later):
         for run in _runs(body):
             secrets[run] = "reference solution"
-    for path in sorted((REPO / "autograder" / "suites").glob("*.py")):
+    for path in _suite_files():
         for run in _runs(path.read_text(encoding="utf-8").splitlines()):
-            secrets.setdefault(run, f"hidden suite {path.name}")
+            secrets.setdefault(run, f"hidden suite {path.relative_to(SUITES)}")
     return secrets
+
+
+def _suite_files() -> list[Path]:
+    """Every file of the hidden suites: the shared modules and each assignment's folder (its
+    declaration, tests, hints and mutation inputs)."""
+    files = sorted(SUITES.rglob("*.py"))
+    assert {p.parent.name for p in files if p.name.startswith("test_")} == set(ASSIGNMENTS), \
+        "a hidden suite the scan does not read"
+    return files
 
 
 def _texts(release: Path):
@@ -169,6 +179,6 @@ def test_scanner_catches_a_leak(tmp_path):
     body = next(b for b in _solution_bodies() if len(_runs(b)) > 0)
     (tmp_path / "leak.py").write_text("\n".join(body))
     assert _leaks(tmp_path, secrets)
-    suite = next((REPO / "autograder" / "suites").glob("test_ps*.py"))
+    suite = next(p for p in _suite_files() if p.name.startswith("test_ps"))
     (tmp_path / "leak.py").write_text(suite.read_text(encoding="utf-8"))
     assert _leaks(tmp_path, secrets)
