@@ -168,8 +168,6 @@ def _grade_id_label(index: int, cell, lang: str | None = None) -> str:
     return tr(lang, "celda {index}", index=index)
 
 
-
-
 def _plain_v4(nb) -> bool:
     """True for a v4 notebook that nbformat's reader would only copy: every part it touches has
     the expected type. Anything else goes through nbformat, so odd files keep their messages."""

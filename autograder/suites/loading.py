@@ -8,7 +8,6 @@ import os
 from autograder.text.i18n import tr
 
 
-
 def _fallback_cells(path, lang="es"):
     """Used only while autograder.intake.submission is unavailable: .py text or an .ipynb's code cells."""
     from autograder.intake import safefiles  # never through a link, never a special file

@@ -31,7 +31,6 @@ from autograder.suites.marker import MARKER, graded_test
 from autograder.suites.student import Student, log_instructor
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Options, markers, selection.
 
@@ -155,8 +154,6 @@ def _is_student_exception(exc):
     except ImportError:
         return False
     return isinstance(exc, (StudentError, StudentCrash))
-
-
 
 
 @pytest.fixture(scope="session")

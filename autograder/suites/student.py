@@ -1,8 +1,6 @@
 """The `student` fixture's object: the submission running in the sandbox, as the suites use it."""
 from __future__ import annotations
 
-
-
 from autograder.text.feedback import Feedback, Say
 from autograder.text.i18n import N_
 from autograder.suites.replies import REPLY_SHAPES

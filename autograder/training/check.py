@@ -50,7 +50,6 @@ class CheckResult:
         return self.text.render(lang) if isinstance(self.text, Text) else str(self.text)
 
 
-
 # ---------------------------------------------------------------------------------------------
 # The check.
 

@@ -3,7 +3,6 @@ autograder/sandboxed/worker/lenet_contract.py): accepted layers, normalised hype
 first difference explained."""
 from __future__ import annotations
 
-
 from torch import nn
 
 from autograder.text.i18n import N_
@@ -25,8 +24,6 @@ WHITELIST = {
     )
 }
 LAZY = {"LazyConv2d": "Conv2d", "LazyLinear": "Linear"}
-
-
 
 
 class ModelRejected(Exception):

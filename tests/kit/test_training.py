@@ -7,7 +7,6 @@ from cursocnn import data, training
 from reference import ps5_lenet as ref
 
 
-
 @pytest.fixture(scope="module")
 def small():
     X, y = data.load_tensors(train=True)

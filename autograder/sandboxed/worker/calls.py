@@ -69,4 +69,3 @@ def call_student(ns, name, args=(), kwargs=None, guard=False, isolate=(), seed=N
             "ops": stats.get("ops"), "lines": stats.get("lines")}
 
 
-

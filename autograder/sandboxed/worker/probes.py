@@ -26,5 +26,4 @@ PROBES = {
 }
 
 
-
 PROBES.update(MODEL_PROBES)
