@@ -61,8 +61,8 @@ os.environ.setdefault("CNN_QUICK", "1")
 # The kernel's limits: c.ConfinedKernelManager.limits = {"mem_mb": 4096, ...}
 # Where nothing can confine student code, autograde refuses in one line; to grade anyway,
 # unconfined (every result says so): c.ConfinedKernelManager.require_confinement = False
-from autograder.nbgrader.preprocessors import autograde_preprocessors  # noqa: E402
 from autograder.nbgrader.kernel import check_confinement_first  # noqa: E402
+from autograder.nbgrader.preprocessors import autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 check_confinement_first()

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "assignments")]
 
 from autograder.grading import budget, engine  # noqa: E402
-from autograder.intake.submission import _add_cells, load_submission, Submission  # noqa: E402
+from autograder.intake.submission import Submission, _add_cells, load_submission  # noqa: E402
 
 
 def grade(path, assignment, *, skip_training=True, budget_s=None):

@@ -38,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "assignments"), str(ROOT / "bench")]
 
 import synthetic_class  # noqa: E402
-from autograder.pages import build as pages, class_similarity, figures  # noqa: E402
+
+from autograder.pages import build as pages  # noqa: E402
+from autograder.pages import class_similarity, figures  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

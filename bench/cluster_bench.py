@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.grading import batch  # noqa: E402
 from autograder.cluster import dask_batch as cluster  # noqa: E402
+from autograder.grading import batch  # noqa: E402
 
 
 def make_batch(tmp: Path, n: int) -> list[str]:

@@ -59,7 +59,6 @@ def main(argv=None):
 
 
     from autograder.training import rebuild as training_rebuild
-
     from autograder.training import train as training_train
     from cursocnn import data, training
     from reference import ps5_lenet as ref

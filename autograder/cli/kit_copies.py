@@ -66,10 +66,9 @@ def allowlist_text() -> str:
 def hint_texts_text() -> str:
     if os.path.dirname(KIT) not in sys.path:
         sys.path.insert(0, os.path.dirname(KIT))
-    from cursocnn import hints
-
     from autograder.text.feedback import misconception_text
     from autograder.text.i18n import tr
+    from cursocnn import hints
     lines = [HINT_TEXTS_HEADER, f"PREFIX = {tr('es', 'Posible causa: {cause}.')!r}", "", "TEXTS = {"]
     for key in sorted(hints.KEYS):
         lines.append(f"    {key!r}: {misconception_text(key, 'es')!r},")

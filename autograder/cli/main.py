@@ -12,8 +12,8 @@ import os
 import sys
 import time
 
-from autograder.text.i18n import tr
 from autograder.grading.scoring import ASSIGNMENTS
+from autograder.text.i18n import tr
 
 EXIT_OK, EXIT_GRADER_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -125,7 +125,8 @@ def cmd_grade(args, parser) -> int:
 
 
 def _grade(args, parser) -> int:
-    from autograder.grading import batch, score_table as report
+    from autograder.grading import batch
+    from autograder.grading import score_table as report
 
     if args.nbgrader:
         from autograder.nbgrader import gradebook as nbgrader_gradebook

@@ -7,8 +7,9 @@ import argparse
 import os
 import sys
 
-from autograder.text.i18n import tr
 from autograder.grading.scoring import ASSIGNMENTS
+from autograder.text.i18n import tr
+
 
 def add_parsers(sub, grade_parser) -> None:
     grade_parser.add_argument("--no-report", action="store_true",
@@ -78,8 +79,8 @@ def cmd_report(args, parser) -> int:
         parser.error(f"no existe la carpeta / no such folder: {args.out}")
     killtables = None
     if args.mutants:
-        from autograder.pages import build as pages_build
         from autograder.mutation import killtable
+        from autograder.pages import build as pages_build
         killtables = {}
         for e in pages_build.load(out):
             if e.assignment not in killtables:

@@ -30,9 +30,8 @@ import threading
 import time
 import uuid
 
-from autograder.grading import registry
+from autograder.grading import registry, result_files
 from autograder.grading import results as store
-from autograder.grading import result_files
 from autograder.text.i18n import N_, tr
 
 # Retries of a task whose worker died (distributed.scheduler.allowed-failures): a submission that

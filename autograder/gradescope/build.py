@@ -35,12 +35,12 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder.grading import registry
-from autograder.text.i18n import tr
-from autograder.grading.results import GRADER_FAILED, SubmissionResult, as_result
-from autograder.grading.result_files import write_atomic, write_json_atomic
-from autograder.grading.scoring import ASSIGNMENTS, max_score
 from autograder import locations
+from autograder.grading import registry
+from autograder.grading.result_files import write_atomic, write_json_atomic
+from autograder.grading.results import GRADER_FAILED, SubmissionResult, as_result
+from autograder.grading.scoring import ASSIGNMENTS, max_score
+from autograder.text.i18n import tr
 
 REPO = Path(locations.PACKAGE_PARENT).resolve()
 CONFIG = "gradescope.json"

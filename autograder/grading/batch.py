@@ -19,10 +19,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from . import results as store
-from . import result_files
-from autograder.intake import safefiles
 from autograder import locations
+from autograder.intake import safefiles
+
+from . import result_files
+from . import results as store
 
 SUBMISSION_EXTS = (".ipynb", ".py")
 # never student work: the course kit shipped in the released folder, caches, checkpoints

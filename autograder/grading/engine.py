@@ -26,10 +26,11 @@ import traceback
 
 import pytest
 
-from . import registry, scoring
-from autograder.text.i18n import N_, languages, tr
-from .results import FAILED, GRADER_FAILED, PASSED, RecordedTest, SubmissionResult, TestResult
 from autograder import locations
+from autograder.text.i18n import N_, languages, tr
+
+from . import registry, scoring
+from .results import FAILED, GRADER_FAILED, PASSED, RecordedTest, SubmissionResult, TestResult
 
 # Developer hooks (tests of the engine itself): another suite folder and plugin module.
 SUITES_DIR = os.environ.get("AUTOGRADER_SUITES_DIR") or locations.SUITES
@@ -128,7 +129,7 @@ class Collector:
         self.data = {}           # nodeid -> trusted data for the report pages (page_extra)
 
     def pytest_collection_finish(self, session):
-        from autograder.suites.plugin import item_info   # the suites' record of a test: points, titles, object
+        from autograder.suites.plugin import item_info  # the suites' record of a test: points, titles, object
         for item in session.items:
             self.items.append((item.nodeid, RecordedTest.from_record(item_info(item), item.name)))
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import importlib.util
 
-from . import scoring
 from autograder.text.i18n import tr
+
+from . import scoring
 
 
 def expected_signatures(assignment: str) -> dict[str, ast.arguments]:

@@ -34,6 +34,7 @@ import importlib.util
 import os
 import re
 from dataclasses import dataclass
+
 from autograder import locations
 
 SUITES_DIR = locations.SUITES

@@ -28,9 +28,8 @@ import re
 import tempfile
 import time
 
-from autograder.intake import safefiles
-
 from autograder.grading.results import SubmissionResult, is_grader_error, validate
+from autograder.intake import safefiles
 
 RESULTS = "results.json"
 META = "meta.json"

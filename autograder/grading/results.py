@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from autograder.text.i18n import N_, tr
 
-
 _TEST_KEYS: dict[str, type | tuple[type, ...]] = {
     "name": str, "score": (int, float), "max_score": (int, float), "status": str, "output": str, "visibility": str}
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import scoring
 from autograder.text.i18n import N_, tr
+
+from . import scoring
 from .results import as_result
 
 STATES = {"graded": N_("calificada"), "resumed": N_("previa"), "grader_error": N_("ERROR DEL CORRECTOR")}

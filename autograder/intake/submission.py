@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from autograder.text.i18n import tr
+
 from .notebook_outputs import NOTEBOOK_MAX_BYTES, without_outputs
 from .safefiles import Refused, lkind, read_regular, read_under, walk
 

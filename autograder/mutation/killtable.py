@@ -14,9 +14,9 @@ import os
 import time
 from dataclasses import asdict, dataclass
 
+from autograder import locations
 from autograder.grading import scoring
 from autograder.text.i18n import N_, tr
-from autograder import locations
 
 ROOT = locations.PACKAGE_PARENT
 CORPUS = os.path.join(ROOT, "tests", "corpus", "mutants")
@@ -77,8 +77,8 @@ def grade_structural(path, assignment, lang="es") -> dict:
 
 
 def row_for(path, assignment, results, seconds=0.0) -> MutantRow:
-    from autograder.grading.score_table import per_object
     from autograder.grading.results import test_object
+    from autograder.grading.score_table import per_object
     fields = header(path)
     target = fields.get("target", "")
     expected = fields.get("misconception")

@@ -40,8 +40,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from autograder.grading import registry, scoring
 from autograder import locations
+from autograder.grading import registry, scoring
 
 ROOT = locations.PACKAGE_PARENT
 REFERENCE_DIR = os.path.join(ROOT, "reference")

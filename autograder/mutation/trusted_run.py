@@ -17,12 +17,12 @@ import importlib
 import inspect
 import signal
 
-from autograder.text.feedback import Feedback, Say
 from autograder.sandbox import StudentCrash, StudentError
-from autograder.suites.marker import graded_test
-from autograder.suites.student import Student
 from autograder.sandboxed.worker import loader, wire
 from autograder.sandboxed.worker.probes import PROBES
+from autograder.suites.marker import graded_test
+from autograder.suites.student import Student
+from autograder.text.feedback import Feedback, Say
 
 
 class _Deadline(BaseException):

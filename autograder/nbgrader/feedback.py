@@ -21,8 +21,8 @@ import re
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from autograder.text.i18n import N_, tr
 from autograder.nbgrader.grade_cells import is_hook_cell
+from autograder.text.i18n import N_, tr
 
 PLACEHOLDER = N_("# Pruebas ocultas del corrector: ver el resultado abajo")
 _HIDDEN_REGION = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[^\n]*$",
@@ -157,7 +157,7 @@ class AttachStudentPage(_FeedbackPreprocessor):
         from nbgrader.coursedir import CourseDirectory
 
         from autograder.nbgrader.snapshot import Store
-        from autograder.nbgrader.trusted_grading import settings, cached_result
+        from autograder.nbgrader.trusted_grading import cached_result, settings
         from autograder.pages.build import student_fragment, student_page
 
         info = resources.get("nbgrader") or {}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from autograder.grading.results import as_result
-from autograder.text.i18n import tr
 from autograder.grading.scoring import POINTS
 from autograder.nbgrader.snapshot import SnapshotError
+from autograder.text.i18n import tr
 
 # One call of the hook in a cell source: hidden_score("ps1_corr2d", "corr2d")
 HOOK_CALL = re.compile(r"""hidden_score\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)""")

@@ -37,11 +37,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.text.i18n import tr
-from autograder.nbgrader.grade_cells import HOOK_CALL
-from autograder.grading.results import as_result
 from autograder.grading.result_files import write_atomic, write_json_atomic
+from autograder.grading.results import as_result
 from autograder.grading.scoring import POINTS
+from autograder.nbgrader.grade_cells import HOOK_CALL
+from autograder.text.i18n import tr
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name",
                   "email", "raw_score", "late_submission_penalty", "score", "max_score"]

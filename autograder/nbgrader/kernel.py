@@ -62,11 +62,12 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Float, List, Unicode
 
 from autograder import locations, sandbox
-from .kernel_folder import copy_back, copy_in, take_back
 from autograder.sandbox import policy
 from autograder.sandbox.errors import ZygoteError
 from autograder.sandbox.staging import staged
 from autograder.sandbox.zygote_client import ZygoteSandbox
+
+from .kernel_folder import copy_back, copy_in, take_back
 
 KERNEL_PACKAGE = "agkernel"                                   # autograder/kernel_boot in the sandbox
 HOOK_PACKAGE = f"{sandbox.SANDBOX_ROOT}/autograder"           # stub package: the hook only
@@ -704,8 +705,8 @@ class ConfinedExecute(Execute):
             self.timeout = self._cell_timeout
 
     def _note(self):
-        from autograder.text.i18n import tr
         from autograder.nbgrader.trusted_grading import settings
+        from autograder.text.i18n import tr
         return tr(settings()[0], "Celda detenida: el cuaderno ya usó los {seconds:g} s que tiene para "
                                   "ejecutarse al calificar. Las celdas siguientes no se ejecutaron; la "
                                   "nota viene de las pruebas ocultas, que no dependen de esta ejecución.",

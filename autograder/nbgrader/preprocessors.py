@@ -12,12 +12,18 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from autograder.grading.scoring import POINTS
-from autograder.nbgrader.grade_cells import (HOOK_CALL, error_view, grade_cell_outputs, hook_view, is_hook_cell,
-                                             without_stderr)
+from autograder.nbgrader.grade_cells import (
+    HOOK_CALL,
+    error_view,
+    grade_cell_outputs,
+    hook_view,
+    is_hook_cell,
+    without_stderr,
+)
+from autograder.nbgrader.sanitize import SanitizeStudentOutputs
 from autograder.nbgrader.snapshot import SnapshotError, Store
 from autograder.nbgrader.trusted_grading import grade_cached, run_engine, settings
 from autograder.sandboxed.kernel_hook import HookError
-from autograder.nbgrader.sanitize import SanitizeStudentOutputs
 
 
 class StripHookStderr(NbGraderPreprocessor):

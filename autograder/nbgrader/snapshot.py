@@ -40,10 +40,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.grading.result_files import write_atomic, write_json_atomic
 from autograder.intake import safefiles
 from autograder.text.i18n import N_, tr
-from autograder.grading.result_files import write_atomic, write_json_atomic
-
 
 STORE_NAME = ".autograder"
 MAX_NOTEBOOK_BYTES = 64 << 20

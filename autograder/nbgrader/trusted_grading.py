@@ -9,16 +9,15 @@ import os
 import subprocess
 import sys
 import tempfile
-from time import time_ns
 from pathlib import Path
+from time import time_ns
 
-from autograder.text.i18n import tr
-from autograder.sandboxed.kernel_hook import HookError
-from autograder.grading.result_files import write_json_atomic
 from autograder import locations
-from autograder.nbgrader.snapshot import SnapshotError, read_regular
+from autograder.grading.result_files import write_json_atomic
 from autograder.nbgrader.fingerprint import fingerprint
-
+from autograder.nbgrader.snapshot import SnapshotError, read_regular
+from autograder.sandboxed.kernel_hook import HookError
+from autograder.text.i18n import tr
 
 _PKG_PARENT = Path(locations.PACKAGE_PARENT).resolve()      # the directory holding `autograder/`
 _MEMO: dict = {}                                           # cache key -> result (this process)

@@ -36,8 +36,17 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.nbgrader.warm_client import (DEFAULT_SECONDS, LOG, SOCKET, _recv, _send, _short, idle_seconds,
-                                              status, stop)
+from autograder.nbgrader.warm_client import (
+    DEFAULT_SECONDS,
+    LOG,
+    SOCKET,
+    _recv,
+    _send,
+    _short,
+    idle_seconds,
+    status,
+    stop,
+)
 
 
 class _Service:

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+
 from autograder import locations
 from autograder.nbgrader.fingerprint import fingerprint
 

@@ -27,11 +27,11 @@ import re
 from dataclasses import dataclass, field
 
 from autograder import locations
+from autograder.grading import result_files, scoring
 from autograder.grading import results as store
-from autograder.grading import result_files
-from autograder.grading import scoring
-from autograder.text.i18n import N_, languages, tr
 from autograder.grading.score_table import fmt, per_object
+from autograder.text.i18n import N_, languages, tr
+
 from . import class_similarity, figures
 from .parallel import pool_map
 

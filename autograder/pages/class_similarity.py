@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from autograder.grading import result_files
-from autograder.grading import scoring
+from autograder.grading import result_files, scoring
+
 from . import similarity
 from .parallel import pool_map
 

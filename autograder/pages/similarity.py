@@ -25,6 +25,7 @@ import keyword
 import math
 import tokenize
 from dataclasses import dataclass, field
+
 from autograder import locations
 
 K = 10        # tokens per k-gram

@@ -9,8 +9,20 @@
 Inside the sandbox, autograder/sandboxed/worker/confine.py applies the rlimits and drops the uid.
 """
 from .errors import ConfinementUnavailable, SandboxError, StudentCrash, StudentError, ZygoteError
-from .policy import (DEFAULT_LIMITS, KERNEL_UIDS, MISSING_CONFINEMENT, SANDBOX_ROOT, WORKER_PACKAGE, WORKER_UIDS,
-                     Policy, bwrap_argv, bwrap_available, bwrap_command, confinement_mode, plain_command)
+from .policy import (
+    DEFAULT_LIMITS,
+    KERNEL_UIDS,
+    MISSING_CONFINEMENT,
+    SANDBOX_ROOT,
+    WORKER_PACKAGE,
+    WORKER_UIDS,
+    Policy,
+    bwrap_argv,
+    bwrap_available,
+    bwrap_command,
+    confinement_mode,
+    plain_command,
+)
 from .session import KEEP_OUTPUT, MAX_REPLY, Session, confinement_label, resolve_isolation
 from .zygote_client import ZygoteChild, shutdown_zygote
 

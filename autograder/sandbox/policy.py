@@ -21,8 +21,9 @@ import sys
 import sysconfig
 from dataclasses import dataclass, field
 
-from .staging import staged
 from autograder import locations
+
+from .staging import staged
 
 WORKER_PACKAGE = "agworker"          # name of autograder/worker inside the sandbox
 SANDBOX_ROOT = "/opt/autograder"     # where the boot package and the kit are mounted

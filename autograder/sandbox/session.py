@@ -22,9 +22,19 @@ import time
 import warnings
 
 from autograder.sandboxed.worker import wire
+
 from .errors import ConfinementUnavailable, SandboxError, StudentCrash, StudentError, ZygoteError
-from .policy import (DEFAULT_LIMITS, ENV, MISSING_CONFINEMENT, bwrap_command, confinement_mode,
-                     landlock_command, pick_uid, plain_command, rlimits)
+from .policy import (
+    DEFAULT_LIMITS,
+    ENV,
+    MISSING_CONFINEMENT,
+    bwrap_command,
+    confinement_mode,
+    landlock_command,
+    pick_uid,
+    plain_command,
+    rlimits,
+)
 from .zygote_client import ZygoteChild, get_zygote, zygote_enabled
 
 log = logging.getLogger("autograder.sandbox")

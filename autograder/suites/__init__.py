@@ -21,8 +21,8 @@ import contextlib
 
 import torch
 
-from autograder.text.feedback import Feedback, with_misconception
 from autograder.suites.marker import DeclaredTest, graded, graded_test  # the API
+from autograder.text.feedback import Feedback, with_misconception
 
 
 def generator(seed: int) -> torch.Generator:

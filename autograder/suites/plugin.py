@@ -26,10 +26,9 @@ import os
 import pytest
 
 from autograder.grading import scoring
-from autograder.text.feedback import Feedback, Say
 from autograder.suites.marker import MARKER, graded_test
 from autograder.suites.student import Student, log_instructor
-
+from autograder.text.feedback import Feedback, Say
 
 # ---------------------------------------------------------------------------------------------
 # Options, markers, selection.

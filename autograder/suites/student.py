@@ -1,13 +1,12 @@
 """The `student` fixture's object: the submission running in the sandbox, as the suites use it."""
 from __future__ import annotations
 
-from autograder.text.feedback import Feedback, Say
-from autograder.text.i18n import N_
-from autograder.suites.replies import REPLY_SHAPES
 from autograder.suites.implementation_rule import implementation_check
 from autograder.suites.loading import fmt_notes, load_cells
+from autograder.suites.replies import REPLY_SHAPES
 from autograder.suites.tracebacks import student_location
-
+from autograder.text.feedback import Feedback, Say
+from autograder.text.i18n import N_
 
 DEFAULT_TIMEOUT = 10.0
 

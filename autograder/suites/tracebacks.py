@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-
 from autograder.text.i18n import tr
-
 
 _FRAME = re.compile(r'^\s*File "<student:(?P<label>[^"\n]*)>", line (?P<line>\d+), in (?P<func>[^\n]+)$')
 

@@ -22,6 +22,7 @@ import functools
 import gettext
 import os
 import sys
+
 from autograder import locations
 
 DOMAIN = "autograder"
@@ -103,6 +104,7 @@ def update() -> None:
 
 def compiled(lang: str) -> bytes:
     import io
+
     from babel.messages.mofile import write_mo
     buf = io.BytesIO()
     write_mo(buf, read_po(lang), use_fuzzy=False)

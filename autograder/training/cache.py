@@ -15,8 +15,8 @@ from pathlib import Path
 import torch
 
 from autograder.text.i18n import tr
-from cursocnn import data as cdata
 from autograder.training.progress import log
+from cursocnn import data as cdata
 
 # ---------------------------------------------------------------------------------------------
 # The training cache.

@@ -21,15 +21,14 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 
-
-from autograder.text.i18n import N_, tr
-from cursocnn import training
 from autograder.text.deferred import Text
+from autograder.text.i18n import N_, tr
 from autograder.training.cache import ENV_CACHE, TrainingCache, data_fingerprint, default_cache
 from autograder.training.contract import MODELS, ModelRejected, normalised_layers
 from autograder.training.progress import interactive, log, real_stderr
 from autograder.training.rebuild import SEED, build_checked
 from autograder.training.train import THRESHOLDS, miss_message, train_reference_like
+from cursocnn import training
 
 
 @dataclass
@@ -154,9 +153,8 @@ def warm_cache(device="auto", cache: TrainingCache | None = None, seed=SEED,
     """Train the reference solution's LeNets into the cache, so that every submission whose
     models equal the contract's (all correct ones: the key is the rebuilt architecture) is
     graded without training. Trusted code only: the reference runs in this process."""
-    from reference import ps5_lenet as ref
-
     from autograder.sandboxed.worker.probes_model import describe_model
+    from reference import ps5_lenet as ref
 
     cache = cache or default_cache()
     if cache is None:

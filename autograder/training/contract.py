@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from autograder.text.i18n import N_
-from autograder.training.layer_behaviour import standard_model_layers
 from autograder.sandboxed.worker.lenet_contract import LENETS, N_CLASSES
 from autograder.text.deferred import Text
+from autograder.text.i18n import N_
+from autograder.training.layer_behaviour import standard_model_layers
 
 MODELS = ("lenet", "lenet_modern")
 INPUT_SHAPE = LENETS["lenet"].input_shape

@@ -7,7 +7,6 @@ import os
 import sys
 import time
 
-
 #: Also append the progress lines, with the time, to this file (a record of a long run; under
 #: `nbgrader autograde` the lines also reach nbgrader's stderr, relayed by nbgrader_snapshot).
 ENV_PROGRESS_LOG = "AUTOGRADER_PROGRESS_LOG"

@@ -7,11 +7,11 @@ import inspect
 import torch
 from torch import nn
 
-from autograder.text.i18n import N_
 from autograder.sandboxed.worker.lenet_contract import LENETS
-from cursocnn import training
 from autograder.text.deferred import Text
+from autograder.text.i18n import N_
 from autograder.training.contract import EXPECTED, WHITELIST, ModelRejected, compare_with_contract, normalised_layers
+from cursocnn import training
 
 SEED = 20240
 

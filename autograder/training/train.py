@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 
-
+from autograder.text.deferred import Text
 from autograder.text.i18n import N_
+from autograder.training.rebuild import SEED
 from cursocnn import data as cdata
 from cursocnn import training
-from autograder.text.deferred import Text
-from autograder.training.rebuild import SEED
-
 
 #: Test-accuracy bars per recipe (docs/benchmarks.md "Training" has the runs behind them).
 #: cpu: measured, below mean - 3 sigma of the reference over 10 seeds (lenet_modern: mean 0.8868,

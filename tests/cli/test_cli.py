@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from fake_suite import fake_env, sub
 
 from autograder.grading import scoring
 from autograder.grading.results import validate
-from fake_suite import fake_env, sub
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"

@@ -25,9 +25,11 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="the cluster extra is not installed")
 
-from autograder.grading import batch, result_files, results as store  # noqa: E402
-from autograder.cluster import dask_batch as cluster  # noqa: E402
 from fake_suite import fake_env, sub  # noqa: E402
+
+from autograder.cluster import dask_batch as cluster  # noqa: E402
+from autograder.grading import batch, result_files  # noqa: E402
+from autograder.grading import results as store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"

@@ -9,9 +9,9 @@ import pytest
 
 from autograder.grading import engine
 from autograder.grading.budget import StudentBudget, default_seconds
-from autograder.sandbox import Session, StudentCrash
 from autograder.grading.scoring import ASSIGNMENTS
 from autograder.intake.submission import load_submission
+from autograder.sandbox import Session, StudentCrash
 
 ROOT = Path(__file__).resolve().parents[2]
 STALL = ROOT / "tests" / "corpus" / "cheats" / "stall.py"

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import batch, engine, results, scoring
-from autograder.grading import result_files
+from autograder.grading import batch, engine, result_files, results, scoring
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "ps1_corr2d"

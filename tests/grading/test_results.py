@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from autograder.grading import score_table as report, results
-from autograder.grading import result_files
+from autograder.grading import result_files, results
+from autograder.grading import score_table as report
 from autograder.grading.results import RecordedTest, SubmissionResult, TestResult
 from autograder.grading.scoring import POINTS
 
@@ -120,7 +120,8 @@ def test_report_table_takes_typed_results_and_results_json_alike():
 
 def test_one_atomic_write_for_every_file_the_grader_writes(tmp_path, monkeypatch):
     from autograder.gradescope import build as gradescope
-    from autograder.nbgrader import gradebook as nbgrader_gradebook, snapshot as nbgrader_snapshot
+    from autograder.nbgrader import gradebook as nbgrader_gradebook
+    from autograder.nbgrader import snapshot as nbgrader_snapshot
     assert nbgrader_snapshot.write_atomic is result_files.write_atomic is gradescope.write_atomic
     assert nbgrader_gradebook.write_atomic is result_files.write_atomic
     target = tmp_path / "deep" / "x.bin"
@@ -137,8 +138,7 @@ def test_one_atomic_write_for_every_file_the_grader_writes(tmp_path, monkeypatch
 
 
 def test_grade_cells_show_the_typed_result_in_the_courses_language():
-    from autograder.nbgrader.grade_cells import feedback_text
-    from autograder.nbgrader.grade_cells import hook_view
+    from autograder.nbgrader.grade_cells import feedback_text, hook_view
     data = _sample().to_gradescope()
     text = feedback_text(data, AID, "corr2d", "es")
     assert text.splitlines()[0] == "corr2d: 6 / 10 puntos"

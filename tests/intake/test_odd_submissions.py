@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import engine, scoring
-from autograder.intake.submission import MAX_FILE_BYTES, load_submission
 from autograder.intake.notebook_outputs import NOTEBOOK_MAX_BYTES
+from autograder.intake.submission import MAX_FILE_BYTES, load_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "corpus" / "bad_inputs"

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from autograder.intake.submission import load_submission, strip_ipython
 from autograder.sandbox import Session
 from autograder.text.student_notes import note_text
-from autograder.intake.submission import load_submission, strip_ipython
 
 torch.set_num_threads(1)
 

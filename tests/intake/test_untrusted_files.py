@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import batch, engine
-from autograder.grading import result_files
+from autograder.grading import batch, engine, result_files
 from autograder.intake.submission import load_submission
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -66,6 +66,7 @@ def test_hints_module_imports_without_torch(tmp_path):
 
 def test_typical_mistakes_are_named_on_visible_inputs():
     import torch
+
     from cursocnn.hints import diagnosticar, posible_causa, texto
 
     X = torch.arange(9.0).reshape(3, 3)
@@ -101,6 +102,7 @@ def test_check_in_the_notebook_prints_the_cause(capsys, monkeypatch, tmp_path):
     import shutil
 
     import torch
+
     from cursocnn import selfcheck
     from cursocnn.hints import posible_causa, texto
     from reference import ps1_corr2d as ref

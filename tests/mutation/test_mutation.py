@@ -8,8 +8,9 @@ import ast
 
 import pytest
 
-from autograder.mutation import equivalence, mutants as mutation
 from autograder.grading import scoring
+from autograder.mutation import equivalence
+from autograder.mutation import mutants as mutation
 from autograder.mutation.trusted_run import one_thread, run_suite
 
 

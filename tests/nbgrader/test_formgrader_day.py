@@ -45,7 +45,6 @@ import time
 import urllib.request
 
 import pytest
-
 from nbgrader_course import OFF_BY_ONE_CORR2D, VENV_BIN, course_copy, grade_id, read_notebook, solutions_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.nbgrader, pytest.mark.sandbox]

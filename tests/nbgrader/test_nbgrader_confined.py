@@ -24,13 +24,13 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from autograder.nbgrader.gradebook import grade_course
-from autograder.nbgrader.snapshot import Store
-from autograder.grading.scoring import POINTS
 from nbgrader_course import REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
+
+from autograder.grading.scoring import POINTS
+from autograder.nbgrader.gradebook import grade_course
+from autograder.nbgrader.snapshot import Store
 
 AID = "ps1_corr2d"
 FULL = float(sum(POINTS[AID].values()))
@@ -344,8 +344,8 @@ def test_take_back_removes_links_and_special_files(tmp_path):
 
 
 def test_hidden_score_prints_the_trusted_view(tmp_path, monkeypatch, capsys):
-    from autograder.nbgrader_hook import HookError, hidden_score
     from autograder.nbgrader.grade_cells import hook_view
+    from autograder.nbgrader_hook import HookError, hidden_score
     result = _fake_result(4.0)
     result["tests"][0]["status"] = "failed"
     result["tests"][0]["output"] = "corr2d devuelve otra forma"
@@ -497,6 +497,7 @@ def test_without_confinement_autograde_refuses_in_one_line_or_grades_marked_unco
     `nbgrader autograde` stops before any notebook with one line and no traceback; with
     require_confinement = False it grades, and the results say 'unconfined'."""
     import subprocess
+
     from nbgrader_course import VENV_BIN
     course, env, release, solutions = released_course(tmp_path, AID)
     env.update(AUTOGRADER_BWRAP="/bin/false", AUTOGRADER_LANDLOCK="0")

@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from autograder.grading import engine
-from autograder.nbgrader.gradebook import grade_course
-from autograder.grading.scoring import POINTS
 from nbgrader_course import OFF_BY_ONE_CORR2D, REPO, released_course
 from nbgrader_course import grade_id as _gid
 from nbgrader_course import nbgrader as _nbgrader
+
+from autograder.grading import engine
+from autograder.grading.scoring import POINTS
+from autograder.nbgrader.gradebook import grade_course
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox, pytest.mark.slow]
 

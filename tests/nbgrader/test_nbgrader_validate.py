@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nbgrader_course import OFF_BY_ONE_CORR2D, VENV_BIN, grade_id, released_course
 
 from autograder.grading.scoring import POINTS
-from nbgrader_course import OFF_BY_ONE_CORR2D, VENV_BIN, grade_id, released_course
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]
 

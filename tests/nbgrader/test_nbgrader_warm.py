@@ -8,10 +8,10 @@ import stat
 import time
 
 import pytest
-
 from nbgrader_course import grade_id, nbgrader, released_course
-from autograder.nbgrader import warm_client as nbgrader_warm
+
 from autograder.grading.scoring import POINTS
+from autograder.nbgrader import warm_client as nbgrader_warm
 
 AID = "ps1_corr2d"
 

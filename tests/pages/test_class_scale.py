@@ -13,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
-
-from autograder.grading import result_files
-from autograder.grading import scoring
+from autograder.grading import result_files, scoring
 from autograder.pages import build as pages
 from autograder.pages import similarity
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 import synthetic_class  # noqa: E402
-
 from test_pages import browser, open_page  # noqa: E402,F401 - the shared Chromium fixture
 
 A = synthetic_class.ASSIGNMENT

@@ -398,6 +398,7 @@ def test_training_curve_from_the_training_check(tmp_path, browser):
 
 def test_heatmap_layout_and_alt_text():
     import numpy as np
+
     from autograder.pages import figures
     from autograder.pages.build import text
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import scoring
-from autograder.pages import similarity
 from autograder.intake.submission import load_submission
+from autograder.pages import similarity
 
 ROOT = Path(__file__).resolve().parents[2]
 ALTERNATIVES = ROOT / "tests" / "corpus" / "alternatives"

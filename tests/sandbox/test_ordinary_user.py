@@ -269,9 +269,10 @@ def test_an_ordinary_users_nbgrader_autograde_gives_roots_scores_and_the_cheat_c
         from autograder.sandboxed.worker.confine import landlock_abi
         if landlock_abi() < 4:
             pytest.skip("this kernel has no Landlock ABI 4")
-    from autograder.grading import engine
     from nbgrader.api import Gradebook
     from nbgrader_course import released_course
+
+    from autograder.grading import engine
     home = user_checkout
     uid, gid = pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid
     base = home / f"nbclass-{label}"

@@ -18,9 +18,9 @@ import pytest
 import torch
 
 from autograder import sandbox
+from autograder.intake.submission import load_submission
 from autograder.sandbox import Session, StudentCrash, StudentError
 from autograder.text.student_notes import crash_detail, note_text
-from autograder.intake.submission import load_submission
 
 torch.set_num_threads(1)
 

@@ -14,12 +14,12 @@ real CLI (`corpus_results`, one `autograder grade` call per assignment mixing bo
 """
 import re
 
+import corpus_scores
 import pytest
 
-import corpus_scores
 from autograder.grading import scoring
-from autograder.text.feedback import misconception_text
 from autograder.intake.submission import load_submission
+from autograder.text.feedback import misconception_text
 from cursocnn import implementation_check as rule
 
 CORPUS = corpus_scores.CORPUS

@@ -16,9 +16,9 @@ import ast
 import json
 from pathlib import Path
 
+import corpus_scores
 import pytest
 
-import corpus_scores
 from autograder.grading import scoring
 from autograder.text.feedback import MISCONCEPTIONS, misconception_text
 

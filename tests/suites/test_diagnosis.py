@@ -3,9 +3,9 @@ only after the real check failed without a recognised misconception; their own e
 swallowed; the first key found is added to the student's message."""
 import pytest
 
-from autograder.text.feedback import Feedback, Say, misconception_text
 from autograder.sandbox import StudentCrash, StudentError
 from autograder.suites import diagnosis
+from autograder.text.feedback import Feedback, Say, misconception_text
 
 
 def _probe(calls, result):

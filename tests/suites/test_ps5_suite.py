@@ -3,8 +3,8 @@ helper (autograder/suites/ps5_lenet/test_ps5_lenet.py, lenet_tests), yet run in 
 declaring its object, points and title once; with the training tests they total ps5's points."""
 from autograder.grading import scoring
 from autograder.mutation import trusted_run
-from autograder.suites.ps5_lenet import test_ps5_lenet_training as training_suite
 from autograder.suites.marker import graded_test
+from autograder.suites.ps5_lenet import test_ps5_lenet_training as training_suite
 
 
 def test_declared_in_order_with_the_assignments_points():

@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from autograder.grading import engine, scoring
-from autograder.text.feedback import misconception_text
 from autograder.intake.submission import load_submission
 from autograder.suites import student as student_module
 from autograder.suites.replies import REPLY_SHAPES
+from autograder.text.feedback import misconception_text
 from cursocnn import implementation_check as rule
 from cursocnn import selfcheck
 
@@ -184,8 +184,8 @@ def test_star_imports_are_resolved():
 
 
 def test_in_worker_guard_failures_are_flagged_for_review():
-    from autograder.text.feedback import Feedback
     from autograder.sandbox import StudentError
+    from autograder.text.feedback import Feedback
 
     class GuardedSession:  # the worker's guard caught a forbidden call the static rule let by
         defined, load_notes = {"corr2d"}, []

@@ -4,12 +4,12 @@ named once) and the misconception tables beside each suite."""
 import pytest
 import torch
 
-from autograder.text import i18n
 from autograder.grading import scoring
 from autograder.mutation import trusted_run
+from autograder.suites import Call, graded, graded_test
+from autograder.text import i18n
 from autograder.text.feedback import MISCONCEPTIONS, SHARED_MISCONCEPTIONS, Feedback, Say, explain
 from autograder.text.i18n import N_
-from autograder.suites import Call, graded, graded_test
 
 
 @graded("corr2d", points=2, title=N_("ejemplo del curso (X 3x3, K 2x2)"))

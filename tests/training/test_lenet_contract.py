@@ -4,11 +4,10 @@ and the training check and the suite read their architecture from it."""
 import pytest
 import torch
 
-from autograder.training import check as tc
-
-from autograder.training import contract as training_contract
 from autograder.sandboxed.worker import lenet_contract as contract
 from autograder.sandboxed.worker.probes import PROBES
+from autograder.training import check as tc
+from autograder.training import contract as training_contract
 from reference import ps5_lenet as ref
 
 # COURSE.md section 13 and the ps5_lenet contract, as written there
@@ -99,8 +98,8 @@ def test_hints_take_their_numbers_from_the_contract(monkeypatch):
 
 
 def test_the_suite_hints_quote_the_contract(monkeypatch):
-    from autograder.text.feedback import misconception_text
     from autograder.suites.ps5_lenet import hints
+    from autograder.text.feedback import misconception_text
 
     assert "padding=2" in misconception_text("missing_padding", "es")
     assert "24x24 en lugar de 28x28" in misconception_text("missing_padding", "es")

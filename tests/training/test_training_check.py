@@ -5,20 +5,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder.training import check as tc
-
-from autograder.training import cache as training_cache
-
-from autograder.training import contract as training_contract
-
-from autograder.training import progress as training_progress
-
-from autograder.training import rebuild as training_rebuild
-
-from autograder.training import train as training_train
-from autograder.training.layer_behaviour import standard_net_layers
 from autograder.sandbox import Session
 from autograder.sandboxed.worker.probes import PROBES
+from autograder.training import cache as training_cache
+from autograder.training import check as tc
+from autograder.training import contract as training_contract
+from autograder.training import progress as training_progress
+from autograder.training import rebuild as training_rebuild
+from autograder.training import train as training_train
+from autograder.training.layer_behaviour import standard_net_layers
 from cursocnn import training
 from reference import ps5_lenet as ref
 

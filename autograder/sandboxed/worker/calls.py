@@ -13,7 +13,6 @@ from .stand_ins import isolated
 from .values import ForbiddenBuiltinError, lookup, plain, type_name
 from .work_counter import count_work
 
-
 # ---------------------------------------------------------------------------------------------
 # Generic call of a student function.
 

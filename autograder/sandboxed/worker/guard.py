@@ -13,7 +13,6 @@ import torch
 
 from .values import ForbiddenBuiltinError
 
-
 # ---------------------------------------------------------------------------------------------
 # "Implement it yourself": while the student's function runs, the built-ins that do the whole
 # job raise ForbiddenBuiltinError (and are recorded, in case the student catches the error).

@@ -9,7 +9,6 @@ from torch import nn
 from .stand_ins import isolated
 from .values import lookup, plain, type_name
 
-
 # ---------------------------------------------------------------------------------------------
 # ps2: the Conv2D layer.
 

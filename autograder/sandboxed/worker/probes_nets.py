@@ -13,7 +13,6 @@ from .probes_model import hparams, is_custom_parameterless, layer_behaviour
 from .stand_ins import isolated
 from .values import lookup, plain, type_name
 
-
 # ---------------------------------------------------------------------------------------------
 # ps5: networks, layer_shapes, train_epoch, evaluate.
 

@@ -6,7 +6,6 @@ import contextlib
 
 import torch
 
-
 # ---------------------------------------------------------------------------------------------
 # Correct helpers substituted for the student's own helpers while another function is graded
 # (each graded function is judged on its own: a broken corr2d must not sink Conv2D).

@@ -6,7 +6,6 @@ This file runs inside the sandbox: standard library and torch only, relative imp
 
 import torch
 
-
 # ---------------------------------------------------------------------------------------------
 # Errors with a fixed type name the trusted side recognises (StudentError.type_name).
 

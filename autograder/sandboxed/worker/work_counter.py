@@ -7,7 +7,6 @@ import sys
 
 import torch
 
-
 # ---------------------------------------------------------------------------------------------
 # Counting the work a function does: torch operations (a TorchFunctionMode) and Python lines
 # executed in the student's own code. A vectorised function does the same amount of work for a

@@ -280,9 +280,10 @@ def preload(extra=()):
 
 def main(argv, cfg):
     """Entry point after confine.boot: argv is [CONTROL_FD, ...]; cfg the boot configuration."""
-    from . import main as worker_main  # imports torch, wire, loader, probes once
     import torch
     import torch.nn.functional
+
+    from . import main as worker_main  # imports torch, wire, loader, probes once
 
     worker_main._quiet_threads()
     preload(cfg.get("preload", ()))

@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from autograder.suites import Call, diagnosis, generator, graded, rand, randn, random_pairs
 from autograder.text.feedback import close, fmt_shape, fmt_tensor
 from autograder.text.i18n import N_
-from autograder.suites import Call, diagnosis, generator, graded, rand, randn, random_pairs
 
 pytestmark = pytest.mark.assignment("ps1_corr2d")
 

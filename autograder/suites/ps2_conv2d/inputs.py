@@ -2,7 +2,7 @@
 CALLS maps a graded function to a builder, builder(random.Random) -> [(args, kwargs), ...]."""
 from __future__ import annotations
 
-from autograder.suites.random_calls import TRIALS, tensor, pair_or_int, pair
+from autograder.suites.random_calls import TRIALS, pair, pair_or_int, tensor
 
 
 def shape_calls(r):

@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from autograder.suites import Call, generator, graded, in_both_dtypes, randn
 from autograder.text.feedback import fmt_shape, fmt_tensor, fmt_value
 from autograder.text.i18n import N_
-from autograder.suites import Call, generator, graded, in_both_dtypes, randn
 
 pytestmark = pytest.mark.assignment("ps2_conv2d")
 

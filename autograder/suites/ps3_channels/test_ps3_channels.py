@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.text.i18n import N_
 from autograder.suites import Call, generator, graded, randn, random_pairs
+from autograder.text.i18n import N_
 
 pytestmark = pytest.mark.assignment("ps3_channels")
 

@@ -3,9 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.text.i18n import N_
 from autograder.sandbox import StudentCrash, StudentError
 from autograder.suites import Call, diagnosis, generator, graded, in_both_dtypes, randn
+from autograder.text.i18n import N_
 
 pytestmark = pytest.mark.assignment("ps4_pooling")
 

@@ -1,8 +1,8 @@
 """ps5_lenet: this folder is the whole assignment on the grader's side (autograder/grading/registry.py):
 its declaration (here), its hidden suite (test_ps5_lenet*.py), the misconceptions it names
 (hints.py)."""
-from autograder.text.i18n import N_
 from autograder.grading.registry import Assignment, Graded
+from autograder.text.i18n import N_
 
 ASSIGNMENT = Assignment(
     id="ps5_lenet",

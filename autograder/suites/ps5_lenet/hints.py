@@ -1,6 +1,6 @@
 """The misconceptions the ps5_lenet suite recognises: key -> hint (see feedback.MISCONCEPTIONS)."""
-from autograder.text.i18n import N_
 from autograder.sandboxed.worker.lenet_contract import LENETS
+from autograder.text.i18n import N_
 
 MISCONCEPTIONS = {
     "no_zero_grad": N_("no llamaste a optimizer.zero_grad() en cada lote: los gradientes se "

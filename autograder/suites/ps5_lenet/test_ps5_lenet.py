@@ -8,12 +8,13 @@ classes, their hyperparameters, the output shape of every layer and the paramete
 import pytest
 import torch
 
+from autograder.sandboxed.worker import probes, probes_nets
+from autograder.sandboxed.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT
+from autograder.sandboxed.worker.lenet_contract import LENETS, course_fields
+from autograder.suites import generator, graded, randn
 from autograder.text.feedback import as_number, fmt_value
 from autograder.text.i18n import N_
 from autograder.training.layer_behaviour import standard_model_layers, standard_net_layers
-from autograder.suites import generator, graded, randn
-from autograder.sandboxed.worker import probes, probes_nets
-from autograder.sandboxed.worker.lenet_contract import FASHION_MNIST_INPUT as INPUT, LENETS, course_fields
 from reference import ps5_lenet as ref
 
 pytestmark = pytest.mark.assignment("ps5_lenet")

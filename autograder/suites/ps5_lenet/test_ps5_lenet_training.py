@@ -10,12 +10,11 @@ import os
 
 import pytest
 
-from autograder.training import check as training_check
-
-from autograder.training import cache as training_cache
+from autograder.suites import graded
 from autograder.text.feedback import Feedback
 from autograder.text.i18n import N_
-from autograder.suites import graded
+from autograder.training import cache as training_cache
+from autograder.training import check as training_check
 
 pytestmark = pytest.mark.assignment("ps5_lenet")
 
