@@ -110,7 +110,7 @@ class _GradingChild:
 _CHILD: list = []
 _CHILD_CLOSER: list = []
 
-# The grader's progress lines (training_check._log): shown on nbgrader's stderr, the instructor's
+# The grader's progress lines (training/progress.log): shown on nbgrader's stderr, the instructor's
 # terminal, as they come, while a LeNet trains for minutes.
 PROGRESS_PREFIX = b"[autograder] "
 

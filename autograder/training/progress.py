@@ -8,7 +8,7 @@ import sys
 import time
 
 #: Also append the progress lines, with the time, to this file (a record of a long run; under
-#: `nbgrader autograde` the lines also reach nbgrader's stderr, relayed by nbgrader_snapshot).
+#: `nbgrader autograde` the lines also reach nbgrader's stderr, relayed by nbgrader/trusted_grading.py).
 ENV_PROGRESS_LOG = "AUTOGRADER_PROGRESS_LOG"
 
 

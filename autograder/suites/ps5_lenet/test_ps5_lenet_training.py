@@ -2,7 +2,7 @@
 and lenet_modern() (3 points) with its own recipe and compares the test accuracy with the bar
 (autograder/training/check.py). The worker only describes the model; training is trusted code.
 Each model is trained at most once per session (cached), whatever tests ask for it, and at most
-once per distinct architecture/recipe/seed/device/data across sessions (training_check's on-disk
+once per distinct architecture/recipe/seed/device/data across sessions (training/cache.py's on-disk
 TrainingCache, reused by every later grading pass until `autograder grade --force`). A passing
 test reports the accuracy reached and the bar in its output (user property "output_<lang>",
 which the engine shows for passing tests)."""
