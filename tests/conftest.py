@@ -122,6 +122,28 @@ def pytest_unconfigure(config):
         shutil.rmtree(_CACHE, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- xdist: files that share a worker
+
+# make test hands each file to one worker (--dist loadfile). Files that read the same session
+# fixture, made once per run under a lock (the graded corpus, below), go to the same worker: on two
+# workers the second file would wait idle for the whole grading instead of running other files.
+SAME_WORKER = {path: "tests/suites/test_allowlist_corpus.py"
+               for path in ("tests/suites/test_corpus_scores.py", "tests/kit/test_kit_hints.py")}
+
+
+@pytest.hookimpl(optionalhook=True)     # a hook of pytest-xdist, which the core tests do without
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            scope = super()._split_scope(nodeid)
+            return SAME_WORKER.get(scope, scope)
+    return SharedFixtureScheduling(config, log)
+
+
 # ---------------------------------------------------------------- --no-spawn
 
 def _spawn_points():
@@ -184,7 +206,8 @@ def corpus_results(tmp_path_factory):
 
     Once per run, not per xdist worker: the first worker that needs it grades under a lock and
     stores it in the run's temporary folder (the workers' basetemps are its subfolders); another
-    worker waits for that and reads it back."""
+    worker waits for that and reads it back. Under make test both files that use it run on one
+    worker (SAME_WORKER above), so no worker waits."""
     import fcntl
     import json
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.grading import registry
@@ -74,21 +75,30 @@ class GradedCorpus(dict):
         self.calls = []
 
 
-def grade_all(env: dict | None = None) -> GradedCorpus:
+def grade_all(env: dict | None = None, parallel: int = 2) -> GradedCorpus:
     """Every corpus file graded by the real CLI; each result folder's meta.json names the source
-    it graded."""
+    it graded. `parallel` calls at a time, ps5 (it trains) and then the largest first: one call
+    alone leaves a core idle while its lanes wait on stalling cheats and its start-up runs."""
     graded = GradedCorpus()
+    order = sorted(enumerate(calls()), key=lambda c: (c[1][0] != "ps5_lenet", -len(c[1][1])))
     with tempfile.TemporaryDirectory(prefix="corpus-scores-") as tmp:
-        for i, (assignment, paths) in enumerate(calls()):
+        def grade(numbered):
+            i, (assignment, paths) = numbered
             out = Path(tmp) / str(i)
             cmd = [sys.executable, "-m", "autograder", "grade", "-a", assignment, "--out", str(out),
                    "--budget", BUDGET, "--no-report", "--jobs", "2", *map(str, paths)]
             started = time.monotonic()
             done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, timeout=3600)
-            graded.calls.append({"assignment": assignment, "files": len(paths),
-                                 "names": [p.name for p in paths], "returncode": done.returncode,
-                                 "seconds": time.monotonic() - started})
+            return i, out, {"assignment": assignment, "files": len(paths),
+                            "names": [p.name for p in paths], "returncode": done.returncode,
+                            "seconds": time.monotonic() - started}
+
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            finished = sorted(pool.map(grade, order), key=lambda f: f[0])
+        for _, out, call in finished:
+            graded.calls.append(call)
+            assignment = call["assignment"]
             for folder in sorted(out.iterdir()) if out.is_dir() else []:
                 meta, res = folder / "meta.json", folder / "results.json"
                 if meta.is_file() and res.is_file():

@@ -5,7 +5,8 @@ likely cause with the grader's own misconception text, computed on the visible t
   autograder.text.feedback.misconception_text(key, "es") for every key the kit can name;
 - for the corpus mutants (tests/corpus/mutants) whose visible test fails, check() in the
   assignment's notebook names the same cause as the grader's feedback on that file
-  (engine.grade); a correct notebook gets no hint;
+  (the corpus as `autograder grade` graded it, tests/conftest.py's corpus_results); a correct
+  notebook gets no hint;
 - the kit's hints module imports without torch.
 
 Regenerate the copy after changing a grader text:  python -m autograder.cli.kit_copies
@@ -194,10 +195,9 @@ SAME_INPUT_CAUSE = {"conv_output_shape_no_plus_one.py": "padding_not_doubled"}
 
 
 @pytest.mark.slow
-@pytest.mark.sandbox      # the grader's verdict on the same file
+@pytest.mark.sandbox      # the grader's verdict on the same file: the corpus graded by the real CLI
 @pytest.mark.parametrize("aid,filename", MUTANT_CASES, ids=[f[:-3] for _, f in MUTANT_CASES])
-def test_check_names_the_graders_cause(aid, filename, tmp_path):
-    from autograder.grading import engine
+def test_check_names_the_graders_cause(aid, filename, tmp_path, corpus_results):
     from autograder.text.feedback import explain
 
     path = MUTANTS / aid / filename
@@ -205,8 +205,8 @@ def test_check_names_the_graders_cause(aid, filename, tmp_path):
     target = fields["target"]
     key = SAME_INPUT_CAUSE.get(filename, fields["misconception"])
 
-    # the grader's feedback on the file names this cause, with the same text
-    result = engine.grade(str(path), aid, lang="es", device="cpu")
+    # the grader's feedback on the file (in Spanish) names this cause, with the same text
+    result = corpus_results[f"{aid}:mutants/{aid}/{filename}"]
     named = [t for t in result["tests"] if (t.get("extra_data") or {}).get("misconception") == key]
     assert named, [(t["name"], (t.get("extra_data") or {}).get("misconception")) for t in result["tests"]]
     assert all(explain("es", key) in t["output"] for t in named)
