@@ -49,7 +49,7 @@ def test_a_session_stops_at_its_budget_and_starts_nothing_after():
 @pytest.mark.parametrize("lang, words", [("es", "tiempo agotado"), ("en", "time is up")])
 @pytest.mark.sandbox
 def test_a_submission_that_stalls_everywhere_finishes_within_its_budget(lang, words):
-    budget = 15
+    budget = 10  # its load alone (four statements of 1.8 s) spends most of it
     started = time.monotonic()
     res = engine.grade(STALL, "ps1_corr2d", lang=lang, budget=budget)
     took = time.monotonic() - started
