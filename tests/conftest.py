@@ -23,20 +23,28 @@ import tempfile
 
 import pytest
 
-# ps5's training cache (autograder/training/cache.py) lives in the user's cache folder by default,
-# so a second run of the suite on the same machine would reuse the LeNet results of the first
-# and never train. Each run of the suite gets a fresh, empty cache instead: the first test that
-# grades a LeNet really trains it, later tests of the same architecture reuse that result, as a
-# batch would. Tests that check the cache itself point it elsewhere. Under xdist the workers
-# inherit the controller's environment and share its cache (atomic writes and a lock per model
-# make that safe, as for parallel grading lanes); the process that made it removes it.
-_SHARED = "AUTOGRADER_TEST_TRAINING_CACHE"
-if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_SHARED):
-    _CACHE, _MINE = os.environ[_SHARED], False
+# One folder per run of the suite, shared by its xdist workers (they inherit the controller's
+# environment) and removed by the process that made it, for what a run makes once:
+# - ps5's training cache (autograder/training/cache.py). It lives in the user's cache folder by
+#   default, so a second run on the same machine would reuse the LeNet results of the first and
+#   never train. Each run gets a fresh, empty one instead: the first grading of a LeNet in the run
+#   really trains it, later ones of the same architecture reuse that result, as a batch would
+#   (atomic writes and a lock per model make sharing safe, as for parallel grading lanes). Tests
+#   that check the cache itself point it elsewhere.
+# - the released course of the nbgrader tests (tests/nbgrader_course.py), built under a lock.
+RUN_DIR_VARIABLE = "AUTOGRADER_TEST_RUN_DIR"
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(RUN_DIR_VARIABLE):
+    _RUN_DIR, _MINE = os.environ[RUN_DIR_VARIABLE], False
 else:
-    _CACHE, _MINE = tempfile.mkdtemp(prefix="autograder-training-cache-"), True
-    os.environ[_SHARED] = _CACHE
-os.environ["AUTOGRADER_TRAINING_CACHE"] = _CACHE
+    _RUN_DIR, _MINE = tempfile.mkdtemp(prefix="autograder-test-run-"), True
+    os.environ[RUN_DIR_VARIABLE] = _RUN_DIR
+os.environ["AUTOGRADER_TRAINING_CACHE"] = os.path.join(_RUN_DIR, "training-cache")
+# make test runs one xdist worker per core, each grading or training with torch; torch's own
+# threads (one per core in every process) would then only fight over the same cores, OpenMP's
+# waiting threads spinning for CPU the other worker needs. One thread per process, inherited by
+# every process a test starts (a CLI, a kernel, nbgrader), unless the caller chose otherwise. The
+# sandbox sets its own (autograder/sandbox/policy.py).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 # No nbgrader command of the suite leaves a warm grading service behind (autograder/
 # nbgrader_warm.py, kept for minutes after a command); tests/nbgrader/test_nbgrader_warm.py turns it on.
 os.environ["AUTOGRADER_WARM_SECONDS"] = "0"
@@ -119,7 +127,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_unconfigure(config):
     if _MINE:
-        shutil.rmtree(_CACHE, ignore_errors=True)
+        shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- xdist: files that share a worker
