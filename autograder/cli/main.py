@@ -125,9 +125,6 @@ def cmd_grade(args, parser) -> int:
 
 
 def _grade(args, parser) -> int:
-    from autograder.grading import batch
-    from autograder.grading import score_table as report
-
     if args.nbgrader:
         from autograder.nbgrader import gradebook as nbgrader_gradebook
         return nbgrader_gradebook.run(args)
@@ -149,6 +146,9 @@ def _grade(args, parser) -> int:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         parser.error(f"no se puede crear --out {args.out}: {exc.strerror or exc}")
+
+    from autograder.grading import batch  # torch with them: after the usage checks
+    from autograder.grading import score_table as report
 
     if getattr(args, "unconfined", False):
         os.environ["AUTOGRADER_SANDBOX"] = "none"   # the grading children inherit it

@@ -1,6 +1,10 @@
 """Training results cached on disk: the trained model depends only on the rebuilt architecture,
 the recipe, the seed, the device and the data, so a later grading of any submission with the same
-LeNet reuses the result instead of training again."""
+LeNet reuses the result instead of training again.
+
+torch (and the kit's data module, which imports it) is imported where a key or the data is
+needed: the CLI reads this module's names while it still checks its options, and a usage error
+should not cost torch's start-up."""
 from __future__ import annotations
 
 import contextlib
@@ -12,11 +16,8 @@ import os
 import time
 from pathlib import Path
 
-import torch
-
 from autograder.text.i18n import tr
 from autograder.training.progress import log
-from cursocnn import data as cdata
 
 # ---------------------------------------------------------------------------------------------
 # The training cache.
@@ -44,6 +45,8 @@ def default_cache_dir() -> Path | None:
 def data_fingerprint() -> list | None:
     """Names, sizes and modification times of the Fashion-MNIST files training reads (None when
     they cannot be found: then nothing is cached)."""
+    from cursocnn import data as cdata
+
     try:
         files = cdata.find_fashion_mnist()
     except Exception:  # noqa: BLE001 - DataNotFound, unreadable folder
@@ -83,6 +86,8 @@ class TrainingCache:
 
     @staticmethod
     def key(layers, recipe, seed, device, data) -> str:
+        import torch
+
         material = {
             "format": CACHE_FORMAT,
             "architecture": [[kind, {k: list(v) if isinstance(v, tuple) else v
