@@ -1,6 +1,6 @@
 # Two commands set up and run everything on a fresh machine (see README.md):
 #   make examples   grade the bundled example submissions
-#   make test       run the test suite (all of it, on 2 workers)
+#   make test       run the test suite (all of it, on 3 workers)
 # and, while working on the code (CONTRIBUTING.md):
 #   make test-fast  the tests that start no sandbox and no process (under a minute)
 #   make lint       ruff and mypy, as tests/repo/test_conventions.py runs them
@@ -40,11 +40,14 @@ examples: setup
 	  $(BIN)/autograder grade --assignment $$a --out grading-out/$$a --jobs 2 examples/$$a || exit $$?; \
 	done
 
-# nbgrader runs `alembic` from PATH, hence the venv's bin first. Two workers (pytest-xdist), a file
-# to one worker (--dist loadfile): a module's fixtures (a graded course, the ordinary user, a
-# cluster) are made once, and the corpus both corpus files need is graded once per run, on disk
-# (tests/conftest.py). (--dist loadgroup is no use here: pytest 9 ignores xdist's group names.)
-TEST_WORKERS ?= 2
+# nbgrader runs `alembic` from PATH, hence the venv's bin first. A file to one worker (--dist
+# loadfile): a module's fixtures (a graded course, the ordinary user, a cluster) are made once; the
+# files that read the graded corpus share a worker (tests/conftest.py). Three workers on two cores:
+# about a tenth of the suite is waiting (budgets and timeouts running out, sleeping cheats, servers
+# starting), which a third worker fills; every process runs one torch thread (tests/conftest.py),
+# so three share two cores without spinning. (--dist loadgroup is no use here: pytest 9 ignores
+# xdist's group names.)
+TEST_WORKERS ?= 3
 FAST = not (sandbox or nbgrader or browser or cluster or gpu or slow)
 
 test: setup
