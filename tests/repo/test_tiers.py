@@ -1,5 +1,6 @@
 """The tiers of tests/conftest.py, run on throwaway test files (pytester): a marker whose need is
-missing skips with its reason, and --no-spawn fails an unmarked test that starts a process."""
+missing skips with its reason, and --no-spawn fails an unmarked test that starts a process. And
+make test's grouping: the files that read the graded corpus share a worker."""
 import importlib.util
 import os
 from pathlib import Path
@@ -24,7 +25,7 @@ markers =
 def suite(pytester, monkeypatch):
     # the throwaway run imports the conftest again, which points the training cache at a folder of
     # its own and removes it at the end: this run's settings come back after the test
-    for name in ("AUTOGRADER_TRAINING_CACHE", "AUTOGRADER_TEST_TRAINING_CACHE"):
+    for name in ("AUTOGRADER_TRAINING_CACHE", "AUTOGRADER_TEST_RUN_DIR"):
         if name in os.environ:
             monkeypatch.setenv(name, os.environ[name])
     pytester.makeconftest(CONFTEST)
@@ -102,3 +103,20 @@ def test_no_spawn_fails_an_unmarked_test_that_starts_a_process(suite):
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*test_unmarked*", "*started a process (_fork_exec) but carries none of the markers*"])
     assert suite.runpytest_inprocess().ret == 0   # without --no-spawn nothing is watched
+
+
+def test_files_that_read_the_graded_corpus_share_a_worker():
+    """make test's scheduler (tests/conftest.py, SAME_WORKER) runs every file that reads the
+    graded corpus on one worker: a reader left out would wait idle on another worker for the
+    whole grading (two minutes), and a stale name would group nothing."""
+    import ast
+
+    import conftest
+
+    def reads_corpus(path):
+        return any(isinstance(node, ast.FunctionDef) and "corpus_results" in [a.arg for a in node.args.args]
+                   for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+    tests = Path(__file__).parents[1]
+    readers = {p.relative_to(tests.parent).as_posix() for p in tests.rglob("test_*.py") if reads_corpus(p)}
+    assert readers == set(conftest.SAME_WORKER) | set(conftest.SAME_WORKER.values())
