@@ -39,9 +39,9 @@ else:
     _RUN_DIR, _MINE = tempfile.mkdtemp(prefix="autograder-test-run-"), True
     os.environ[RUN_DIR_VARIABLE] = _RUN_DIR
 os.environ["AUTOGRADER_TRAINING_CACHE"] = os.path.join(_RUN_DIR, "training-cache")
-# make test runs one xdist worker per core, each grading or training with torch; torch's own
-# threads (one per core in every process) would then only fight over the same cores, OpenMP's
-# waiting threads spinning for CPU the other worker needs. One thread per process, inherited by
+# make test runs more xdist workers than there are cores, each grading or training with torch;
+# torch's own threads (one per core in every process) would then only fight over the same cores,
+# OpenMP's waiting threads spinning for CPU another worker needs. One thread per process, inherited by
 # every process a test starts (a CLI, a kernel, nbgrader), unless the caller chose otherwise. The
 # sandbox sets its own (autograder/sandbox/policy.py).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -146,7 +146,7 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadFileScheduling
 
     class SharedFixtureScheduling(LoadFileScheduling):
-        def _split_scope(self, nodeid):
+        def _split_scope(self, nodeid):     # what LoadFileScheduling itself overrides: nodeid -> unit
             scope = super()._split_scope(nodeid)
             return SAME_WORKER.get(scope, scope)
     return SharedFixtureScheduling(config, log)
@@ -214,7 +214,7 @@ def corpus_results(tmp_path_factory):
 
     Once per run, not per xdist worker: the first worker that needs it grades under a lock and
     stores it in the run's temporary folder (the workers' basetemps are its subfolders); another
-    worker waits for that and reads it back. Under make test both files that use it run on one
+    worker waits for that and reads it back. Under make test the files that use it run on one
     worker (SAME_WORKER above), so no worker waits."""
     import fcntl
     import json
